@@ -1,0 +1,205 @@
+//! Dispatch of `execute_kw(model, method, args, kwargs)` to the generic ORM
+//! methods and to per-model hooks.
+
+use serde_json::{Map, Value, json};
+
+use crate::OdooVersion;
+use crate::fault::Fault;
+use crate::load;
+use crate::models::ids_arg;
+use crate::orm::Env;
+
+fn arg<'v>(
+    args: &'v [Value],
+    kwargs: &'v Map<String, Value>,
+    pos: usize,
+    name: &str,
+) -> Option<&'v Value> {
+    args.get(pos).or_else(|| kwargs.get(name))
+}
+
+fn strings(v: Option<&Value>) -> Vec<String> {
+    v.and_then(Value::as_array)
+        .map(|a| {
+            a.iter()
+                .filter_map(|s| s.as_str().map(str::to_string))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+fn opt_usize(v: Option<&Value>) -> Option<usize> {
+    v.and_then(Value::as_u64).map(|n| n as usize)
+}
+
+fn obj(v: Option<&Value>, what: &str) -> Result<Map<String, Value>, Fault> {
+    match v {
+        Some(Value::Object(m)) => Ok(m.clone()),
+        Some(other) => Err(Fault::new(
+            "builtins.TypeError",
+            format!("{what}: expected a dict, got {other}"),
+        )),
+        None => Err(Fault::type_error(format!(
+            "{what}() missing 1 required positional argument: 'vals'"
+        ))),
+    }
+}
+
+/// Calls `model.method(*args, **kwargs)` as the environment's user.
+pub fn call(
+    env: &mut Env,
+    model: &str,
+    method: &str,
+    args: &[Value],
+    kwargs: &Map<String, Value>,
+) -> Result<Option<Value>, Fault> {
+    let spec = env.spec(model)?;
+    if method.starts_with('_') {
+        return Err(Fault::private_method(method));
+    }
+    let hooks = spec.hooks.clone();
+    if hooks.methods(env.version).contains(&method) {
+        return hooks.call(env, method, args, kwargs);
+    }
+    let result = match method {
+        "create" => match arg(args, kwargs, 0, "vals_list") {
+            Some(Value::Array(list)) => {
+                let mut ids = Vec::new();
+                for v in list {
+                    ids.push(env.create(model, obj(Some(v), "create")?)?);
+                }
+                json!(ids)
+            }
+            v => json!(env.create(model, obj(v, "create")?)?),
+        },
+        "read" => {
+            let ids = ids_arg(arg(args, kwargs, 0, "ids"));
+            let fields = strings(arg(args, kwargs, 1, "fields"));
+            json!(env.read(model, &ids, &fields)?)
+        }
+        "search" => {
+            let domain = arg(args, kwargs, 0, "domain")
+                .or_else(|| kwargs.get("args"))
+                .cloned()
+                .unwrap_or(json!([]));
+            let ids = env.search(
+                model,
+                &domain,
+                opt_usize(arg(args, kwargs, 1, "offset")).unwrap_or(0),
+                opt_usize(arg(args, kwargs, 2, "limit")),
+                arg(args, kwargs, 3, "order").and_then(Value::as_str),
+            )?;
+            if arg(args, kwargs, 4, "count").and_then(Value::as_bool) == Some(true) {
+                json!(ids.len())
+            } else {
+                json!(ids)
+            }
+        }
+        "search_read" => {
+            let domain = arg(args, kwargs, 0, "domain").cloned().unwrap_or(json!([]));
+            let fields = strings(arg(args, kwargs, 1, "fields"));
+            let ids = env.search(
+                model,
+                &domain,
+                opt_usize(arg(args, kwargs, 2, "offset")).unwrap_or(0),
+                opt_usize(arg(args, kwargs, 3, "limit")),
+                arg(args, kwargs, 4, "order").and_then(Value::as_str),
+            )?;
+            json!(env.read(model, &ids, &fields)?)
+        }
+        "search_count" => {
+            let domain = arg(args, kwargs, 0, "domain").cloned().unwrap_or(json!([]));
+            let limit = opt_usize(arg(args, kwargs, 1, "limit"));
+            json!(env.search(model, &domain, 0, limit, Some("id"))?.len())
+        }
+        "write" => {
+            let ids = ids_arg(arg(args, kwargs, 0, "ids"));
+            let vals = obj(arg(args, kwargs, 1, "vals"), "write")?;
+            env.write(model, &ids, &vals)?;
+            json!(true)
+        }
+        "unlink" => {
+            let ids = ids_arg(arg(args, kwargs, 0, "ids"));
+            env.unlink(model, &ids)?;
+            json!(true)
+        }
+        "exists" => {
+            let ids = ids_arg(arg(args, kwargs, 0, "ids"));
+            json!(
+                ids.into_iter()
+                    .filter(|i| env.exists(model, *i))
+                    .collect::<Vec<_>>()
+            )
+        }
+        "fields_get" => {
+            let all = strings(arg(args, kwargs, 0, "allfields"));
+            let attrs = strings(arg(args, kwargs, 1, "attributes"));
+            let mut out = Map::new();
+            for (name, f) in &spec.fields {
+                if !all.is_empty() && !all.contains(name) {
+                    continue;
+                }
+                let mut a = Map::new();
+                for (k, v) in &f.attrs {
+                    if attrs.is_empty() || attrs.contains(k) {
+                        a.insert(k.clone(), v.clone());
+                    }
+                }
+                out.insert(name.clone(), Value::Object(a));
+            }
+            Value::Object(out)
+        }
+        "name_search" => {
+            let name = arg(args, kwargs, 0, "name")
+                .and_then(Value::as_str)
+                .unwrap_or("");
+            let mut domain = arg(args, kwargs, 1, "args")
+                .and_then(Value::as_array)
+                .cloned()
+                .unwrap_or_default();
+            let operator = arg(args, kwargs, 2, "operator")
+                .and_then(Value::as_str)
+                .unwrap_or("ilike");
+            let limit = match arg(args, kwargs, 3, "limit") {
+                Some(Value::Number(n)) => n.as_u64().map(|n| n as usize),
+                Some(_) => None,
+                None => Some(100),
+            };
+            if !name.is_empty() {
+                if !domain.is_empty() {
+                    domain.insert(0, json!("&"));
+                }
+                domain.push(json!(["display_name", operator, name]));
+            }
+            let ids = env.search(model, &Value::Array(domain), 0, limit, None)?;
+            json!(
+                ids.iter()
+                    .map(|i| json!([i, env.display_name(model, *i)]))
+                    .collect::<Vec<_>>()
+            )
+        }
+        "name_get" if env.version <= OdooVersion::V17 => {
+            let ids = ids_arg(arg(args, kwargs, 0, "ids"));
+            json!(
+                ids.iter()
+                    .filter(|i| env.exists(model, **i))
+                    .map(|i| json!([i, env.display_name(model, *i)]))
+                    .collect::<Vec<_>>()
+            )
+        }
+        "load" => {
+            let fields = strings(arg(args, kwargs, 0, "fields"));
+            let data: Vec<Vec<Value>> = arg(args, kwargs, 1, "data")
+                .and_then(Value::as_array)
+                .map(|rows| {
+                    rows.iter()
+                        .map(|r| r.as_array().cloned().unwrap_or_default())
+                        .collect()
+                })
+                .unwrap_or_default();
+            load::load(env, model, &fields, &data)?
+        }
+        _ => return Err(Fault::unknown_method(model, method)),
+    };
+    Ok(Some(result))
+}

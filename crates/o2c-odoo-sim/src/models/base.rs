@@ -1,0 +1,100 @@
+//! Small base models declared by hand: countries, currencies, companies,
+//! users, units of measure.
+
+use std::sync::Arc;
+
+use crate::orm::{Env, Record};
+use crate::schema::{FieldDef, FieldType as T, ModelSpec};
+
+use super::{Hooks, m2o, text};
+
+pub fn models() -> Vec<ModelSpec> {
+    vec![
+        ModelSpec::new("res.country", "Country")
+            .order("name")
+            .field(FieldDef::new("name", T::Char, "Country Name").required())
+            .field(FieldDef::new("code", T::Char, "Country Code"))
+            .field(FieldDef::new(
+                "phone_code",
+                T::Integer,
+                "Country Calling Code",
+            ))
+            .field(FieldDef::new("currency_id", T::Many2one, "Currency").relation("res.currency")),
+        ModelSpec::new("res.currency", "Currency")
+            .order("active desc, name")
+            .field(FieldDef::new("name", T::Char, "Currency").required())
+            .field(FieldDef::new("full_name", T::Char, "Name"))
+            .field(FieldDef::new("symbol", T::Char, "Symbol").required())
+            .field(FieldDef::new("rounding", T::Float, "Rounding Factor"))
+            .field(FieldDef::new(
+                "decimal_places",
+                T::Integer,
+                "Decimal Places",
+            ))
+            .field(
+                FieldDef::new("position", T::Selection, "Symbol Position")
+                    .selection(&[("after", "After Amount"), ("before", "Before Amount")]),
+            )
+            .field(FieldDef::new("active", T::Boolean, "Active")),
+        ModelSpec::new("res.company", "Companies")
+            .order("sequence, name")
+            .field(FieldDef::new("name", T::Char, "Company Name").required())
+            .field(FieldDef::new("sequence", T::Integer, "Sequence"))
+            .field(FieldDef::new("partner_id", T::Many2one, "Partner").relation("res.partner"))
+            .field(
+                FieldDef::new("currency_id", T::Many2one, "Currency")
+                    .relation("res.currency")
+                    .required(),
+            )
+            .field(FieldDef::new("country_id", T::Many2one, "Country").relation("res.country"))
+            .field(FieldDef::new("email", T::Char, "Email"))
+            .field(FieldDef::new("active", T::Boolean, "Active")),
+        ModelSpec::new("res.users", "User")
+            .order("name, login")
+            .field(FieldDef::new("name", T::Char, "Name"))
+            .field(FieldDef::new("login", T::Char, "Login").required())
+            .field(
+                FieldDef::new("partner_id", T::Many2one, "Related Partner")
+                    .relation("res.partner")
+                    .required(),
+            )
+            .field(FieldDef::new("company_id", T::Many2one, "Company").relation("res.company"))
+            .field(FieldDef::new("share", T::Boolean, "Share User"))
+            .field(FieldDef::new("active", T::Boolean, "Active"))
+            .hooks(Arc::new(Users)),
+        ModelSpec::new("uom.category", "Product UoM Categories")
+            .order("id")
+            .field(FieldDef::new("name", T::Char, "Unit of Measure Category").required()),
+        ModelSpec::new("uom.uom", "Product Unit of Measure")
+            .order("factor DESC, id")
+            .field(FieldDef::new("name", T::Char, "Unit of Measure").required())
+            .field(
+                FieldDef::new("category_id", T::Many2one, "Category")
+                    .relation("uom.category")
+                    .required(),
+            )
+            .field(
+                FieldDef::new("uom_type", T::Selection, "Type")
+                    .selection(&[
+                        ("bigger", "Bigger than the reference Unit of Measure"),
+                        ("reference", "Reference Unit of Measure for this category"),
+                        ("smaller", "Smaller than the reference Unit of Measure"),
+                    ])
+                    .required(),
+            )
+            .field(FieldDef::new("factor", T::Float, "Ratio").required())
+            .field(FieldDef::new("rounding", T::Float, "Rounding Precision").required())
+            .field(FieldDef::new("active", T::Boolean, "Active")),
+    ]
+}
+
+/// res.users: the name is the partner's.
+struct Users;
+impl Hooks for Users {
+    fn display_name(&self, env: &Env, _id: i64, rec: &Record) -> Option<String> {
+        if let Some(n) = text(rec, "name") {
+            return Some(n.to_string());
+        }
+        m2o(rec, "partner_id").map(|p| env.display_name("res.partner", p))
+    }
+}

@@ -1,0 +1,118 @@
+//! product.product: `[code] name`, type/detailed_type, lst_price, unique barcode.
+
+use serde_json::{Map, Value, json};
+
+use crate::fault::Fault;
+use crate::orm::{Env, Record};
+
+use super::{Hooks, text};
+
+pub struct Product;
+
+impl Product {
+    fn sync(env: &mut Env, ids: &[i64]) -> Result<(), Fault> {
+        for id in ids {
+            let Some(rec) = env.record("product.product", *id) else {
+                continue;
+            };
+            let mut v = Map::new();
+            v.insert(
+                "lst_price".into(),
+                rec.get("list_price").cloned().unwrap_or(json!(1.0)),
+            );
+            if let Some(dt) = text(rec, "detailed_type") {
+                v.insert("type".into(), json!(dt));
+            }
+            v.insert("product_variant_count".into(), json!(1));
+            let barcode = text(rec, "barcode").map(str::to_string);
+            env.set_raw("product.product", *id, v);
+            if let Some(bc) = barcode {
+                let same: Vec<i64> = env
+                    .store
+                    .tables
+                    .get("product.product")
+                    .map(|t| {
+                        t.iter()
+                            .filter(|(_, r)| text(r, "barcode") == Some(bc.as_str()))
+                            .map(|(k, _)| *k)
+                            .collect()
+                    })
+                    .unwrap_or_default();
+                if same.len() > 1 {
+                    let names: Vec<String> = same
+                        .iter()
+                        .map(|i| env.display_name("product.product", *i))
+                        .collect();
+                    return Err(Fault::validation(format!(
+                        "Barcode(s) already assigned:\n\n- Barcode \"{bc}\" already assigned to product(s): {}",
+                        names.join(", ")
+                    )));
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+impl Hooks for Product {
+    fn display_name(&self, _env: &Env, _id: i64, rec: &Record) -> Option<String> {
+        let name = text(rec, "name").unwrap_or_default();
+        Some(match text(rec, "default_code") {
+            Some(code) => format!("[{code}] {name}"),
+            None => name.to_string(),
+        })
+    }
+
+    fn computed(&self, field: &str) -> bool {
+        matches!(field, "product_variant_ids")
+    }
+
+    fn defaults(&self, env: &mut Env, vals: &mut Map<String, Value>) -> Result<(), Fault> {
+        // 16 writes `detailed_type`; `type` follows it (and vice versa)
+        match (
+            vals.get("detailed_type").cloned(),
+            vals.get("type").cloned(),
+        ) {
+            (None, Some(t)) => {
+                vals.insert("detailed_type".into(), t);
+            }
+            (None, None) => {
+                vals.insert("detailed_type".into(), json!("consu"));
+            }
+            _ => {}
+        }
+        vals.entry("list_price").or_insert(json!(1.0));
+        vals.entry("sale_ok").or_insert(json!(true));
+        vals.entry("purchase_ok").or_insert(json!(true));
+        vals.entry("tracking").or_insert(json!("none"));
+        vals.entry("sale_line_warn").or_insert(json!("no-message"));
+        vals.entry("invoice_policy").or_insert(json!("order"));
+        if env.exists("uom.uom", 1) {
+            vals.entry("uom_id").or_insert(json!(1));
+        }
+        if let Some(u) = vals.get("uom_id").cloned() {
+            vals.entry("uom_po_id").or_insert(u);
+        }
+        Ok(())
+    }
+
+    fn after_create(&self, env: &mut Env, id: i64) -> Result<(), Fault> {
+        Self::sync(env, &[id])
+    }
+
+    fn after_write(&self, env: &mut Env, ids: &[i64], fields: &[String]) -> Result<(), Fault> {
+        if fields.iter().any(|f| f == "lst_price") {
+            for id in ids {
+                let p = env
+                    .record("product.product", *id)
+                    .and_then(|r| r.get("lst_price").cloned());
+                if let Some(p) = p {
+                    let mut v = Map::new();
+                    v.insert("list_price".into(), p);
+                    env.set_raw("product.product", *id, v);
+                }
+            }
+        }
+        Self::sync(env, ids)
+    }
+}

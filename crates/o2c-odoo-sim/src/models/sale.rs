@@ -1,0 +1,413 @@
+//! sale.order and sale.order.line: sequence, defaults from partner/product,
+//! amounts from lines, the confirm/cancel state machine per version.
+
+use rust_decimal::prelude::{FromPrimitive, ToPrimitive};
+use rust_decimal::{Decimal, RoundingStrategy};
+use serde_json::{Map, Value, json};
+
+use crate::OdooVersion;
+use crate::fault::Fault;
+use crate::orm::{Env, Record};
+
+use super::{Hooks, ids_arg, m2o, num, text};
+
+const SO: &str = "sale.order";
+const SOL: &str = "sale.order.line";
+
+fn dec(x: f64) -> Decimal {
+    Decimal::from_f64(x).unwrap_or_default()
+}
+
+fn money(d: Decimal) -> Value {
+    let r = d.round_dp_with_strategy(2, RoundingStrategy::MidpointAwayFromZero);
+    json!(r.to_f64().unwrap_or(0.0))
+}
+
+fn line_ids(env: &Env, order: i64) -> Vec<i64> {
+    env.store
+        .tables
+        .get(SOL)
+        .map(|t| {
+            t.iter()
+                .filter(|(_, r)| m2o(r, "order_id") == Some(order))
+                .map(|(k, _)| *k)
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// Recomputes the stored amounts of lines.
+fn compute_lines(env: &mut Env, ids: &[i64]) {
+    for id in ids {
+        let Some(rec) = env.record(SOL, *id) else {
+            continue;
+        };
+        let qty = dec(num(rec, "product_uom_qty"));
+        let price = dec(num(rec, "price_unit"));
+        let disc = dec(num(rec, "discount"));
+        let subtotal = (price * qty * (Decimal::ONE - disc / Decimal::ONE_HUNDRED))
+            .round_dp_with_strategy(2, RoundingStrategy::MidpointAwayFromZero);
+        // taxes are not simulated in the thin cut: always 0
+        let tax = Decimal::ZERO;
+        let mut v = Map::new();
+        v.insert("price_subtotal".into(), money(subtotal));
+        v.insert("price_tax".into(), money(tax));
+        v.insert("price_total".into(), money(subtotal + tax));
+        let reduce = if qty.is_zero() {
+            Decimal::ZERO
+        } else {
+            subtotal / qty
+        };
+        v.insert("price_reduce_taxexcl".into(), money(reduce));
+        v.insert("price_reduce_taxinc".into(), money(reduce));
+        v.insert("untaxed_amount_to_invoice".into(), json!(0.0));
+        env.set_raw(SOL, *id, v);
+    }
+}
+
+/// Recomputes an order's amounts; `touch` bumps its write_date (a line
+/// change rewrites the order's stored computes in Odoo).
+fn compute_order(env: &mut Env, order: i64, touch: bool) {
+    if !env.exists(SO, order) {
+        return;
+    }
+    let lines = line_ids(env, order);
+    let (mut untaxed, mut tax) = (Decimal::ZERO, Decimal::ZERO);
+    for l in &lines {
+        if let Some(r) = env.record(SOL, *l) {
+            untaxed += dec(num(r, "price_subtotal"));
+            tax += dec(num(r, "price_tax"));
+        }
+    }
+    let mut v = Map::new();
+    v.insert("amount_untaxed".into(), money(untaxed));
+    v.insert("amount_tax".into(), money(tax));
+    v.insert("amount_total".into(), money(untaxed + tax));
+    if touch {
+        v.insert("write_date".into(), json!(env.now));
+        v.insert("write_uid".into(), json!(env.uid));
+    }
+    env.set_raw(SO, order, v);
+}
+
+fn order_names(env: &Env, ids: &[i64]) -> Vec<String> {
+    ids.iter().map(|i| env.display_name(SO, *i)).collect()
+}
+
+fn states(env: &Env, ids: &[i64]) -> Vec<String> {
+    ids.iter()
+        .map(|i| {
+            env.record(SO, *i)
+                .and_then(|r| text(r, "state"))
+                .unwrap_or("draft")
+                .to_string()
+        })
+        .collect()
+}
+
+fn set_state(env: &mut Env, ids: &[i64], state: &str, extra: Map<String, Value>) {
+    for id in ids {
+        let mut v = extra.clone();
+        v.insert("state".into(), json!(state));
+        v.insert("write_date".into(), json!(env.now));
+        v.insert("write_uid".into(), json!(env.uid));
+        env.set_raw(SO, *id, v);
+        for l in line_ids(env, *id) {
+            let mut lv = Map::new();
+            lv.insert("state".into(), json!(state));
+            env.set_raw(SOL, l, lv);
+        }
+    }
+}
+
+pub struct SaleOrder;
+
+impl SaleOrder {
+    fn action_confirm(env: &mut Env, ids: &[i64]) -> Result<Option<Value>, Fault> {
+        env.check_exist(SO, ids)?;
+        let st = states(env, ids);
+        match env.version {
+            OdooVersion::V16 => {
+                if st.iter().any(|s| s == "done" || s == "cancel") {
+                    return Err(Fault::user(
+                        "It is not allowed to confirm an order in the following states: done, cancel",
+                    ));
+                }
+            }
+            OdooVersion::V17 => {
+                let bad: Vec<i64> = ids
+                    .iter()
+                    .zip(&st)
+                    .filter(|(_, s)| *s != "draft" && *s != "sent")
+                    .map(|(i, _)| *i)
+                    .collect();
+                if !bad.is_empty() {
+                    return Err(Fault::user(format!(
+                        "The following orders are not in a state requiring confirmation: {}",
+                        order_names(env, &bad).join(", ")
+                    )));
+                }
+            }
+            _ => {
+                if st.iter().any(|s| s != "draft" && s != "sent") {
+                    return Err(Fault::user(
+                        "Some orders are not in a state requiring confirmation.",
+                    ));
+                }
+            }
+        }
+        let mut extra = Map::new();
+        extra.insert("date_order".into(), json!(env.now_display()));
+        set_state(env, ids, "sale", extra);
+        Ok(Some(json!(true)))
+    }
+
+    fn action_cancel(env: &mut Env, ids: &[i64]) -> Result<Option<Value>, Fault> {
+        env.check_exist(SO, ids)?;
+        let st = states(env, ids);
+        if env.version == OdooVersion::V16 && st.iter().any(|s| s == "done") {
+            return Err(Fault::user(
+                "You cannot cancel a locked order. Please unlock it first.",
+            ));
+        }
+        let disable = env
+            .context
+            .get("disable_cancel_warning")
+            .and_then(Value::as_bool)
+            .unwrap_or(false);
+        if !disable && st.iter().any(|s| s != "draft" && s != "cancel") {
+            // a confirmed order opens the cancel wizard and cancels nothing
+            let id = ids.first().copied().unwrap_or(0);
+            return Ok(Some(json!({
+                "name": "Cancel Sales Order",
+                "view_mode": "form",
+                "res_model": "sale.order.cancel",
+                "view_id": false,
+                "type": "ir.actions.act_window",
+                "context": {
+                    "default_use_template": true,
+                    "default_order_id": id,
+                    "mark_so_as_canceled": true,
+                    "model_description": "Sales Order",
+                },
+                "target": "new",
+            })));
+        }
+        set_state(env, ids, "cancel", Map::new());
+        Ok(Some(json!(true)))
+    }
+
+    fn action_draft(env: &mut Env, ids: &[i64]) -> Result<Option<Value>, Fault> {
+        env.check_exist(SO, ids)?;
+        let ok: Vec<i64> = ids
+            .iter()
+            .copied()
+            .zip(states(env, ids))
+            .filter(|(_, s)| s == "cancel" || s == "sent")
+            .map(|(i, _)| i)
+            .collect();
+        set_state(env, &ok, "draft", Map::new());
+        Ok(Some(json!(true)))
+    }
+}
+
+impl Hooks for SaleOrder {
+    fn computed(&self, field: &str) -> bool {
+        matches!(field, "partner_invoice_id" | "partner_shipping_id")
+            || field.starts_with("amount_")
+    }
+
+    fn defaults(&self, env: &mut Env, vals: &mut Map<String, Value>) -> Result<(), Fault> {
+        let name_missing = match vals.get("name") {
+            None | Some(Value::Null) | Some(Value::Bool(false)) => true,
+            Some(Value::String(s)) => s.is_empty() || s == "/" || s == "New",
+            _ => false,
+        };
+        if name_missing {
+            let n = env.next_sequence("sale.order");
+            vals.insert("name".into(), json!(format!("S{n:05}")));
+        }
+        vals.entry("state").or_insert(json!("draft"));
+        vals.entry("date_order").or_insert(json!(env.now_display()));
+        if env.exists("res.company", 1) {
+            vals.entry("company_id").or_insert(json!(1));
+        }
+        if let Some(c) = vals.get("company_id").and_then(Value::as_i64)
+            && let Some(cur) = env
+                .record("res.company", c)
+                .and_then(|r| m2o(r, "currency_id"))
+        {
+            vals.entry("currency_id").or_insert(json!(cur));
+        }
+        if let Some(p) = vals.get("partner_id").and_then(Value::as_i64)
+            && env.exists("res.partner", p)
+        {
+            vals.entry("partner_invoice_id").or_insert(json!(p));
+            vals.entry("partner_shipping_id").or_insert(json!(p));
+        }
+        vals.entry("user_id").or_insert(json!(env.uid));
+        vals.entry("picking_policy").or_insert(json!("direct"));
+        vals.entry("invoice_status").or_insert(json!("no"));
+        Ok(())
+    }
+
+    fn after_create(&self, env: &mut Env, id: i64) -> Result<(), Fault> {
+        compute_order(env, id, false);
+        Ok(())
+    }
+
+    fn after_write(&self, env: &mut Env, ids: &[i64], fields: &[String]) -> Result<(), Fault> {
+        if fields.iter().any(|f| f == "partner_id") {
+            for id in ids {
+                let p = env.record(SO, *id).and_then(|r| m2o(r, "partner_id"));
+                if let Some(p) = p {
+                    let mut v = Map::new();
+                    if !fields.iter().any(|f| f == "partner_invoice_id") {
+                        v.insert("partner_invoice_id".into(), json!(p));
+                    }
+                    if !fields.iter().any(|f| f == "partner_shipping_id") {
+                        v.insert("partner_shipping_id".into(), json!(p));
+                    }
+                    env.set_raw(SO, *id, v);
+                }
+            }
+        }
+        for id in ids {
+            compute_order(env, *id, false);
+        }
+        Ok(())
+    }
+
+    fn before_unlink(&self, env: &mut Env, ids: &[i64]) -> Result<(), Fault> {
+        if states(env, ids)
+            .iter()
+            .any(|s| s != "draft" && s != "cancel")
+        {
+            return Err(Fault::user(
+                "You can not delete a sent quotation or a confirmed sales order. You must first cancel it.",
+            ));
+        }
+        Ok(())
+    }
+
+    fn methods(&self, _version: OdooVersion) -> &'static [&'static str] {
+        &["action_confirm", "action_cancel", "action_draft"]
+    }
+
+    fn call(
+        &self,
+        env: &mut Env,
+        method: &str,
+        args: &[Value],
+        _kwargs: &Map<String, Value>,
+    ) -> Result<Option<Value>, Fault> {
+        let ids = ids_arg(args.first());
+        match method {
+            "action_confirm" => Self::action_confirm(env, &ids),
+            "action_cancel" => Self::action_cancel(env, &ids),
+            "action_draft" => Self::action_draft(env, &ids),
+            other => Err(Fault::unknown_method(SO, other)),
+        }
+    }
+}
+
+pub struct SaleOrderLine;
+
+impl Hooks for SaleOrderLine {
+    fn display_name(&self, env: &Env, _id: i64, rec: &Record) -> Option<String> {
+        let order = m2o(rec, "order_id")
+            .map(|o| env.display_name(SO, o))
+            .unwrap_or_default();
+        let name = text(rec, "name").unwrap_or_default();
+        Some(format!("{order} - {name}"))
+    }
+
+    fn defaults(&self, env: &mut Env, vals: &mut Map<String, Value>) -> Result<(), Fault> {
+        let product = vals
+            .get("product_id")
+            .and_then(Value::as_i64)
+            .and_then(|p| env.record("product.product", p).map(|r| (p, r.clone())));
+        if let Some((pid, p)) = &product {
+            vals.entry("name")
+                .or_insert(json!(env.display_name("product.product", *pid)));
+            if let Some(u) = m2o(p, "uom_id") {
+                vals.entry("product_uom").or_insert(json!(u));
+            }
+            vals.entry("price_unit")
+                .or_insert(p.get("list_price").cloned().unwrap_or(json!(0.0)));
+        }
+        vals.entry("product_uom_qty").or_insert(json!(1.0));
+        vals.entry("discount").or_insert(json!(0.0));
+        vals.entry("sequence").or_insert(json!(10));
+        vals.entry("customer_lead").or_insert(json!(0.0));
+        vals.entry("price_unit").or_insert(json!(0.0));
+        let order = vals
+            .get("order_id")
+            .and_then(Value::as_i64)
+            .and_then(|o| env.record(SO, o).cloned());
+        if let Some(o) = order {
+            vals.entry("state")
+                .or_insert(json!(text(&o, "state").unwrap_or("draft")));
+            for (from, to) in [
+                ("currency_id", "currency_id"),
+                ("company_id", "company_id"),
+                ("partner_id", "order_partner_id"),
+                ("user_id", "salesman_id"),
+            ] {
+                if let Some(v) = m2o(&o, from) {
+                    vals.entry(to).or_insert(json!(v));
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn after_create(&self, env: &mut Env, id: i64) -> Result<(), Fault> {
+        compute_lines(env, &[id]);
+        if let Some(o) = env.record(SOL, id).and_then(|r| m2o(r, "order_id")) {
+            compute_order(env, o, true);
+        }
+        Ok(())
+    }
+
+    fn after_write(&self, env: &mut Env, ids: &[i64], _fields: &[String]) -> Result<(), Fault> {
+        compute_lines(env, ids);
+        let mut orders: Vec<i64> = ids
+            .iter()
+            .filter_map(|i| env.record(SOL, *i).and_then(|r| m2o(r, "order_id")))
+            .collect();
+        orders.sort_unstable();
+        orders.dedup();
+        for o in orders {
+            compute_order(env, o, true);
+        }
+        Ok(())
+    }
+
+    fn before_unlink(&self, env: &mut Env, ids: &[i64]) -> Result<(), Fault> {
+        let confirmed = ids.iter().any(|i| {
+            env.record(SOL, *i)
+                .and_then(|r| text(r, "state"))
+                .is_some_and(|s| s == "sale" || s == "done")
+        });
+        if confirmed {
+            return Err(Fault::user(
+                "You can not remove an order line once the sales order is confirmed.\nYou should rather set the quantity to 0.",
+            ));
+        }
+        Ok(())
+    }
+
+    fn after_unlink(&self, env: &mut Env, removed: &[(i64, Record)]) -> Result<(), Fault> {
+        let mut orders: Vec<i64> = removed
+            .iter()
+            .filter_map(|(_, r)| m2o(r, "order_id"))
+            .collect();
+        orders.sort_unstable();
+        orders.dedup();
+        for o in orders {
+            compute_order(env, o, true);
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,283 @@
+//! Deterministic seed data: the base records every database has, and the
+//! `demo` customers and products.
+
+use serde_json::{Map, Value, json};
+
+use crate::fault::Fault;
+use crate::orm::Env;
+
+/// A tiny fixed-seed generator (xorshift64*), so demo data never changes.
+struct Rng(u64);
+impl Rng {
+    fn next(&mut self) -> u64 {
+        let mut x = self.0;
+        x ^= x >> 12;
+        x ^= x << 25;
+        x ^= x >> 27;
+        self.0 = x;
+        x.wrapping_mul(0x2545_F491_4F6C_DD1D)
+    }
+    fn below(&mut self, n: usize) -> usize {
+        (self.next() % n as u64) as usize
+    }
+}
+
+fn vals(v: Value) -> Map<String, Value> {
+    match v {
+        Value::Object(m) => m,
+        _ => Map::new(),
+    }
+}
+
+fn country_name(code: &isocountry::CountryCode) -> String {
+    match code.alpha2() {
+        "US" => "United States".into(),
+        "GB" => "United Kingdom".into(),
+        "RU" => "Russian Federation".into(),
+        "KR" => "South Korea".into(),
+        "TW" => "Taiwan".into(),
+        "VN" => "Vietnam".into(),
+        "BO" => "Bolivia".into(),
+        "IR" => "Iran".into(),
+        "VE" => "Venezuela".into(),
+        "TZ" => "Tanzania".into(),
+        "NL" => "Netherlands".into(),
+        _ => code.name().to_string(),
+    }
+}
+
+/// Records every database has: currencies, countries, units, the company,
+/// OdooBot (uid 1) and the admin (uid 2).
+pub fn base(env: &mut Env, login: &str) -> Result<(), Fault> {
+    env.create(
+        "res.currency",
+        vals(json!({"name": "EUR", "full_name": "Euro", "symbol": "€", "rounding": 0.01, "decimal_places": 2, "position": "after"})),
+    )?;
+    env.create(
+        "res.currency",
+        vals(json!({"name": "USD", "full_name": "United States dollar", "symbol": "$", "rounding": 0.01, "decimal_places": 2, "position": "before"})),
+    )?;
+    let mut codes: Vec<&isocountry::CountryCode> = isocountry::CountryCode::iter().collect();
+    codes.sort_by_key(|c| c.alpha2());
+    for c in codes {
+        let mut v = vals(json!({"name": country_name(c), "code": c.alpha2()}));
+        if c.alpha2() == "US" {
+            v.insert("currency_id".into(), json!(2));
+        }
+        env.create("res.country", v)?;
+    }
+    env.create("uom.category", vals(json!({"name": "Unit"})))?;
+    env.create("uom.category", vals(json!({"name": "Weight"})))?;
+    for v in [
+        json!({"name": "Units", "category_id": 1, "uom_type": "reference", "factor": 1.0, "rounding": 0.01}),
+        json!({"name": "Dozens", "category_id": 1, "uom_type": "bigger", "factor": 0.08333333333333333, "rounding": 0.01}),
+        json!({"name": "kg", "category_id": 2, "uom_type": "reference", "factor": 1.0, "rounding": 0.01}),
+        json!({"name": "g", "category_id": 2, "uom_type": "smaller", "factor": 1000.0, "rounding": 0.01}),
+    ] {
+        env.create("uom.uom", vals(v))?;
+    }
+    let us = env
+        .search(
+            "res.country",
+            &json!([["code", "=", "US"]]),
+            0,
+            Some(1),
+            None,
+        )?
+        .first()
+        .copied();
+    env.create(
+        "res.partner",
+        vals(json!({"name": "My Company (San Francisco)", "is_company": true, "country_id": us, "city": "San Francisco", "zip": "94134", "street": "250 Executive Park Blvd, Suite 3400", "email": "info@yourcompany.com"})),
+    )?;
+    env.create(
+        "res.partner",
+        vals(json!({"name": "OdooBot", "email": "odoobot@example.com"})),
+    )?;
+    env.create(
+        "res.partner",
+        vals(json!({"name": "Mitchell Admin", "email": "admin@yourcompany.example.com"})),
+    )?;
+    env.create(
+        "res.company",
+        vals(json!({"name": "My Company (San Francisco)", "partner_id": 1, "currency_id": 2, "country_id": us, "sequence": 0})),
+    )?;
+    env.create(
+        "res.users",
+        vals(json!({"name": "OdooBot", "login": "__system__", "partner_id": 2, "company_id": 1, "active": false})),
+    )?;
+    env.create(
+        "res.users",
+        vals(json!({"name": "Mitchell Admin", "login": login, "partner_id": 3, "company_id": 1})),
+    )?;
+    Ok(())
+}
+
+const ADJ: &[&str] = &[
+    "Blue",
+    "Golden",
+    "Northern",
+    "Rapid",
+    "Silver",
+    "Green",
+    "Summit",
+    "Coastal",
+    "Prairie",
+    "Granite",
+    "Red",
+    "Pioneer",
+    "Evergreen",
+    "Harbor",
+    "Liberty",
+    "Maple",
+    "Copper",
+    "Bright",
+];
+const NOUN: &[&str] = &[
+    "Oak", "River", "Peak", "Valley", "Bay", "Ridge", "Stone", "Field", "Lake", "Forge", "Mill",
+    "Bridge", "Crest", "Grove", "Point", "Harvest",
+];
+const SUFFIX: &[&str] = &[
+    "Supply Co.",
+    "Trading LLC",
+    "Distributors",
+    "Retail Inc",
+    "Outfitters",
+    "Hardware",
+    "Markets",
+    "Wholesale",
+    "Goods",
+    "Stores",
+];
+const CITIES: &[(&str, &str, &str)] = &[
+    ("San Francisco", "94105", "US"),
+    ("Oakland", "94607", "US"),
+    ("Chicago", "60601", "US"),
+    ("Austin", "78701", "US"),
+    ("Seattle", "98101", "US"),
+    ("Denver", "80202", "US"),
+    ("Boston", "02108", "US"),
+    ("New York", "10001", "US"),
+    ("Toronto", "M5H 2N2", "CA"),
+    ("Vancouver", "V6B 1A1", "CA"),
+    ("Mexico City", "06000", "MX"),
+    ("London", "EC1A 1BB", "GB"),
+    ("Berlin", "10115", "DE"),
+    ("Brussels", "1000", "BE"),
+];
+const STREETS: &[&str] = &[
+    "Market St",
+    "Main St",
+    "Industrial Way",
+    "Commerce Blvd",
+    "Harbor Dr",
+    "Elm St",
+    "Park Ave",
+    "Mission St",
+    "Lake Rd",
+    "Station Rd",
+];
+const ITEM_ADJ: &[&str] = &[
+    "Steel",
+    "Compact",
+    "Heavy-Duty",
+    "Classic",
+    "Deluxe",
+    "Mini",
+    "Pro",
+    "Eco",
+    "Smart",
+    "Portable",
+    "Wireless",
+    "Industrial",
+];
+const ITEMS: &[&str] = &[
+    "Widget", "Gadget", "Bracket", "Hinge", "Lamp", "Chair", "Desk", "Cable", "Adapter", "Bottle",
+    "Toolbox", "Shelf", "Fan", "Kettle", "Mug", "Notebook", "Backpack", "Drill", "Clamp", "Sensor",
+];
+
+/// EAN-13 with its check digit, from a 12-digit body.
+pub fn ean13(body: u64) -> String {
+    let digits = format!("{:012}", body % 1_000_000_000_000);
+    let sum: u32 = digits
+        .chars()
+        .enumerate()
+        .map(|(i, c)| c.to_digit(10).unwrap_or(0) * if i % 2 == 0 { 1 } else { 3 })
+        .sum();
+    format!("{digits}{}", (10 - sum % 10) % 10)
+}
+
+/// Demo customers (with `ref`, email, country) and products (with SKUs
+/// `SKU-00001`… and barcodes).
+pub fn demo(env: &mut Env, customers: usize, products: usize) -> Result<(), Fault> {
+    let mut rng = Rng(0x0DD0_2C16_5EED_0001);
+    let mut country_ids = std::collections::HashMap::new();
+    for (_, _, code) in CITIES {
+        if let Some(id) = env
+            .search(
+                "res.country",
+                &json!([["code", "=", code]]),
+                0,
+                Some(1),
+                None,
+            )?
+            .first()
+        {
+            country_ids.insert(*code, *id);
+        }
+    }
+    for n in 1..=customers {
+        let name = format!(
+            "{} {} {}",
+            ADJ[rng.below(ADJ.len())],
+            NOUN[rng.below(NOUN.len())],
+            SUFFIX[rng.below(SUFFIX.len())]
+        );
+        let (city, zip, code) = CITIES[rng.below(CITIES.len())];
+        let v = json!({
+            "name": format!("{name} #{n}"),
+            "is_company": true,
+            "ref": format!("CUST-{n:05}"),
+            "email": format!("customer{n:05}@example.com"),
+            "phone": format!("+1 555 {:04}", n % 10_000),
+            "street": format!("{} {}", 1 + rng.below(9_999), STREETS[rng.below(STREETS.len())]),
+            "city": city,
+            "zip": zip,
+            "country_id": country_ids.get(code).copied(),
+            "customer_rank": 1,
+        });
+        env.create("res.partner", vals(v))?;
+    }
+    for n in 1..=products {
+        let name = format!(
+            "{} {}",
+            ITEM_ADJ[rng.below(ITEM_ADJ.len())],
+            ITEMS[rng.below(ITEMS.len())]
+        );
+        let cents = 500 + rng.below(49_500);
+        let list_price = cents as f64 / 100.0;
+        let cost = (cents * 6 / 10) as f64 / 100.0;
+        let v = json!({
+            "name": name,
+            "default_code": format!("SKU-{n:05}"),
+            "barcode": ean13(200_000_000_000 + n as u64),
+            "detailed_type": "product",
+            "invoice_policy": "order",
+            "list_price": list_price,
+            "standard_price": cost,
+            "sale_ok": true,
+        });
+        env.create("product.product", vals(v))?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ean13_check_digit() {
+        assert_eq!(ean13(400_638_133_393), "4006381333931");
+    }
+}
