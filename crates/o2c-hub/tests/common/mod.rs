@@ -1,0 +1,226 @@
+//! Test harness: the real hub on a random port, with its real store (SQLite
+//! in a temporary folder, or PostgreSQL in a fresh schema) and the Odoo
+//! sandbox on another random port, spoken to over real HTTP.
+
+#![allow(dead_code)]
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use chrono::Utc;
+use o2c_hub::auth::{self, Scope};
+use o2c_hub::erp::odoo::OdooErp;
+use o2c_hub::{HubConfig, RunningHub};
+use o2c_odoo::{OdooClient, OdooConfig};
+use o2c_odoo_sim::{Sandbox, SimConfig};
+use o2c_store::Store;
+use serde_json::{Value, json};
+
+pub struct TestHub {
+    pub base: String,
+    pub key: String,
+    pub store: Arc<dyn Store>,
+    pub odoo_url: String,
+    pub http: reqwest::Client,
+    pub hub: Option<RunningHub>,
+    _temp: tempfile::TempDir,
+}
+
+pub async fn start_sandbox() -> String {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind sandbox");
+    let addr = listener.local_addr().expect("addr");
+    let sandbox = Sandbox::new(SimConfig::default());
+    tokio::spawn(async move {
+        let _ = sandbox.serve(listener).await;
+    });
+    format!("http://{addr}")
+}
+
+pub fn odoo_config(url: &str) -> OdooConfig {
+    OdooConfig {
+        url: url.to_owned(),
+        db: "o2c".into(),
+        login: "admin".into(),
+        secret: "admin".into(),
+        timeout: Duration::from_secs(10),
+        max_concurrency: 8,
+    }
+}
+
+impl TestHub {
+    pub async fn sqlite() -> TestHub {
+        Self::sqlite_with(HubConfig::default()).await
+    }
+
+    pub async fn sqlite_with(mut config: HubConfig) -> TestHub {
+        let temp = tempfile::tempdir().expect("tempdir");
+        let path = temp.path().join("hub.db");
+        let store = o2c_store::open(&path.to_string_lossy())
+            .await
+            .expect("open sqlite store");
+        config.retry.initial_ms = 20;
+        config.retry.max_ms = 200;
+        config.workers.poll_ms = 20;
+        Self::start(config, store, temp).await
+    }
+
+    pub async fn start(
+        config: HubConfig,
+        store: Arc<dyn Store>,
+        temp: tempfile::TempDir,
+    ) -> TestHub {
+        let odoo_url = start_sandbox().await;
+        let client = OdooClient::new(odoo_config(&odoo_url)).expect("odoo client");
+        let erp = Arc::new(OdooErp::new(client));
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind hub");
+        let hub = o2c_hub::start(&config, store.clone(), erp, listener)
+            .await
+            .expect("start hub");
+        let key = auth::create_key(
+            store.as_ref(),
+            "test",
+            "test",
+            &[
+                Scope::OrdersWrite,
+                Scope::OrdersRead,
+                Scope::OpsRead,
+                Scope::OpsWrite,
+            ],
+            None,
+            Utc::now(),
+        )
+        .await
+        .expect("create key");
+        TestHub {
+            base: format!("http://{}", hub.addr),
+            key: key.secret,
+            store,
+            odoo_url,
+            http: reqwest::Client::new(),
+            hub: Some(hub),
+            _temp: temp,
+        }
+    }
+
+    pub async fn key_with(&self, scopes: &[Scope], channel: Option<&str>) -> String {
+        auth::create_key(
+            self.store.as_ref(),
+            "test",
+            "limited",
+            scopes,
+            channel.map(str::to_owned),
+            Utc::now(),
+        )
+        .await
+        .expect("create key")
+        .secret
+    }
+
+    pub async fn post_order(&self, body: &Value) -> reqwest::Response {
+        self.http
+            .post(format!("{}/v1/orders", self.base))
+            .bearer_auth(&self.key)
+            .json(body)
+            .send()
+            .await
+            .expect("post order")
+    }
+
+    pub async fn get(&self, path: &str) -> reqwest::Response {
+        self.http
+            .get(format!("{}{path}", self.base))
+            .bearer_auth(&self.key)
+            .send()
+            .await
+            .expect("get")
+    }
+
+    /// Polls the order until `status` (or fails after 20 s).
+    pub async fn wait_for_status(&self, order_id: &str, status: &str) -> Value {
+        let deadline = Instant::now() + Duration::from_secs(20);
+        loop {
+            let body: Value = self
+                .get(&format!("/v1/orders/{order_id}"))
+                .await
+                .json()
+                .await
+                .expect("json");
+            if body["status"] == status {
+                return body;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "order {order_id} never reached {status}: {body}"
+            );
+            tokio::time::sleep(Duration::from_millis(25)).await;
+        }
+    }
+
+    /// Sale orders in the sandbox with this `client_order_ref`.
+    pub async fn sale_orders(&self, client_order_ref: &str) -> Vec<Value> {
+        odoo_search_read(
+            &self.odoo_url,
+            "sale.order",
+            json!([["client_order_ref", "=", client_order_ref]]),
+            &["name", "state", "order_line"],
+        )
+        .await
+    }
+
+    pub async fn shutdown(mut self) {
+        if let Some(hub) = self.hub.take() {
+            hub.shutdown().await;
+        }
+    }
+}
+
+/// A search_read over plain JSON-RPC, as any Odoo client would send it.
+pub async fn odoo_search_read(
+    odoo_url: &str,
+    model: &str,
+    domain: Value,
+    fields: &[&str],
+) -> Vec<Value> {
+    let request = json!({
+        "jsonrpc": "2.0", "method": "call", "id": 1,
+        "params": { "service": "object", "method": "execute_kw",
+            "args": ["o2c", 2, "admin", model, "search_read", [domain], { "fields": fields }] }
+    });
+    let response: Value = reqwest::Client::new()
+        .post(format!("{odoo_url}/jsonrpc"))
+        .json(&request)
+        .send()
+        .await
+        .expect("jsonrpc")
+        .json()
+        .await
+        .expect("jsonrpc json");
+    response["result"]
+        .as_array()
+        .cloned()
+        .unwrap_or_else(|| panic!("search_read failed: {response}"))
+}
+
+/// A valid canonical order with SKUs the sandbox's demo seed has.
+pub fn sample_order(channel_order_id: &str) -> Value {
+    json!({
+        "channel": { "kind": "rest", "account": "web" },
+        "channel_order_id": channel_order_id,
+        "order_date": "2026-11-27T10:00:00Z",
+        "currency": "USD",
+        "customer": {
+            "name": "Acme Hardware",
+            "email": "orders@acme.example",
+            "external_refs": [{ "system": "webshop", "id": "cust-42" }]
+        },
+        "ship_to": { "name": "Acme Hardware", "street_lines": ["1 Main St"], "city": "Springfield", "postal_code": "62701", "country": "US" },
+        "lines": [
+            { "line_id": "1", "sku": "SKU-00001", "quantity": { "value": "3", "uom": "Units" }, "unit_price": "25.00" },
+            { "line_id": "2", "sku": "SKU-00002", "quantity": { "value": "1.5", "uom": "Units" }, "unit_price": "40.00", "discount_percent": "10" }
+        ]
+    })
+}
