@@ -1,0 +1,225 @@
+//! Command-line arguments, parsed and checked before any I/O.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+use crate::logging::LogFormat;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "o2c",
+    version,
+    about = "Order-to-cash integration hub for distributors running Odoo"
+)]
+pub struct Cli {
+    /// Configuration file (default: ./o2c.toml when present).
+    #[arg(long, global = true, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Log format on stderr.
+    #[arg(long, global = true, value_enum, default_value = "auto")]
+    pub log_format: LogFormat,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+impl Cli {
+    pub fn log_format(&self) -> LogFormat {
+        self.log_format
+    }
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the hub: HTTP API, workers and outbox relay.
+    Serve(ServeArgs),
+    /// Run the Odoo-compatible sandbox server.
+    OdooSim(SimArgs),
+    /// Run the sandbox and the hub in one process and push sample orders through.
+    Demo(DemoArgs),
+    /// Manage API keys.
+    #[command(subcommand)]
+    Keys(KeysCommand),
+    /// Rebuild an order's state from its journal, and optionally resume it.
+    Replay(ReplayArgs),
+    /// Inspect and act on the dead-letter queue.
+    #[command(subcommand)]
+    Dlq(DlqCommand),
+    /// Check the audit log.
+    #[command(subcommand)]
+    Audit(AuditCommand),
+    /// Measure the hub.
+    #[command(subcommand)]
+    Bench(BenchCommand),
+}
+
+#[derive(Debug, Args)]
+pub struct StoreArg {
+    /// Store URL (overrides `store_url`): a SQLite path or `postgres://…`.
+    #[arg(long, value_name = "URL")]
+    pub store: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// Address to listen on (overrides `listen`).
+    #[arg(long, value_name = "ADDR")]
+    pub listen: Option<String>,
+    #[command(flatten)]
+    pub store: StoreArg,
+}
+
+#[derive(Debug, Args)]
+pub struct SimArgs {
+    #[arg(long, default_value = "127.0.0.1:8069", value_name = "ADDR")]
+    pub listen: String,
+    /// Odoo version to behave as: 16, 17, 18 or 19.
+    #[arg(long, default_value_t = 16)]
+    pub odoo_version: u8,
+    /// Seed data: `demo` (customers, products, stock) or `empty`.
+    #[arg(long, default_value = "demo")]
+    pub seed: String,
+}
+
+#[derive(Debug, Args)]
+pub struct DemoArgs {
+    /// Number of sample orders.
+    #[arg(long, default_value_t = 200)]
+    pub orders: usize,
+    /// Print the summary as one JSON object.
+    #[arg(long)]
+    pub json: bool,
+    /// Orders posted concurrently.
+    #[arg(long, default_value_t = 16)]
+    pub concurrency: usize,
+    /// Give up waiting for confirmations after this many seconds.
+    #[arg(long, default_value_t = 300)]
+    pub timeout_secs: u64,
+    /// Run against a real Odoo instead of the built-in sandbox.
+    #[arg(long, value_name = "URL", requires_all = ["odoo_db", "odoo_user", "odoo_password"])]
+    pub odoo_url: Option<String>,
+    #[arg(long, value_name = "DB")]
+    pub odoo_db: Option<String>,
+    #[arg(long, value_name = "LOGIN")]
+    pub odoo_user: Option<String>,
+    /// Password or API key (or set O2C_DEMO_ODOO_PASSWORD).
+    #[arg(
+        long,
+        value_name = "SECRET",
+        env = "O2C_DEMO_ODOO_PASSWORD",
+        hide_env_values = true
+    )]
+    pub odoo_password: Option<String>,
+    /// Keep the demo's SQLite store at this path instead of a temporary file.
+    #[arg(long, value_name = "PATH")]
+    pub store: Option<PathBuf>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum KeysCommand {
+    /// Create a key; the secret is printed once.
+    Create {
+        #[arg(long)]
+        name: String,
+        /// Scopes: orders:write, orders:read, ops:read, ops:write (repeat or comma-separate).
+        #[arg(long = "scope", value_delimiter = ',', required = true)]
+        scopes: Vec<String>,
+        /// Bind the key to one channel (`kind:account`, e.g. `shopify:acme`).
+        #[arg(long)]
+        channel: Option<String>,
+        #[command(flatten)]
+        store: StoreArg,
+    },
+    /// List keys (never their secrets).
+    List {
+        #[command(flatten)]
+        store: StoreArg,
+    },
+    /// Revoke a key by id.
+    Revoke {
+        id: String,
+        #[command(flatten)]
+        store: StoreArg,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct ReplayArgs {
+    /// The hub order id.
+    #[arg(long)]
+    pub order: String,
+    /// Also enqueue the commands the order's last event implies (for an order
+    /// whose jobs were discarded).
+    #[arg(long)]
+    pub resume: bool,
+    #[command(flatten)]
+    pub store: StoreArg,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum DlqCommand {
+    /// List dead-lettered jobs.
+    List {
+        #[arg(long, default_value_t = 100)]
+        limit: i64,
+        #[command(flatten)]
+        store: StoreArg,
+    },
+    /// Show one job with its payload and last error.
+    Show {
+        id: i64,
+        #[command(flatten)]
+        store: StoreArg,
+    },
+    /// Put a job back in the queue.
+    Retry {
+        id: i64,
+        #[arg(long, default_value = "")]
+        reason: String,
+        #[command(flatten)]
+        store: StoreArg,
+    },
+    /// Drop a job for good.
+    Discard {
+        id: i64,
+        #[arg(long, default_value = "")]
+        reason: String,
+        #[command(flatten)]
+        store: StoreArg,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AuditCommand {
+    /// Recompute the hash chain; exit 1 and name the first broken row if tampered.
+    Verify {
+        #[command(flatten)]
+        store: StoreArg,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum BenchCommand {
+    /// Accepted orders per second and acceptance latency of POST /v1/orders,
+    /// beside the raw store's durable insert rate.
+    Ingest(BenchIngestArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct BenchIngestArgs {
+    /// Seconds per measured phase.
+    #[arg(long, default_value_t = 10)]
+    pub seconds: u64,
+    /// Offered load of the fixed-rate phase (orders per second).
+    #[arg(long, default_value_t = 1000)]
+    pub rate: u64,
+    /// Concurrent clients of the saturation phase.
+    #[arg(long, default_value_t = 64)]
+    pub clients: usize,
+    /// Store URL (default: a temporary SQLite file).
+    #[arg(long)]
+    pub store: Option<String>,
+    /// Print the results as JSON.
+    #[arg(long)]
+    pub json: bool,
+}

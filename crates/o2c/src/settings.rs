@@ -1,0 +1,94 @@
+//! Layered configuration: built-in defaults, then `o2c.toml` (or `--config`),
+//! then `O2C_*` environment variables (`__` separates sections, e.g.
+//! `O2C_ODOO__URL`, `O2C_WORKERS__CONCURRENCY`). Secrets may also come from
+//! files (`odoo.password_file`) and are never printed.
+
+use std::path::Path;
+
+use anyhow::{Context, Result};
+use figment::Figment;
+use figment::providers::{Env, Format, Toml};
+use o2c_hub::HubConfig;
+use serde::Deserialize;
+
+#[derive(Debug, Clone, Deserialize, Default)]
+#[serde(default)]
+pub struct Settings {
+    #[serde(flatten)]
+    pub hub: HubConfig,
+    pub odoo: OdooSettings,
+}
+
+#[derive(Clone, Deserialize)]
+#[serde(default)]
+pub struct OdooSettings {
+    pub url: String,
+    pub db: String,
+    pub login: String,
+    /// Password or API key; prefer `password_file` or `O2C_ODOO__PASSWORD`.
+    pub password: Option<String>,
+    pub password_file: Option<String>,
+    pub timeout_secs: u64,
+    pub max_concurrency: usize,
+}
+
+impl Default for OdooSettings {
+    fn default() -> Self {
+        Self {
+            url: "http://127.0.0.1:8069".into(),
+            db: "o2c".into(),
+            login: "admin".into(),
+            password: None,
+            password_file: None,
+            timeout_secs: 30,
+            max_concurrency: 8,
+        }
+    }
+}
+
+impl std::fmt::Debug for OdooSettings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("OdooSettings")
+            .field("url", &self.url)
+            .field("db", &self.db)
+            .field("login", &self.login)
+            .field("password", &self.password.as_ref().map(|_| "<redacted>"))
+            .field("password_file", &self.password_file)
+            .finish()
+    }
+}
+
+impl OdooSettings {
+    /// The secret, from the settings or the file they name.
+    pub fn secret(&self) -> Result<String> {
+        if let Some(path) = &self.password_file {
+            let text = std::fs::read_to_string(path)
+                .with_context(|| format!("reading odoo.password_file {path}"))?;
+            return Ok(text.trim_end_matches(['\n', '\r']).to_owned());
+        }
+        self.password
+            .clone()
+            .context("no Odoo password: set O2C_ODOO__PASSWORD or odoo.password_file")
+    }
+}
+
+/// Loads the settings; a missing default `o2c.toml` is fine, a missing
+/// explicit `--config` file is an error.
+pub fn load(config: Option<&Path>) -> Result<Settings> {
+    let mut figment = Figment::new();
+    match config {
+        Some(path) => {
+            anyhow::ensure!(
+                path.exists(),
+                "config file {} does not exist",
+                path.display()
+            );
+            figment = figment.merge(Toml::file(path));
+        }
+        None => figment = figment.merge(Toml::file("o2c.toml")),
+    }
+    figment
+        .merge(Env::prefixed("O2C_").split("__"))
+        .extract()
+        .context("invalid configuration")
+}
