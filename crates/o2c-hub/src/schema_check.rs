@@ -78,3 +78,76 @@ fn pointer_of(path: &serde_path_to_error::Path) -> String {
     }
     pointer
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+    use serde_json::json;
+
+    fn schema() -> OrderSchema {
+        OrderSchema::new().expect("the order schema compiles")
+    }
+
+    #[test]
+    fn the_example_order_passes() {
+        let example: Value =
+            serde_json::from_str(include_str!("../../o2c-model/examples/order.json"))
+                .expect("example");
+        assert!(schema().parse(&example).is_ok());
+    }
+
+    #[test]
+    fn pointers_escape_like_rfc_6901() {
+        let body = json!({ "channel": { "kind": "rest", "account": "a" }, "channel_order_id": "1",
+            "order_date": "2026-11-27T00:00:00Z", "currency": "USD", "customer": { "name": "x" },
+            "lines": [{ "line_id": "1", "sku": "A", "quantity": { "value": "1", "uom": "Units" }, "unit_price": "-1" }] });
+        let errors = schema().parse(&body).expect_err("negative price");
+        assert!(
+            errors.iter().all(|e| e.pointer.starts_with('/')),
+            "{errors:?}"
+        );
+    }
+
+    fn arbitrary_json() -> impl Strategy<Value = Value> {
+        let leaf = prop_oneof![
+            Just(Value::Null),
+            any::<bool>().prop_map(Value::Bool),
+            any::<i64>().prop_map(|n| json!(n)),
+            "[a-zA-Z0-9 ./:-]{0,12}".prop_map(Value::String),
+            Just(json!("1e400")),
+            Just(json!("USD")),
+        ];
+        leaf.prop_recursive(4, 48, 6, |inner| {
+            prop_oneof![
+                prop::collection::vec(inner.clone(), 0..4).prop_map(Value::Array),
+                prop::collection::btree_map(
+                    prop_oneof![
+                        Just("channel".to_owned()),
+                        Just("lines".to_owned()),
+                        Just("currency".to_owned()),
+                        Just("quantity".to_owned()),
+                        Just("unit_price".to_owned()),
+                        "[a-z_]{1,8}".prop_map(|s| s),
+                    ],
+                    inner,
+                    0..6,
+                )
+                .prop_map(|m| Value::Object(m.into_iter().collect())),
+            ]
+        })
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(256))]
+        /// Whatever JSON arrives, the answer is an order or a list of
+        /// violations with pointers, never a panic.
+        #[test]
+        fn any_json_gets_an_answer(body in arbitrary_json()) {
+            let schema = schema();
+            if let Err(errors) = schema.parse(&body) {
+                prop_assert!(!errors.is_empty());
+            }
+        }
+    }
+}

@@ -133,6 +133,35 @@ async fn idempotency_key_header_returns_the_original_answer() {
     hub.shutdown().await;
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_same_channel_order_under_a_new_idempotency_key_is_still_one_order() {
+    let hub = TestHub::sqlite().await;
+    let send = |key: &'static str| {
+        hub.http
+            .post(format!("{}/v1/orders", hub.base))
+            .bearer_auth(&hub.key)
+            .header("idempotency-key", key)
+            .json(&sample_order("WEB-IK-2"))
+            .send()
+    };
+    let first: Value = send("attempt-1")
+        .await
+        .expect("post")
+        .json()
+        .await
+        .expect("json");
+    let second = send("attempt-2").await.expect("post");
+    assert_eq!(second.status(), 202);
+    assert_eq!(second.headers()["idempotent-replayed"], "true");
+    let second: Value = second.json().await.expect("json");
+    assert_eq!(first["order_id"], second["order_id"]);
+    hub.wait_for_status(first["order_id"].as_str().expect("id"), "confirmed")
+        .await;
+    assert_eq!(order_count(&hub).await, 1);
+    assert_eq!(hub.sale_orders("WEB-IK-2").await.len(), 1);
+    hub.shutdown().await;
+}
+
 async fn rejected_count(hub: &TestHub) -> usize {
     hub.store
         .list_inbox(Some("rejected"), 1000)

@@ -92,3 +92,60 @@ pub fn load(config: Option<&Path>) -> Result<Settings> {
         .extract()
         .context("invalid configuration")
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn file_then_environment_layers() {
+        figment::Jail::expect_with(|jail| {
+            jail.create_file(
+                "o2c.toml",
+                r#"
+                    listen = "0.0.0.0:9000"
+                    store_url = "postgres://o2c@db/o2c"
+                    [workers]
+                    concurrency = 4
+                    [odoo]
+                    url = "https://odoo.example.com"
+                    password = "from-file"
+                "#,
+            )?;
+            jail.set_env("O2C_WORKERS__CONCURRENCY", "3");
+            jail.set_env("O2C_ODOO__DB", "prod");
+            let settings = load(None).map_err(|e| e.to_string())?;
+            assert_eq!(settings.hub.listen, "0.0.0.0:9000");
+            assert_eq!(settings.hub.store_url, "postgres://o2c@db/o2c");
+            assert_eq!(settings.hub.workers.concurrency, 3, "the environment wins");
+            assert_eq!(
+                settings.hub.workers.lease_secs, 30,
+                "defaults fill the rest"
+            );
+            assert_eq!(settings.odoo.url, "https://odoo.example.com");
+            assert_eq!(settings.odoo.db, "prod");
+            assert_eq!(
+                settings.odoo.secret().map_err(|e| e.to_string())?,
+                "from-file"
+            );
+            assert!(
+                !format!("{:?}", settings.odoo).contains("from-file"),
+                "secrets never printed"
+            );
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn password_file_and_missing_secret() {
+        figment::Jail::expect_with(|jail| {
+            jail.create_file("secret.txt", "s3cret\n")?;
+            jail.set_env("O2C_ODOO__PASSWORD_FILE", "secret.txt");
+            let settings = load(None).map_err(|e| e.to_string())?;
+            assert_eq!(settings.odoo.secret().map_err(|e| e.to_string())?, "s3cret");
+            Ok(())
+        });
+        assert!(OdooSettings::default().secret().is_err());
+        assert!(load(Some(Path::new("/nonexistent/o2c.toml"))).is_err());
+    }
+}

@@ -9,6 +9,7 @@ use std::time::{Duration, Instant};
 
 use chrono::Utc;
 use o2c_hub::auth::{self, Scope};
+use o2c_hub::erp::Erp;
 use o2c_hub::erp::odoo::OdooErp;
 use o2c_hub::{HubConfig, RunningHub};
 use o2c_odoo::{OdooClient, OdooConfig};
@@ -49,31 +50,45 @@ pub fn odoo_config(url: &str) -> OdooConfig {
     }
 }
 
+/// Short retry delays and polls, so tests run quickly.
+pub fn fast(mut config: HubConfig) -> HubConfig {
+    config.retry.initial_ms = 20;
+    config.retry.max_ms = 200;
+    config.workers.poll_ms = 20;
+    config
+}
+
 impl TestHub {
     pub async fn sqlite() -> TestHub {
         Self::sqlite_with(HubConfig::default()).await
     }
 
-    pub async fn sqlite_with(mut config: HubConfig) -> TestHub {
+    pub async fn sqlite_with(config: HubConfig) -> TestHub {
+        Self::sqlite_wrapped(config, |erp| erp).await
+    }
+
+    /// A SQLite hub whose ERP is the Odoo adapter wrapped by `wrap` (to inject faults).
+    pub async fn sqlite_wrapped(
+        config: HubConfig,
+        wrap: impl FnOnce(Arc<dyn Erp>) -> Arc<dyn Erp>,
+    ) -> TestHub {
         let temp = tempfile::tempdir().expect("tempdir");
         let path = temp.path().join("hub.db");
         let store = o2c_store::open(&path.to_string_lossy())
             .await
             .expect("open sqlite store");
-        config.retry.initial_ms = 20;
-        config.retry.max_ms = 200;
-        config.workers.poll_ms = 20;
-        Self::start(config, store, temp).await
+        Self::start_wrapped(fast(config), store, temp, wrap).await
     }
 
-    pub async fn start(
+    pub async fn start_wrapped(
         config: HubConfig,
         store: Arc<dyn Store>,
         temp: tempfile::TempDir,
+        wrap: impl FnOnce(Arc<dyn Erp>) -> Arc<dyn Erp>,
     ) -> TestHub {
         let odoo_url = start_sandbox().await;
         let client = OdooClient::new(odoo_config(&odoo_url)).expect("odoo client");
-        let erp = Arc::new(OdooErp::new(client));
+        let erp = wrap(Arc::new(OdooErp::new(client)));
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
             .await
             .expect("bind hub");
