@@ -94,6 +94,8 @@ pub fn load(config: Option<&Path>) -> Result<Settings> {
 }
 
 #[cfg(test)]
+// figment's Jail closures must return figment's own (large) error type.
+#[allow(clippy::result_large_err)]
 mod tests {
     use super::*;
 
