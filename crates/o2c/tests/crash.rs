@@ -250,7 +250,12 @@ async fn crash_at_every_step_boundary_sqlite() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn crash_at_every_step_boundary_postgres() {
     let Ok(admin_url) = std::env::var("O2C_TEST_POSTGRES_URL") else {
-        eprintln!("skipping PostgreSQL crash test: O2C_TEST_POSTGRES_URL is not set");
+        // Straight to stderr: eprintln! would be captured and never seen.
+        use std::io::Write;
+        let _ = writeln!(
+            std::io::stderr(),
+            "skipping PostgreSQL crash test: O2C_TEST_POSTGRES_URL is not set"
+        );
         return;
     };
     use sqlx::Connection;
