@@ -159,6 +159,16 @@ pub struct OrderLine {
     #[serde(default, with = "crate::decimal")]
     #[schemars(with = "crate::decimal::DecimalSchema")]
     pub discount_percent: Decimal,
+    /// Discount on the whole line as an amount in the order currency,
+    /// applied after `discount_percent` (channels such as Shopify send
+    /// amounts, not percentages).
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        with = "crate::decimal::option"
+    )]
+    #[schemars(with = "Option<crate::decimal::DecimalSchema>")]
+    pub discount_amount: Option<Decimal>,
     /// Taxes declared by the channel (default none).
     #[serde(default)]
     pub taxes: Vec<TaxLine>,
@@ -312,7 +322,28 @@ fn checked_line_net(line: &OrderLine) -> Option<Decimal> {
         .value
         .checked_mul(line.unit_price)?
         .checked_mul(hundred().checked_sub(line.discount_percent)?)?
-        .checked_div(hundred())
+        .checked_div(hundred())?
+        .checked_sub(line.discount_amount.unwrap_or(Decimal::ZERO))
+}
+
+impl OrderLine {
+    /// The whole line discount as one percentage of quantity × unit price
+    /// (what an ERP with a single percent field needs), unrounded; zero for
+    /// a zero-value line.
+    pub fn effective_discount_percent(&self) -> Decimal {
+        let gross = match self.quantity.value.checked_mul(self.unit_price) {
+            Some(gross) if !gross.is_zero() => gross,
+            _ => return self.discount_percent,
+        };
+        match checked_line_net(self)
+            .and_then(|net| gross.checked_sub(net))
+            .and_then(|off| off.checked_mul(hundred()))
+            .and_then(|off| off.checked_div(gross))
+        {
+            Some(percent) => percent.normalize(),
+            None => self.discount_percent,
+        }
+    }
 }
 
 impl Order {
@@ -464,6 +495,16 @@ impl Order {
                     format!("must be between 0 and 100 (got {})", line.discount_percent),
                 );
             }
+            if let Some(amount) = line.discount_amount {
+                non_negative(v, &child(&p, "discount_amount"), amount);
+                let gross = line.quantity.value.checked_mul(line.unit_price);
+                if gross.is_some_and(|gross| amount > gross) {
+                    v.push(
+                        child(&p, "discount_amount"),
+                        format!("must not exceed quantity × unit price (got {amount})"),
+                    );
+                }
+            }
             for (k, tax) in line.taxes.iter().enumerate() {
                 let tp = child(&child(&p, "taxes"), k);
                 v.require_text(child(&tp, "code"), &tax.code);
@@ -505,6 +546,7 @@ mod tests {
             quantity: Quantity::new(qty, "Units"),
             unit_price: price,
             discount_percent: Decimal::ZERO,
+            discount_amount: None,
             taxes: vec![],
             requested_date: None,
         }
@@ -581,6 +623,7 @@ mod tests {
             line("1", dec!(0), dec!(-1)),
             OrderLine {
                 discount_percent: dec!(150),
+                discount_amount: None,
                 taxes: vec![TaxLine {
                     code: String::new(),
                     rate: Some(dec!(-0.1)),
@@ -672,5 +715,39 @@ mod tests {
             "partially_paid"
         );
         assert!("ebay".parse::<ChannelKind>().is_err());
+    }
+}
+
+#[cfg(test)]
+mod discount_amount_tests {
+    use super::*;
+    use rust_decimal_macros::dec;
+
+    fn line(discount_percent: Decimal, discount_amount: Option<Decimal>) -> OrderLine {
+        OrderLine {
+            line_id: "1".into(),
+            sku: "A".into(),
+            description: None,
+            quantity: Quantity::new(dec!(4), "Units"),
+            unit_price: dec!(25.00),
+            discount_percent,
+            discount_amount,
+            taxes: Vec::new(),
+            requested_date: None,
+        }
+    }
+
+    #[test]
+    fn amount_discounts_reduce_the_net_and_give_an_equivalent_percent() {
+        let l = line(Decimal::ZERO, Some(dec!(10.00)));
+        assert_eq!(checked_line_net(&l), Some(dec!(90.00)));
+        assert_eq!(l.effective_discount_percent(), dec!(10));
+        let both = line(dec!(10), Some(dec!(5)));
+        assert_eq!(checked_line_net(&both), Some(dec!(85)));
+        assert_eq!(both.effective_discount_percent(), dec!(15));
+        assert_eq!(
+            line(dec!(12.5), None).effective_discount_percent(),
+            dec!(12.5)
+        );
     }
 }

@@ -92,6 +92,7 @@ fn line() -> impl Strategy<Value = OrderLine> {
                     quantity: Quantity::new(qty, "Units"),
                     unit_price,
                     discount_percent,
+                    discount_amount: None,
                     taxes: taxes
                         .into_iter()
                         .map(|(code, rate, amount)| TaxLine { code, rate, amount })
