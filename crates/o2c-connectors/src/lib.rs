@@ -1,0 +1,8 @@
+//! o2c-connectors: channel adapters and their mapping rules. Each channel
+//! gets a folder; payloads become canonical orders through versioned jq
+//! programs (`mapping`), never hand-written field copying.
+
+pub mod mapping;
+pub mod shopify;
+
+pub use mapping::{Mapping, MappingError, MappingProgram, MappingSet, RunError};

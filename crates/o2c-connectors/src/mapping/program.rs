@@ -1,0 +1,197 @@
+//! One compiled jq program and how to run it on a payload.
+
+use jaq_core::load::{Arena, File, Loader};
+use jaq_core::{Compiler, Ctx, Native, Vars, compile::Filter, data, unwrap_valr};
+use jaq_json::Val;
+use serde_json::Value;
+
+use super::MappingError;
+
+type JaqFilter = Filter<Native<data::JustLut<Val>>>;
+
+/// Why running a mapping failed.
+#[derive(Debug, thiserror::Error, PartialEq)]
+pub enum RunError {
+    #[error("the payload is not valid JSON: {0}")]
+    Payload(String),
+    #[error("the mapping {name} failed: {message}")]
+    Failed { name: String, message: String },
+    #[error("the mapping {name} produced no output")]
+    NoOutput { name: String },
+    #[error("the mapping {name} produced output that is not JSON: {message}")]
+    Output { name: String, message: String },
+}
+
+pub struct MappingProgram {
+    name: String,
+    filter: JaqFilter,
+}
+
+/// The variables a mapping can read: `$account` (the channel account, e.g.
+/// the shop domain) and `$received_at` (RFC 3339, when the hub got it).
+const GLOBALS: [&str; 2] = ["$account", "$received_at"];
+
+impl MappingProgram {
+    pub fn compile(name: &str, source: &str) -> Result<Self, MappingError> {
+        let compile_error = |message: String| MappingError::Compile {
+            name: name.to_owned(),
+            message,
+        };
+        let defs = jaq_core::defs()
+            .chain(jaq_std::defs())
+            .chain(jaq_json::defs());
+        let funs = jaq_core::funs()
+            .chain(jaq_std::funs())
+            .chain(jaq_json::funs());
+        let loader = Loader::new(defs);
+        let arena = Arena::default();
+        let modules = loader
+            .load(
+                &arena,
+                File {
+                    code: source,
+                    path: (),
+                },
+            )
+            .map_err(|errors| compile_error(format!("{errors:?}")))?;
+        let filter = Compiler::default()
+            .with_funs(funs)
+            .with_global_vars(GLOBALS)
+            .compile(modules)
+            .map_err(|errors| compile_error(format!("{errors:?}")))?;
+        Ok(Self {
+            name: name.to_owned(),
+            filter,
+        })
+    }
+
+    /// Runs the mapping on a raw JSON payload; every output is one canonical
+    /// document (a payload may yield several orders, e.g. one per store).
+    pub fn run(
+        &self,
+        payload: &[u8],
+        account: &str,
+        received_at: &str,
+    ) -> Result<Vec<Value>, RunError> {
+        let input =
+            jaq_json::read::parse_single(payload).map_err(|e| RunError::Payload(e.to_string()))?;
+        self.run_val(input, account, received_at)
+    }
+
+    /// Runs the mapping on an already decoded value.
+    pub fn run_value(
+        &self,
+        payload: &Value,
+        account: &str,
+        received_at: &str,
+    ) -> Result<Vec<Value>, RunError> {
+        self.run(payload.to_string().as_bytes(), account, received_at)
+    }
+
+    fn run_val(
+        &self,
+        input: Val,
+        account: &str,
+        received_at: &str,
+    ) -> Result<Vec<Value>, RunError> {
+        let vars = Vars::new([
+            Val::from(account.to_owned()),
+            Val::from(received_at.to_owned()),
+        ]);
+        let ctx = Ctx::<data::JustLut<Val>>::new(&self.filter.lut, vars);
+        let mut outputs = Vec::new();
+        for result in self.filter.id.run((ctx, input)).map(unwrap_valr) {
+            let val = result.map_err(|e| RunError::Failed {
+                name: self.name.clone(),
+                message: error_text(&e),
+            })?;
+            let text = val.to_string();
+            let value: Value = serde_json::from_str(&text).map_err(|e| RunError::Output {
+                name: self.name.clone(),
+                message: e.to_string(),
+            })?;
+            outputs.push(value);
+        }
+        if outputs.is_empty() {
+            return Err(RunError::NoOutput {
+                name: self.name.clone(),
+            });
+        }
+        Ok(outputs)
+    }
+}
+
+/// `error("…")` in a mapping arrives as a jaq value; show its text.
+fn error_text(error: &jaq_core::Error<Val>) -> String {
+    let text = error.to_string();
+    text.trim_matches('"').to_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn decimals_pass_through_exactly() {
+        let program = MappingProgram::compile(
+            "t/v1",
+            "{price: .p, qty: (.q | tostring), account: $account}",
+        )
+        .expect("compile");
+        let out = program
+            .run(
+                br#"{"p": "19.99", "q": 3}"#,
+                "shop-1",
+                "2026-11-27T00:00:00Z",
+            )
+            .expect("run");
+        assert_eq!(
+            out,
+            vec![json!({"price": "19.99", "qty": "3", "account": "shop-1"})]
+        );
+        let out = program
+            .run(
+                br#"{"p": 0.1000000000000000055511151231257827, "q": 1}"#,
+                "a",
+                "b",
+            )
+            .expect("run");
+        assert_eq!(
+            out[0]["price"].to_string(),
+            "0.1000000000000000055511151231257827"
+        );
+    }
+
+    #[test]
+    fn errors_are_reported_with_the_mapping_name() {
+        let program = MappingProgram::compile(
+            "t/v1",
+            r#"if .sku == null then error("line without sku") else . end"#,
+        )
+        .expect("compile");
+        let err = program.run(br#"{}"#, "a", "b").expect_err("fails");
+        assert_eq!(
+            err,
+            RunError::Failed {
+                name: "t/v1".into(),
+                message: "line without sku".into()
+            }
+        );
+        assert!(matches!(
+            program.run(b"{not json", "a", "b"),
+            Err(RunError::Payload(_))
+        ));
+        let empty = MappingProgram::compile("t/v2", "empty").expect("compile");
+        assert!(matches!(
+            empty.run(b"{}", "a", "b"),
+            Err(RunError::NoOutput { .. })
+        ));
+    }
+
+    #[test]
+    fn bad_programs_do_not_compile() {
+        assert!(MappingProgram::compile("t/v1", "{ unclosed").is_err());
+        assert!(MappingProgram::compile("t/v1", "undefined_function(1)").is_err());
+    }
+}
