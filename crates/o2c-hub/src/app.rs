@@ -26,6 +26,10 @@ pub enum StartError {
     Schema(#[from] SchemaCompileError),
     #[error("cannot serve HTTP: {0}")]
     Io(#[from] std::io::Error),
+    #[error(transparent)]
+    Mapping(#[from] o2c_connectors::MappingError),
+    #[error("configuration: {0}")]
+    Config(String),
 }
 
 /// A hub that runs until `shutdown` is called.
@@ -78,6 +82,17 @@ pub async fn start(
         config.ingest(store.backend()),
         work_ready.clone(),
     );
+    let mappings = match &config.mappings_dir {
+        Some(dir) => o2c_connectors::MappingSet::with_overrides(std::path::Path::new(dir))?,
+        None => o2c_connectors::MappingSet::shipped()?,
+    };
+    let mut shopify_secrets = std::collections::HashMap::new();
+    for shop in &config.shopify {
+        shopify_secrets.insert(
+            shop.domain.clone(),
+            shop.resolve_secret().map_err(StartError::Config)?,
+        );
+    }
     let state = AppState {
         store: store.clone(),
         auth: Arc::new(Authenticator::new(store.clone())),
@@ -85,6 +100,8 @@ pub async fn start(
         schema: Arc::new(OrderSchema::new()?),
         max_body_bytes: config.max_body_bytes,
         work_ready: work_ready.clone(),
+        mappings: Arc::new(mappings),
+        shopify_secrets: Arc::new(shopify_secrets),
     };
     let mut tasks = Vec::new();
     let http_shutdown = shutdown.clone();

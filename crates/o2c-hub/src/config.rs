@@ -24,6 +24,52 @@ pub struct HubConfig {
     pub retry: RetryPolicy,
     /// Runs workers in this process (off for an API-only instance).
     pub run_workers: bool,
+    /// A folder of `<channel>/v<N>.jq` files overriding the shipped mappings.
+    pub mappings_dir: Option<String>,
+    /// Shopify shops whose webhooks the hub takes.
+    pub shopify: Vec<ShopifyShop>,
+}
+
+/// One Shopify shop: its domain and the app secret that signs its webhooks.
+#[derive(Clone, Deserialize, PartialEq, Default)]
+#[serde(default)]
+pub struct ShopifyShop {
+    /// e.g. `acme.myshopify.com`; the webhook URL is
+    /// `/v1/channels/shopify/<domain>/webhooks`.
+    pub domain: String,
+    /// The app's shared secret (prefer `secret_file`).
+    pub secret: Option<String>,
+    pub secret_file: Option<String>,
+}
+
+impl std::fmt::Debug for ShopifyShop {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ShopifyShop")
+            .field("domain", &self.domain)
+            .field("secret", &self.secret.as_ref().map(|_| "<redacted>"))
+            .field("secret_file", &self.secret_file)
+            .finish()
+    }
+}
+
+impl ShopifyShop {
+    /// The secret, read from the file when one is named.
+    pub fn resolve_secret(&self) -> Result<Vec<u8>, String> {
+        if let Some(path) = &self.secret_file {
+            return std::fs::read_to_string(path)
+                .map(|s| s.trim_end_matches(['\n', '\r']).as_bytes().to_vec())
+                .map_err(|e| format!("shopify shop {}: cannot read {path}: {e}", self.domain));
+        }
+        self.secret
+            .as_ref()
+            .map(|s| s.as_bytes().to_vec())
+            .ok_or_else(|| {
+                format!(
+                    "shopify shop {} has neither secret nor secret_file",
+                    self.domain
+                )
+            })
+    }
 }
 
 impl Default for HubConfig {
@@ -37,6 +83,8 @@ impl Default for HubConfig {
             workers: WorkerConfig::default(),
             retry: RetryPolicy::default(),
             run_workers: true,
+            mappings_dir: None,
+            shopify: Vec::new(),
         }
     }
 }

@@ -52,8 +52,7 @@ pub fn received_event(order_id: Uuid, order: &Order) -> Event {
         .map(|line| LineSpec {
             line_id: line.line_id.clone(),
             quantity: line.quantity.value,
-            unit_net: line.unit_price
-                * (Decimal::ONE - line.discount_percent / Decimal::ONE_HUNDRED),
+            unit_net: unit_net(order, line),
         })
         .collect();
     let shipping = order
@@ -73,6 +72,16 @@ pub fn received_event(order_id: Uuid, order: &Order) -> Event {
         order_total,
         invoice_policy: InvoicePolicy::OnShipment,
     }
+}
+
+/// Net price per unit after every discount. An amount discount divided
+/// over the quantity can have endless decimals; the workflow tracks unit
+/// values to 9 places (its limit), which is far below a cent.
+fn unit_net(order: &Order, line: &o2c_model::OrderLine) -> Decimal {
+    if line.quantity.value.is_zero() {
+        return Decimal::ZERO;
+    }
+    (order.line_net(line).amount / line.quantity.value).round_dp(9)
 }
 
 pub struct Intake<'a> {

@@ -18,6 +18,8 @@ pub enum ProblemKind {
     PayloadTooLarge,
     UnsupportedMediaType,
     ChannelMismatch,
+    InvalidSignature,
+    MappingFailed,
     Unavailable,
     Internal,
 }
@@ -33,6 +35,8 @@ impl ProblemKind {
             Self::PayloadTooLarge => "payload-too-large",
             Self::UnsupportedMediaType => "unsupported-media-type",
             Self::ChannelMismatch => "channel-mismatch",
+            Self::InvalidSignature => "invalid-signature",
+            Self::MappingFailed => "mapping-failed",
             Self::Unavailable => "unavailable",
             Self::Internal => "internal",
         }
@@ -40,7 +44,8 @@ impl ProblemKind {
 
     pub fn status(self) -> StatusCode {
         match self {
-            Self::Unauthenticated => StatusCode::UNAUTHORIZED,
+            Self::Unauthenticated | Self::InvalidSignature => StatusCode::UNAUTHORIZED,
+            Self::MappingFailed => StatusCode::UNPROCESSABLE_ENTITY,
             Self::Forbidden | Self::ChannelMismatch => StatusCode::FORBIDDEN,
             Self::NotFound => StatusCode::NOT_FOUND,
             Self::MalformedJson => StatusCode::BAD_REQUEST,
@@ -62,6 +67,8 @@ impl ProblemKind {
             Self::PayloadTooLarge => "The body is larger than the configured limit",
             Self::UnsupportedMediaType => "The body must be application/json",
             Self::ChannelMismatch => "The API key is bound to another channel",
+            Self::InvalidSignature => "The webhook signature does not match the body",
+            Self::MappingFailed => "The channel payload could not be mapped to a canonical order",
             Self::Unavailable => "The hub cannot accept the request right now",
             Self::Internal => "Internal error",
         }

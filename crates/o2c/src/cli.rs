@@ -51,6 +51,30 @@ pub enum Command {
     /// Measure the hub.
     #[command(subcommand)]
     Bench(BenchCommand),
+    /// Run a channel mapping on a payload and print the canonical order(s).
+    Map(MapArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct MapArgs {
+    /// The channel whose mapping to run (shopify; amazon, edi-850, csv and salesforce come with their adapters).
+    #[arg(long)]
+    pub channel: String,
+    /// The payload file (a Shopify webhook capture `{headers, body}` is unwrapped).
+    #[arg(long, value_name = "FILE", required_unless_present = "replay_last")]
+    pub input: Option<std::path::PathBuf>,
+    /// The mapping version (default: the newest).
+    #[arg(long)]
+    pub mapping_version: Option<u32>,
+    /// The channel account the payload belongs to (e.g. the shop domain).
+    #[arg(long, default_value = "cli")]
+    pub account: String,
+    /// Instead of --input: run the mapping on the last N stored payloads of
+    /// the channel and report where its output differs from what was stored.
+    #[arg(long, value_name = "N")]
+    pub replay_last: Option<i64>,
+    #[command(flatten)]
+    pub store: StoreArg,
 }
 
 #[derive(Debug, Args)]

@@ -145,3 +145,71 @@ fn demo_confirms_every_order() {
         "{summary}"
     );
 }
+
+fn shopify_fixture(name: &str) -> String {
+    format!(
+        "{}/../o2c-connectors/tests/fixtures/shopify/{name}",
+        env!("CARGO_MANIFEST_DIR")
+    )
+}
+
+#[test]
+fn map_prints_the_canonical_order() {
+    let output = o2c(&[
+        "map",
+        "--channel",
+        "shopify",
+        "--input",
+        &shopify_fixture("hookdeck_2024-10_orders.create.json"),
+        "--account",
+        "shop.myshopify.com",
+    ]);
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stdout)
+    );
+    let order: Value = serde_json::from_slice(&output.stdout).expect("canonical JSON");
+    assert_eq!(order["channel"]["kind"], "shopify");
+    assert_eq!(order["channel_order_id"], "820982911946154508");
+    assert_eq!(order["mapping"]["version"], 1);
+}
+
+#[test]
+fn map_errors_are_problem_documents_with_exit_2() {
+    let unknown = o2c(&[
+        "map",
+        "--channel",
+        "fax",
+        "--input",
+        &shopify_fixture("pyapi_order.json"),
+    ]);
+    assert_eq!(unknown.status.code(), Some(2));
+    let problem: Value = serde_json::from_slice(&unknown.stdout).expect("problem JSON");
+    assert_eq!(problem["type"], "/problems/not-found");
+
+    let temp = tempfile::tempdir().expect("tempdir");
+    let path = temp.path().join("no-sku.json");
+    let mut order: Value = serde_json::from_str(
+        &std::fs::read_to_string(shopify_fixture("pyapi_order.json")).expect("read"),
+    )
+    .expect("json");
+    order["order"]["line_items"][1]["sku"] = Value::Null;
+    std::fs::write(&path, order.to_string()).expect("write");
+    let failed = o2c(&[
+        "map",
+        "--channel",
+        "shopify",
+        "--input",
+        path.to_str().expect("path"),
+    ]);
+    assert_eq!(failed.status.code(), Some(2));
+    let problem: Value = serde_json::from_slice(&failed.stdout).expect("problem JSON");
+    assert_eq!(problem["type"], "/problems/mapping-failed");
+    assert!(
+        problem["detail"]
+            .as_str()
+            .is_some_and(|d| d.contains("518995019")),
+        "{problem}"
+    );
+}

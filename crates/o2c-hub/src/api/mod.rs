@@ -5,6 +5,7 @@ mod body;
 mod health;
 mod ops;
 mod orders;
+mod shopify;
 
 use std::sync::Arc;
 
@@ -25,6 +26,9 @@ pub struct AppState {
     pub schema: Arc<OrderSchema>,
     pub max_body_bytes: usize,
     pub work_ready: Arc<tokio::sync::Notify>,
+    pub mappings: Arc<o2c_connectors::MappingSet>,
+    /// Shop domain → webhook secret.
+    pub shopify_secrets: Arc<std::collections::HashMap<String, Vec<u8>>>,
 }
 
 pub fn router(state: AppState) -> Router {
@@ -37,6 +41,10 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/v1/orders/{id}", get(orders::get_order))
         .route("/v1/schemas/{name}", get(ops::get_schema))
+        .route(
+            "/v1/channels/shopify/{shop}/webhooks",
+            post(shopify::webhook),
+        )
         .route("/v1/exceptions", get(ops::list_exceptions))
         .route("/v1/dlq", get(ops::list_dlq))
         .route("/v1/dlq/{id}/retry", post(ops::retry_dlq))

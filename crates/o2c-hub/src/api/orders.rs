@@ -124,11 +124,32 @@ async fn accept(
         return Err(rejected.keep(&bytes, false, problem).await);
     }
     let raw_payload = String::from_utf8_lossy(&bytes).into_owned();
-    let (_, acceptance) = intake::acceptance(Intake {
-        order: &order,
+    submit(
+        app,
+        &order,
         raw_payload,
-        principal: &principal,
-        idempotency_header: idempotency_header.as_deref(),
+        &principal,
+        idempotency_header.as_deref(),
+        correlation_id,
+    )
+    .await
+}
+
+/// Queues a validated canonical order for the group commit and answers with
+/// the original response (202, or the first answer for a duplicate).
+pub(super) async fn submit(
+    app: &AppState,
+    order: &o2c_model::Order,
+    raw_payload: String,
+    principal: &Principal,
+    idempotency_key: Option<&str>,
+    correlation_id: &str,
+) -> Result<Response, Problem> {
+    let (_, acceptance) = intake::acceptance(Intake {
+        order,
+        raw_payload,
+        principal,
+        idempotency_header: idempotency_key,
         correlation_id,
         now: Utc::now(),
     })
@@ -147,7 +168,7 @@ async fn accept(
     })?;
     Ok(match outcome {
         AcceptOutcome::Accepted { order_id, .. } => {
-            let body = intake::accepted_body(order_id, &order, correlation_id);
+            let body = intake::accepted_body(order_id, order, correlation_id);
             accepted_response(StatusCode::ACCEPTED, body, false)
         }
         AcceptOutcome::Duplicate {
@@ -193,14 +214,26 @@ fn is_json(headers: &HeaderMap) -> bool {
 }
 
 /// Keeps a refused payload where operators can see it, then hands back the problem.
-struct Rejector<'a> {
+pub(super) struct Rejector<'a> {
     app: &'a AppState,
     principal: &'a Principal,
     correlation_id: &'a str,
 }
 
-impl Rejector<'_> {
-    async fn keep(&self, payload: &[u8], truncated: bool, problem: Problem) -> Problem {
+impl<'a> Rejector<'a> {
+    pub(super) fn new(
+        app: &'a AppState,
+        principal: &'a Principal,
+        correlation_id: &'a str,
+    ) -> Self {
+        Self {
+            app,
+            principal,
+            correlation_id,
+        }
+    }
+
+    pub(super) async fn keep(&self, payload: &[u8], truncated: bool, problem: Problem) -> Problem {
         let problem = problem.correlated(self.correlation_id);
         let message = RejectedMessage {
             id: Uuid::now_v7(),

@@ -158,7 +158,8 @@ impl Erp for OdooErp {
                     product_id: product.id,
                     quantity: line.quantity.value,
                     price_unit: line.unit_price,
-                    discount: line.discount_percent,
+                    // Odoo has one percent field; amount discounts become their equivalent.
+                    discount: line.effective_discount_percent().round_dp(6),
                 })
             })
             .collect();

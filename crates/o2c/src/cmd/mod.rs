@@ -2,6 +2,7 @@
 
 mod bench;
 mod demo;
+mod map;
 mod ops;
 mod serve;
 mod sim;
@@ -29,6 +30,7 @@ pub async fn run(cli: Cli) -> Result<ExitCode> {
         Command::Dlq(command) => ops::dlq(settings, command).await,
         Command::Audit(command) => ops::audit(settings, command).await,
         Command::Bench(command) => bench::run(command).await,
+        Command::Map(args) => map::run(settings, args).await,
     }
 }
 
