@@ -3,10 +3,10 @@
 #
 # Inputs: the order object (or {"order": {...}}); $account = the shop domain.
 # Money stays as Shopify's decimal strings; no arithmetic happens here.
+# Members left null are dropped from the output by the hub.
 # Ids: Shopify ids are 64-bit; JSON tools that pass them through a float
 # corrupt them, so the true id is taken from admin_graphql_api_id when present.
 
-def compact: with_entries(select(.value != null and .value != [] and .value != ""));
 def gid: if . == null then null else tostring | split("/") | last end;
 def id_of: (.admin_graphql_api_id | gid) // (.id | if . == null then null else tostring end);
 def nonzero: if . == null or . == "0.00" or . == "0" or . == "0.0" then null else . end;
@@ -23,7 +23,7 @@ def address:
                   then "\(.country_code)-\(.province_code)" else null end),
     country: .country_code,
     phone: .phone
-  } | compact
+  }
   end;
 
 def payment_status:
@@ -48,7 +48,7 @@ def payment_status:
       email: ($c.email // $o.email),
       phone: ($c.phone // $o.phone),
       external_refs: (if ($c | id_of) != null then [{ system: "shopify", id: ($c | id_of) }] else [] end)
-    } | compact),
+    }),
     bill_to: ($o.billing_address | address),
     ship_to: ($o.shipping_address | address),
     lines: [ $o.line_items[] | {
@@ -58,8 +58,8 @@ def payment_status:
       quantity: { value: (.quantity | tostring), uom: "Units" },
       unit_price: .price,
       discount_amount: (.total_discount | nonzero),
-      taxes: [ (.tax_lines // [])[] | { code: .title, rate: (.rate | if . == null then null else tostring end), amount: .price } | compact ]
-    } | compact ],
+      taxes: [ (.tax_lines // [])[] | { code: .title, rate: (.rate | if . == null then null else tostring end), amount: .price } ]
+    } ],
     shipping: (
       if ($ship | length) == 0 then null
       else {
@@ -68,13 +68,13 @@ def payment_status:
                      else error("several shipping lines and no total_shipping_price_set") end)),
         description: ($ship | map(.title) | join(", ")),
         carrier_code: ($ship[0].carrier_identifier // $ship[0].code)
-      } | compact end),
+      } end),
     declared_totals: ({
       subtotal: $o.subtotal_price,
       tax: $o.total_tax,
       shipping: $o.total_shipping_price_set.shop_money.amount,
       total: $o.total_price
-    } | compact),
+    }),
     payment_status: ($o.financial_status | payment_status),
     notes: $o.note,
     mapping: { name: "shopify", version: 1 },
@@ -83,4 +83,3 @@ def payment_status:
       (if $o.name != null then { system: "shopify_name", id: $o.name } else empty end)
     ]
   }
-| compact

@@ -227,6 +227,22 @@ pub enum BenchCommand {
     /// Accepted orders per second and acceptance latency of POST /v1/orders,
     /// beside the raw store's durable insert rate.
     Ingest(BenchIngestArgs),
+    /// Mapping + validation alone (no store, no Odoo): canonical orders per
+    /// second on one core, beside the cost of merely parsing the payload.
+    Map(BenchMapArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct BenchMapArgs {
+    /// Channel whose mapping to measure.
+    #[arg(long, default_value = "shopify")]
+    pub channel: String,
+    /// Seconds per measured phase.
+    #[arg(long, default_value_t = 5)]
+    pub seconds: u64,
+    /// Print the results as JSON.
+    #[arg(long)]
+    pub json: bool,
 }
 
 #[derive(Debug, Args)]

@@ -3,9 +3,11 @@
 //! into canonical order JSON. The shipped rules are compiled into the
 //! binary; an operator may override any of them with a file of their own.
 //!
-//! The payload reaches jaq as JSON text, and jaq keeps decimal literals as
-//! written, so prices never pass through a float on the way.
+//! Payloads reach jaq with their numbers' digits intact (`convert`), so
+//! prices never pass through a float on the way; null members are dropped
+//! from a mapping's output.
 
+mod convert;
 mod program;
 
 use std::collections::BTreeMap;

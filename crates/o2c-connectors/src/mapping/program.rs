@@ -5,7 +5,7 @@ use jaq_core::{Compiler, Ctx, Native, Vars, compile::Filter, data, unwrap_valr};
 use jaq_json::Val;
 use serde_json::Value;
 
-use super::MappingError;
+use super::{MappingError, convert};
 
 type JaqFilter = Filter<Native<data::JustLut<Val>>>;
 
@@ -73,9 +73,9 @@ impl MappingProgram {
         account: &str,
         received_at: &str,
     ) -> Result<Vec<Value>, RunError> {
-        let input =
-            jaq_json::read::parse_single(payload).map_err(|e| RunError::Payload(e.to_string()))?;
-        self.run_val(input, account, received_at)
+        let value: Value =
+            serde_json::from_slice(payload).map_err(|e| RunError::Payload(e.to_string()))?;
+        self.run_value(&value, account, received_at)
     }
 
     /// Runs the mapping on an already decoded value.
@@ -85,7 +85,7 @@ impl MappingProgram {
         account: &str,
         received_at: &str,
     ) -> Result<Vec<Value>, RunError> {
-        self.run(payload.to_string().as_bytes(), account, received_at)
+        self.run_val(convert::to_val(payload), account, received_at)
     }
 
     fn run_val(
@@ -105,10 +105,9 @@ impl MappingProgram {
                 name: self.name.clone(),
                 message: error_text(&e),
             })?;
-            let text = val.to_string();
-            let value: Value = serde_json::from_str(&text).map_err(|e| RunError::Output {
+            let value = convert::from_val(&val).map_err(|message| RunError::Output {
                 name: self.name.clone(),
-                message: e.to_string(),
+                message,
             })?;
             outputs.push(value);
         }

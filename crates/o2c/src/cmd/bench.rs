@@ -30,6 +30,7 @@ use crate::samples::{SampleCustomer, SampleOrders, SampleProduct};
 pub async fn run(command: BenchCommand) -> Result<ExitCode> {
     match command {
         BenchCommand::Ingest(args) => ingest(args).await,
+        BenchCommand::Map(args) => super::bench_map::run(args),
     }
 }
 
@@ -350,7 +351,7 @@ async fn saturate(
     Ok(run)
 }
 
-fn machine() -> String {
+pub(super) fn machine() -> String {
     let cpu = std::fs::read_to_string("/proc/cpuinfo")
         .ok()
         .and_then(|text| {

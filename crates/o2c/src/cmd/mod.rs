@@ -1,6 +1,7 @@
 //! One module per command; `run` dispatches.
 
 mod bench;
+mod bench_map;
 mod demo;
 mod map;
 mod ops;

@@ -1,0 +1,87 @@
+//! serde_json ⇄ jaq values, directly (no text in between). Numbers keep
+//! their digits both ways: serde_json is built with `arbitrary_precision`
+//! and jaq keeps decimal literals as decimal text. Object members whose value
+//! is `null` are dropped on the way out, so mappings need not filter them.
+
+use jaq_json::{Num, Rc, Val};
+use serde_json::{Map, Number, Value};
+
+pub fn to_val(value: &Value) -> Val {
+    match value {
+        Value::Null => Val::Null,
+        Value::Bool(b) => Val::Bool(*b),
+        Value::Number(n) => Val::Num(number_of(&n.to_string())),
+        Value::String(s) => Val::from(s.clone()),
+        Value::Array(items) => items.iter().map(to_val).collect(),
+        Value::Object(members) => Val::obj(
+            members
+                .iter()
+                .map(|(k, v)| (Val::from(k.clone()), to_val(v)))
+                .collect(),
+        ),
+    }
+}
+
+/// Integers stay integers (big ones too); anything else stays decimal text,
+/// as jaq's own parser keeps literals (its `from_dec_str` would make a float).
+fn number_of(text: &str) -> Num {
+    Num::from_str_radix(text, 10).unwrap_or_else(|| Num::Dec(Rc::new(text.to_owned())))
+}
+
+pub fn from_val(val: &Val) -> Result<Value, String> {
+    Ok(match val {
+        Val::Null => Value::Null,
+        Val::Bool(b) => Value::Bool(*b),
+        Val::Num(n) => number(n)?,
+        Val::TStr(bytes) | Val::BStr(bytes) => {
+            Value::String(String::from_utf8_lossy(bytes).into_owned())
+        }
+        Val::Arr(items) => Value::Array(items.iter().map(from_val).collect::<Result<_, _>>()?),
+        Val::Obj(members) => {
+            let mut out = Map::with_capacity(members.len());
+            for (key, value) in members.iter() {
+                let key = match key {
+                    Val::TStr(bytes) | Val::BStr(bytes) => {
+                        String::from_utf8_lossy(bytes).into_owned()
+                    }
+                    other => other.to_string(),
+                };
+                let value = from_val(value)?;
+                if !value.is_null() {
+                    out.insert(key, value);
+                }
+            }
+            Value::Object(out)
+        }
+    })
+}
+
+fn number(n: &Num) -> Result<Value, String> {
+    let text = n.to_string();
+    // NaN and infinities (from float arithmetic in a mapping) are not JSON.
+    serde_json::from_str::<Number>(&text)
+        .map(Value::Number)
+        .map_err(|_| format!("the mapping produced the number {text}, which JSON cannot carry"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn round_trip_keeps_digits_and_drops_null_members() {
+        let value = json!({"a": "x", "b": 12345678901234567890u64, "c": [1, 2.50, null], "d": null, "e": {"f": true}});
+        let back = from_val(&to_val(&value)).expect("convert");
+        assert_eq!(
+            back,
+            json!({"a": "x", "b": 12345678901234567890u64, "c": [1, 2.50, null], "e": {"f": true}})
+        );
+        let precise: Value =
+            serde_json::from_str(r#"{"p": 0.1000000000000000055511151231257827}"#).expect("json");
+        assert_eq!(
+            from_val(&to_val(&precise)).expect("convert")["p"].to_string(),
+            "0.1000000000000000055511151231257827"
+        );
+    }
+}
