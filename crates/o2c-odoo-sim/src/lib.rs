@@ -1,6 +1,8 @@
-//! An Odoo-compatible sandbox: answers Odoo's JSON-RPC wire format (as
-//! recorded from real Odoo 16, with 17/18/19 differences where modelled)
-//! from a generic in-memory ORM with per-model behaviour hooks.
+//! An Odoo-compatible sandbox: answers Odoo's wire formats (JSON-RPC,
+//! XML-RPC, the web client's session routes and Odoo 19's JSON-2, as
+//! recorded from real Odoo 16 to 19) from a generic in-memory ORM with
+//! per-model behaviour hooks; with fault injection, an admin endpoint and
+//! optional persistence to a state file. See `docs/odoo-sandbox.md`.
 //!
 //! ```no_run
 //! # async fn demo() -> std::io::Result<()> {
@@ -14,27 +16,32 @@ use std::collections::HashMap;
 use std::fmt;
 use std::future::Future;
 use std::net::SocketAddr;
+use std::path::PathBuf;
 use std::str::FromStr;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
 use axum::Router;
-use axum::body::Bytes;
-use axum::extract::State;
-use axum::http::StatusCode;
-use axum::response::{IntoResponse, Response};
-use axum::routing::post;
 use serde_json::{Map, Value, json};
 
+pub mod apikeys;
+pub mod chaos;
 pub mod domain;
 pub mod fault;
+// handlers return `Result<_, Response>` to answer early; the Response goes
+// straight back to axum, so its size does not matter
+#[allow(clippy::result_large_err)]
+pub mod http;
 pub mod load;
 pub mod methods;
 pub mod models;
 pub mod orm;
+pub mod persist;
 pub mod schema;
 pub mod seed;
 
+pub use chaos::{FaultConfig, SerializationMode, TimeoutCommit};
 pub use fault::Fault;
 use orm::{Env, Store};
 use schema::Registry;
@@ -129,11 +136,35 @@ pub struct SimConfig {
     pub login: String,
     pub password: String,
     pub seed: Seed,
-    /// Added before every RPC answer.
+    /// Added before every RPC answer (kept for compatibility; the same as
+    /// `faults.latency_ms`, both apply).
     pub latency: Option<Duration>,
     /// Demo sizes (used with `Seed::Demo`).
     pub demo_customers: usize,
     pub demo_products: usize,
+    /// API keys accepted for the admin: as the bearer key of JSON-2 (19) and
+    /// as the password of `/jsonrpc`, `/xmlrpc/2` and the web login, like
+    /// keys made through `res.users.apikeys.description` (which also work).
+    pub api_keys: Vec<String>,
+    /// Shared secret of the admin endpoint (`/__sim/*`, header
+    /// `Authorization: Bearer <token>`); `None` disables the endpoint.
+    pub admin_token: Option<String>,
+    /// Fault injection at start (changeable through `/__sim/faults`).
+    pub faults: FaultConfig,
+    /// Load the database from this file at start (when it exists) and save it
+    /// on graceful shutdown and every `save_interval`.
+    pub state_file: Option<PathBuf>,
+    pub save_interval: Duration,
+    /// Other database names the server claims to serve (they appear in
+    /// `db.list`; they hold no users, so every login to them fails). With
+    /// any, JSON-2 needs the `X-Odoo-Database` header, as on a real
+    /// multi-database server.
+    pub extra_databases: Vec<String>,
+    /// Web-login cooldown (`base.login_cooldown_after` /
+    /// `base.login_cooldown_duration`, Odoo's defaults: 10 and 60 s in the
+    /// recorded databases); 0 disables it.
+    pub login_cooldown_after: u32,
+    pub login_cooldown_duration: Duration,
 }
 
 impl Default for SimConfig {
@@ -147,6 +178,14 @@ impl Default for SimConfig {
             latency: None,
             demo_customers: 300,
             demo_products: 3000,
+            api_keys: Vec::new(),
+            admin_token: None,
+            faults: FaultConfig::default(),
+            state_file: None,
+            save_interval: Duration::from_secs(30),
+            extra_databases: Vec::new(),
+            login_cooldown_after: 10,
+            login_cooldown_duration: Duration::from_secs(60),
         }
     }
 }
@@ -160,6 +199,14 @@ impl fmt::Debug for SimConfig {
             .field("password", &"<redacted>")
             .field("seed", &self.seed)
             .field("latency", &self.latency)
+            .field("api_keys", &format!("<{} redacted>", self.api_keys.len()))
+            .field(
+                "admin_token",
+                &self.admin_token.as_ref().map(|_| "<redacted>"),
+            )
+            .field("faults", &self.faults)
+            .field("state_file", &self.state_file)
+            .field("extra_databases", &self.extra_databases)
             .finish()
     }
 }
@@ -167,11 +214,27 @@ impl fmt::Debug for SimConfig {
 /// The admin's uid, as in every recorded database.
 pub const ADMIN_UID: i64 = 2;
 
+/// Who is calling: decides what `@check_identity` methods allow.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Caller {
+    /// `/jsonrpc`, `/xmlrpc/2`: no HTTP session.
+    Rpc,
+    /// The web client, with this session id.
+    Web(String),
+    /// JSON-2 with an API key.
+    Json2,
+}
+
 struct Inner {
     config: SimConfig,
     reg: Registry,
     store: Mutex<Store>,
     calls: Mutex<HashMap<(String, String), u64>>,
+    pub(crate) web: http::WebState,
+    pub(crate) keys: Mutex<apikeys::ApiKeys>,
+    pub(crate) chaos: chaos::Chaos,
+    /// Bumped by every call that may have changed data (persistence).
+    generation: AtomicU64,
 }
 
 /// The sandbox: cheap to clone (shared state), so tests keep a handle to
@@ -185,47 +248,76 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|e| e.into_inner())
 }
 
-impl Sandbox {
-    pub fn new(config: SimConfig) -> Sandbox {
-        let reg = models::registry(config.version);
-        let mut store = Store::default();
-        {
-            let mut env = Env::new(&reg, &mut store, 1, config.version, Map::new());
-            seed::base(&mut env, &config.login).expect("base seed");
-            if config.seed == Seed::Demo {
-                seed::demo(&mut env, config.demo_customers, config.demo_products)
-                    .expect("demo seed");
-            }
+fn fresh_store(config: &SimConfig, reg: &Registry) -> Store {
+    let mut store = Store::default();
+    {
+        let mut env = Env::new(reg, &mut store, 1, config.version, Map::new());
+        seed::base(&mut env, &config.login).expect("base seed");
+        if config.seed == Seed::Demo {
+            seed::demo(&mut env, config.demo_customers, config.demo_products).expect("demo seed");
         }
-        Sandbox {
+    }
+    store
+}
+
+impl Sandbox {
+    /// A new sandbox. Panics when `config.state_file` exists but cannot be
+    /// loaded (use [`Sandbox::try_new`] to get the error instead).
+    pub fn new(config: SimConfig) -> Sandbox {
+        Sandbox::try_new(config).unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    /// A new sandbox, loading `config.state_file` when it exists.
+    pub fn try_new(config: SimConfig) -> Result<Sandbox, String> {
+        config.faults.check()?;
+        let reg = models::registry(config.version);
+        let loaded = match &config.state_file {
+            Some(path) => persist::load(path, config.version)?,
+            None => None,
+        };
+        let (store, keys) = match loaded {
+            Some((store, extra)) => {
+                tracing::info!(path = ?config.state_file, "sandbox state loaded");
+                (store, apikeys::ApiKeys::from_saved(&extra.api_keys))
+            }
+            None => (fresh_store(&config, &reg), apikeys::ApiKeys::default()),
+        };
+        Ok(Sandbox {
             inner: Arc::new(Inner {
+                chaos: chaos::Chaos::new(config.faults.clone()),
+                web: http::WebState::default(),
+                keys: Mutex::new(keys),
                 config,
                 reg,
                 store: Mutex::new(store),
                 calls: Mutex::new(HashMap::new()),
+                generation: AtomicU64::new(0),
             }),
-        }
+        })
     }
 
     pub fn config(&self) -> &SimConfig {
         &self.inner.config
     }
 
-    /// The HTTP routes: `/jsonrpc` and `/web/webclient/version_info`.
+    /// Every route: `/jsonrpc`, `/xmlrpc[/2]/{common,object}`,
+    /// `/web/webclient/version_info`, `/web/session/*`,
+    /// `/web/dataset/call_kw[/..]`, `/json/2/<model>/<method>` (19),
+    /// `/web/version` and `/json/version` (19), and the admin endpoint
+    /// `/__sim/*` when an admin token is configured.
     pub fn router(&self) -> Router {
-        Router::new()
-            .route("/jsonrpc", post(jsonrpc))
-            .route(
-                "/web/webclient/version_info",
-                post(version_info).get(version_info),
-            )
-            .with_state(self.clone())
+        http::router(self.clone())
     }
 
+    /// Serves until the listener fails. With a state file, also saves the
+    /// database every `save_interval`.
     pub async fn serve(self, listener: tokio::net::TcpListener) -> std::io::Result<()> {
-        axum::serve(listener, self.router()).await
+        self.serve_with_shutdown(listener, std::future::pending())
+            .await
     }
 
+    /// Serves until `shutdown` resolves, then saves the state file (when
+    /// configured).
     pub async fn serve_with_shutdown<F>(
         self,
         listener: tokio::net::TcpListener,
@@ -234,9 +326,22 @@ impl Sandbox {
     where
         F: Future<Output = ()> + Send + 'static,
     {
-        axum::serve(listener, self.router())
+        let saver = self.spawn_saver();
+        let app = self
+            .router()
+            .into_make_service_with_connect_info::<SocketAddr>();
+        let result = axum::serve(listener, app)
             .with_graceful_shutdown(shutdown)
-            .await
+            .await;
+        if let Some(task) = saver {
+            task.abort();
+        }
+        if self.inner.config.state_file.is_some()
+            && let Err(e) = self.save_state()
+        {
+            tracing::error!(error = %e, "saving the sandbox state failed");
+        }
+        result
     }
 
     /// Binds 127.0.0.1 on a free port, serves in a background task of the
@@ -251,6 +356,83 @@ impl Sandbox {
             }
         });
         Ok(format!("http://{addr}"))
+    }
+
+    fn spawn_saver(&self) -> Option<tokio::task::JoinHandle<()>> {
+        self.inner.config.state_file.as_ref()?;
+        let me = self.clone();
+        let every = self
+            .inner
+            .config
+            .save_interval
+            .max(Duration::from_millis(10));
+        Some(tokio::spawn(async move {
+            let mut saved = me.inner.generation.load(Ordering::SeqCst);
+            loop {
+                tokio::time::sleep(every).await;
+                let now = me.inner.generation.load(Ordering::SeqCst);
+                if now != saved {
+                    match me.save_state() {
+                        Ok(()) => saved = now,
+                        Err(e) => tracing::error!(error = %e, "periodic state save failed"),
+                    }
+                }
+            }
+        }))
+    }
+
+    /// Writes the database to `config.state_file` (atomically). Does
+    /// nothing without a state file.
+    pub fn save_state(&self) -> std::io::Result<()> {
+        let Some(path) = &self.inner.config.state_file else {
+            return Ok(());
+        };
+        let doc = {
+            let store = lock(&self.inner.store);
+            let extra = persist::Extra {
+                api_keys: lock(&self.inner.keys).to_saved(),
+            };
+            persist::to_json(
+                self.inner.config.version,
+                &self.inner.config.db,
+                &store,
+                &extra,
+            )
+        };
+        persist::save(path, &doc)?;
+        tracing::debug!(path = %path.display(), "sandbox state saved");
+        Ok(())
+    }
+
+    /// Back to the start: a freshly seeded database (not the state file),
+    /// no sessions, no generated API keys, no login failures, the configured
+    /// fault settings, zeroed call counters.
+    pub fn reset(&self) {
+        let store = fresh_store(&self.inner.config, &self.inner.reg);
+        *lock(&self.inner.store) = store;
+        *lock(&self.inner.keys) = apikeys::ApiKeys::default();
+        self.inner.web.clear();
+        self.inner.chaos.set(self.inner.config.faults.clone());
+        self.reset_calls();
+        self.inner.generation.fetch_add(1, Ordering::SeqCst);
+    }
+
+    /// The live fault-injection settings.
+    pub fn faults(&self) -> FaultConfig {
+        self.inner.chaos.config()
+    }
+
+    /// Replaces the fault-injection settings (the RNG restarts from
+    /// `faults.seed`).
+    pub fn set_faults(&self, faults: FaultConfig) -> Result<(), String> {
+        faults.check()?;
+        self.inner.chaos.set(faults);
+        Ok(())
+    }
+
+    /// Counters of the faults injected so far.
+    pub fn fault_stats(&self) -> chaos::FaultStats {
+        self.inner.chaos.stats()
     }
 
     /// Runs `model.method(*args, **kwargs)` as the admin, atomically (what
@@ -297,8 +479,56 @@ impl Sandbox {
         let result = methods::call(&mut env, model, method, &args, &kwargs);
         if result.is_err() {
             env.rollback();
+        } else if chaos::is_write(method) {
+            self.inner.generation.fetch_add(1, Ordering::SeqCst);
         }
         result
+    }
+
+    /// One authenticated model call from any protocol: API-key models,
+    /// injected serialization failures (retried on the server like Odoo's
+    /// `odoo/service/model.py` `retrying()`, or surfaced), then the ORM.
+    pub async fn call_kw(
+        &self,
+        caller: &Caller,
+        uid: i64,
+        model: &str,
+        method: &str,
+        args: Value,
+        kwargs: Value,
+    ) -> Result<Option<Value>, Fault> {
+        if apikeys::handles(model) {
+            let r = apikeys::call(self, caller, uid, model, method, &args, &kwargs);
+            if r.is_ok() && chaos::is_write(method) {
+                self.inner.generation.fetch_add(1, Ordering::SeqCst);
+            }
+            return r;
+        }
+        if chaos::is_write(method) {
+            let mut attempt = 0;
+            loop {
+                match self.inner.chaos.serialization(attempt) {
+                    None => break,
+                    Some(Some(backoff)) => {
+                        // odoo/service/model.py: "SERIALIZATION_FAILURE, retry
+                        // {tries}/{MAX_TRIES} in {wait_time:.4f} sec..."
+                        tracing::info!(
+                            model,
+                            method,
+                            attempt = attempt + 1,
+                            "injected SERIALIZATION_FAILURE, retrying in {backoff:?}"
+                        );
+                        tokio::time::sleep(backoff).await;
+                        attempt += 1;
+                    }
+                    Some(None) => {
+                        tracing::info!(model, method, "injected SERIALIZATION_FAILURE surfaced");
+                        return Err(chaos::serialization_failure());
+                    }
+                }
+            }
+        }
+        self.execute_as(uid, model, method, args, kwargs)
     }
 
     /// Number of records of `model` matching `domain` (Odoo semantics,
@@ -360,15 +590,23 @@ impl Sandbox {
         lock(&self.inner.calls).clear();
     }
 
-    fn count_call(&self, a: &str, b: &str) {
+    pub(crate) fn count_call(&self, a: &str, b: &str) {
         *lock(&self.inner.calls)
             .entry((a.to_string(), b.to_string()))
             .or_insert(0) += 1;
     }
 
+    /// Every database name the server answers `db.list` with.
+    pub fn databases(&self) -> Vec<String> {
+        let mut dbs = vec![self.inner.config.db.clone()];
+        dbs.extend(self.inner.config.extra_databases.iter().cloned());
+        dbs.sort();
+        dbs
+    }
+
     fn check_db(&self, db: &Value) -> Result<(), Fault> {
         let db = db.as_str().unwrap_or("");
-        if db == self.inner.config.db {
+        if db == self.inner.config.db || self.inner.config.extra_databases.iter().any(|d| d == db) {
             Ok(())
         } else {
             Err(Fault::new(
@@ -380,21 +618,42 @@ impl Sandbox {
         }
     }
 
-    fn login_uid(&self, login: &Value, password: &Value) -> Option<i64> {
-        let c = &self.inner.config;
-        (login.as_str() == Some(c.login.as_str()) && password.as_str() == Some(c.password.as_str()))
-            .then_some(ADMIN_UID)
+    /// Whether `secret` is the user's password or one of their API keys.
+    pub(crate) fn check_secret(&self, uid: i64, secret: &str) -> bool {
+        if uid != ADMIN_UID {
+            return false;
+        }
+        secret == self.inner.config.password || self.api_key_uid(secret) == Some(uid)
     }
 
-    /// Handles one JSON-RPC `call` on `/jsonrpc`: `Ok(None)` means no result.
-    pub fn dispatch(&self, params: &Value) -> Result<Option<Value>, Fault> {
-        let service = params.get("service").and_then(Value::as_str).unwrap_or("");
-        let method = params.get("method").and_then(Value::as_str).unwrap_or("");
-        let empty = Vec::new();
-        let args = params
-            .get("args")
-            .and_then(Value::as_array)
-            .unwrap_or(&empty);
+    /// The user an API key belongs to (configured or generated keys).
+    pub(crate) fn api_key_uid(&self, key: &str) -> Option<i64> {
+        if self.inner.config.api_keys.iter().any(|k| k == key) {
+            return Some(ADMIN_UID);
+        }
+        let now = chrono::Utc::now().naive_utc();
+        lock(&self.inner.keys).check(key, now)
+    }
+
+    /// `common.login`: the uid for a login and a password or API key, on
+    /// `db` (the extra databases have no users).
+    pub(crate) fn login_uid(&self, db: &Value, login: &Value, password: &Value) -> Option<i64> {
+        let c = &self.inner.config;
+        if db.as_str() != Some(c.db.as_str()) || login.as_str() != Some(c.login.as_str()) {
+            return None;
+        }
+        let pw = password.as_str()?;
+        self.check_secret(ADMIN_UID, pw).then_some(ADMIN_UID)
+    }
+
+    /// Handles one JSON-RPC / XML-RPC service call (`service`, `method`,
+    /// `args`): `Ok(None)` means no result.
+    pub async fn dispatch(
+        &self,
+        service: &str,
+        method: &str,
+        args: &[Value],
+    ) -> Result<Option<Value>, Fault> {
         let a = |i: usize| args.get(i).cloned().unwrap_or(Value::Null);
         match service {
             "common" => {
@@ -403,7 +662,7 @@ impl Sandbox {
                     "version" => Ok(Some(self.inner.config.version.version_info())),
                     "login" | "authenticate" => {
                         self.check_db(&a(0))?;
-                        Ok(Some(match self.login_uid(&a(1), &a(2)) {
+                        Ok(Some(match self.login_uid(&a(0), &a(1), &a(2)) {
                             Some(uid) => json!(uid),
                             None => json!(false),
                         }))
@@ -418,7 +677,7 @@ impl Sandbox {
             "db" => {
                 self.count_call("db", method);
                 match method {
-                    "list" => Ok(Some(json!([self.inner.config.db]))),
+                    "list" => Ok(Some(json!(self.databases()))),
                     "server_version" => Ok(Some(json!(self.inner.config.version.server_version()))),
                     other => Err(Fault::new(
                         fault::ATTRIBUTE_ERROR,
@@ -434,14 +693,20 @@ impl Sandbox {
                 self.count_call(model, meth);
                 self.check_db(&a(0))?;
                 let uid = a(1).as_i64().unwrap_or(0);
-                let c = &self.inner.config;
+                let secret = a(2);
+                let secret = secret.as_str().unwrap_or("");
+                if a(0).as_str() != Some(self.inner.config.db.as_str()) {
+                    return Err(Fault::access_denied());
+                }
                 if uid != ADMIN_UID {
-                    if a(2).as_str() == Some(c.password.as_str()) {
+                    // odoo/addons/base/models/res_users.py `check`: the
+                    // password check browses res.users(uid) first
+                    if secret == self.inner.config.password {
                         return Err(Fault::missing("res.users", &[uid], uid));
                     }
                     return Err(Fault::access_denied());
                 }
-                if a(2).as_str() != Some(c.password.as_str()) {
+                if !self.check_secret(uid, secret) {
                     return Err(Fault::access_denied());
                 }
                 let (call_args, call_kwargs) = match method {
@@ -457,7 +722,8 @@ impl Sandbox {
                         ));
                     }
                 };
-                self.execute_as(uid, model, meth, call_args, call_kwargs)
+                self.call_kw(&Caller::Rpc, uid, model, meth, call_args, call_kwargs)
+                    .await
             }
             other => Err(Fault::new(
                 "builtins.Exception",
@@ -466,56 +732,19 @@ impl Sandbox {
         }
     }
 
-    async fn delay(&self) {
-        if let Some(d) = self.inner.config.latency {
-            tokio::time::sleep(d).await;
-        }
+    pub(crate) fn web(&self) -> &http::WebState {
+        &self.inner.web
     }
-}
 
-fn envelope(id: &Value, result: Result<Option<Value>, Fault>) -> Value {
-    match result {
-        Ok(Some(v)) => json!({"jsonrpc": "2.0", "id": id, "result": v}),
-        Ok(None) => json!({"jsonrpc": "2.0", "id": id}),
-        Err(f) => f.to_response(id),
+    pub(crate) fn keys(&self) -> MutexGuard<'_, apikeys::ApiKeys> {
+        lock(&self.inner.keys)
     }
-}
 
-fn json_response(status: StatusCode, body: Value) -> Response {
-    (
-        status,
-        [(axum::http::header::CONTENT_TYPE, "application/json")],
-        body.to_string(),
-    )
-        .into_response()
-}
+    pub(crate) fn chaos(&self) -> &chaos::Chaos {
+        &self.inner.chaos
+    }
 
-async fn jsonrpc(State(sb): State<Sandbox>, body: Bytes) -> Response {
-    sb.delay().await;
-    let req: Value = match serde_json::from_slice(&body) {
-        Ok(v) => v,
-        Err(e) => {
-            let f = Fault::new(
-                "werkzeug.exceptions.BadRequest",
-                format!("400 Bad Request: Invalid JSON data: {e}"),
-            );
-            return json_response(StatusCode::BAD_REQUEST, f.to_response(&Value::Null));
-        }
-    };
-    let id = req.get("id").cloned().unwrap_or(Value::Null);
-    let params = req.get("params").cloned().unwrap_or(json!({}));
-    let result = sb.dispatch(&params);
-    json_response(StatusCode::OK, envelope(&id, result))
-}
-
-async fn version_info(State(sb): State<Sandbox>, body: Bytes) -> Response {
-    sb.delay().await;
-    let id = serde_json::from_slice::<Value>(&body)
-        .ok()
-        .and_then(|v| v.get("id").cloned())
-        .unwrap_or(Value::Null);
-    json_response(
-        StatusCode::OK,
-        envelope(&id, Ok(Some(sb.inner.config.version.version_info()))),
-    )
+    pub(crate) fn registry(&self) -> &Registry {
+        &self.inner.reg
+    }
 }

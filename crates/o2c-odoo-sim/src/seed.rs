@@ -6,6 +6,8 @@ use serde_json::{Map, Value, json};
 use crate::fault::Fault;
 use crate::orm::Env;
 
+mod master;
+
 /// A tiny fixed-seed generator (xorshift64*), so demo data never changes.
 struct Rng(u64);
 impl Rng {
@@ -210,6 +212,7 @@ pub fn ean13(body: u64) -> String {
 /// Demo customers (with `ref`, email, country) and products (with SKUs
 /// `SKU-00001`… and barcodes).
 pub fn demo(env: &mut Env, customers: usize, products: usize) -> Result<(), Fault> {
+    master::accounting(env)?;
     let mut rng = Rng(0x0DD0_2C16_5EED_0001);
     let mut country_ids = std::collections::HashMap::new();
     for (_, _, code) in CITIES {
@@ -269,7 +272,7 @@ pub fn demo(env: &mut Env, customers: usize, products: usize) -> Result<(), Faul
         });
         env.create("product.product", vals(v))?;
     }
-    Ok(())
+    master::stock_and_shop(env)
 }
 
 #[cfg(test)]

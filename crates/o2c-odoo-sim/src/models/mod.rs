@@ -10,11 +10,21 @@ use crate::fault::Fault;
 use crate::orm::{Env, Record};
 use crate::schema::{FieldDef, FieldType, ModelSpec, Registry};
 
+pub mod account;
 pub mod base;
+pub mod dumps;
 pub mod ir_model_data;
+pub mod master;
 pub mod partner;
+pub mod pricing;
 pub mod product;
 pub mod sale;
+pub mod sale_status;
+pub mod stock;
+pub mod stock_done;
+pub mod stock_ops;
+pub mod util;
+pub mod wizards;
 
 /// Behaviour of one model, called by the generic ORM. Every hook has a
 /// no-op default, so a model only overrides what it needs.
@@ -71,8 +81,6 @@ impl Hooks for NoHooks {}
 
 const RES_PARTNER: &str = include_str!("../../data/odoo16/fields/res.partner.json");
 const PRODUCT_PRODUCT: &str = include_str!("../../data/odoo16/fields/product.product.json");
-const SALE_ORDER: &str = include_str!("../../data/odoo16/fields/sale.order.json");
-const SALE_ORDER_LINE: &str = include_str!("../../data/odoo16/fields/sale.order.line.json");
 const IR_MODEL_DATA: &str = include_str!("../../data/odoo16/fields/ir.model.data.json");
 
 /// Builds every simulated model for `version`.
@@ -92,12 +100,14 @@ pub fn registry(version: OdooVersion) -> Registry {
             .order("default_code, name, id")
             .hooks(Arc::new(product::Product)),
     );
-    let mut so = ModelSpec::from_dump("sale.order", "Sales Order", SALE_ORDER)
+    let mut so = spec(version, "sale.order", "Sales Order")
         .order("date_order desc, id desc")
         .one2many_inverse("order_line", "order_id", true)
+        .one2many_inverse("picking_ids", "sale_id", false)
         .hooks(Arc::new(sale::SaleOrder));
-    let mut sol = ModelSpec::from_dump("sale.order.line", "Sales Order Line", SALE_ORDER_LINE)
+    let mut sol = spec(version, "sale.order.line", "Sales Order Line")
         .order("order_id, sequence, id")
+        .one2many_inverse("move_ids", "sale_line_id", false)
         .hooks(Arc::new(sale::SaleOrderLine));
     if version >= OdooVersion::V17 {
         // 17+: no 'done' state; a `locked` boolean instead
@@ -118,6 +128,7 @@ pub fn registry(version: OdooVersion) -> Registry {
     }
     reg.add(so);
     reg.add(sol);
+    business(&mut reg, version);
     reg.add(
         ModelSpec::from_dump("ir.model.data", "Model Data", IR_MODEL_DATA)
             .order("module, model, name")
@@ -137,6 +148,184 @@ pub fn registry(version: OdooVersion) -> Registry {
         }
     }
     reg
+}
+
+/// A model from the `fields_get` dump recorded on `version` (16's when that
+/// version has none).
+fn spec(version: OdooVersion, model: &str, description: &str) -> ModelSpec {
+    let dump = dumps::dump(version, model)
+        .or_else(|| dumps::dump(OdooVersion::V16, model))
+        .unwrap_or("{}");
+    ModelSpec::from_dump(model, description, dump)
+}
+
+/// Stock, accounting and wizard models of the order-to-cash flow.
+fn business(reg: &mut Registry, version: OdooVersion) {
+    use wizards::{account as wacc, carrier, stock as wst};
+    for m in master::models(version) {
+        reg.add(m);
+    }
+    if let Some(c) = reg.models.get_mut("res.company") {
+        for f in [
+            FieldDef::new(
+                "stock_move_sms_validation",
+                FieldType::Boolean,
+                "SMS Validation with stock move",
+            ),
+            FieldDef::new(
+                "has_received_warning_stock_sms",
+                FieldType::Boolean,
+                "Has Received Warning Stock Sms",
+            ),
+            FieldDef::new(
+                "account_sale_tax_id",
+                FieldType::Many2one,
+                "Default Sale Tax",
+            )
+            .relation("account.tax"),
+        ] {
+            c.fields.insert(f.name.clone(), f);
+        }
+    }
+    reg.add(spec(version, "stock.warehouse", "Warehouse").order("sequence, id"));
+    if version >= OdooVersion::V18 {
+        reg.add(
+            spec(version, "stock.picking.type", "Picking Type")
+                .order("sequence, id")
+                .hooks(Arc::new(stock::PickingType)),
+        );
+    } else if let Some(t) = reg.models.get_mut("stock.picking.type") {
+        t.hooks = Arc::new(stock::PickingType);
+    }
+    let mut pick = spec(version, "stock.picking", "Transfer")
+        .order("priority desc, scheduled_date asc, id desc")
+        .one2many_inverse("move_ids", "picking_id", false)
+        .one2many_inverse("move_ids_without_package", "picking_id", false)
+        .one2many_inverse("move_line_ids", "picking_id", false)
+        .one2many_inverse("backorder_ids", "backorder_id", false)
+        .hooks(Arc::new(stock::Picking));
+    if pick.has("return_ids") {
+        pick = pick.one2many_inverse("return_ids", "return_id", false);
+    }
+    reg.add(pick);
+    reg.add(
+        spec(version, "stock.move", "Stock Move")
+            .order("sequence, id")
+            .one2many_inverse("move_line_ids", "move_id", false)
+            .one2many_inverse("returned_move_ids", "origin_returned_move_id", false)
+            .hooks(Arc::new(stock::Move)),
+    );
+    reg.add(
+        spec(
+            version,
+            "stock.move.line",
+            "Product Moves (Stock Move Line)",
+        )
+        .order("result_package_id desc, id")
+        .hooks(Arc::new(stock::MoveLine)),
+    );
+    reg.add(spec(version, "stock.quant", "Quants").hooks(Arc::new(stock::Quant)));
+    reg.add(
+        spec(
+            version,
+            "stock.backorder.confirmation",
+            "Backorder Confirmation",
+        )
+        .one2many_inverse(
+            "backorder_confirmation_line_ids",
+            "backorder_confirmation_id",
+            true,
+        )
+        .hooks(Arc::new(wst::Backorder)),
+    );
+    if version == OdooVersion::V16 {
+        reg.add(
+            spec(version, "stock.immediate.transfer", "Immediate Transfer")
+                .one2many_inverse("immediate_transfer_line_ids", "immediate_transfer_id", true)
+                .hooks(Arc::new(wst::Immediate)),
+        );
+    }
+    if let Some(s) = reg.models.get_mut("confirm.stock.sms") {
+        s.hooks = Arc::new(wst::ConfirmSms);
+    }
+    reg.add(
+        spec(version, "stock.return.picking", "Return Picking")
+            .one2many_inverse("product_return_moves", "wizard_id", true)
+            .hooks(Arc::new(wst::ReturnPicking)),
+    );
+    reg.add(spec(
+        version,
+        "stock.return.picking.line",
+        "Return Picking Line",
+    ));
+    let mut am = spec(version, "account.move", "Journal Entry")
+        .order("date desc, name desc, id desc")
+        .one2many_inverse("line_ids", "move_id", true)
+        .hooks(Arc::new(account::Move));
+    for f in ["reversal_move_id", "reversal_move_ids"] {
+        if am.has(f) {
+            am = am.one2many_inverse(f, "reversed_entry_id", false);
+        }
+    }
+    if let Some(f) = am.fields.get_mut("invoice_line_ids") {
+        f.inverse = None;
+    }
+    reg.add(am);
+    reg.add(
+        spec(version, "account.move.line", "Journal Item")
+            .order("date desc, move_name desc, id")
+            .hooks(Arc::new(account::MoveLine)),
+    );
+    reg.add(
+        spec(version, "account.payment", "Payments")
+            .order("date desc, name desc")
+            .hooks(Arc::new(wacc::Payment)),
+    );
+    reg.add(
+        spec(version, "account.payment.register", "Register Payment")
+            .hooks(Arc::new(wacc::PaymentRegister)),
+    );
+    reg.add(
+        spec(version, "account.move.reversal", "Account Move Reversal")
+            .hooks(Arc::new(wacc::Reversal)),
+    );
+    reg.add(
+        spec(
+            version,
+            "sale.advance.payment.inv",
+            "Sales Advance Payment Invoice",
+        )
+        .hooks(Arc::new(wacc::AdvanceInv)),
+    );
+    reg.add(spec(version, "delivery.carrier", "Shipping Methods").order("sequence, id"));
+    reg.add(
+        spec(version, "product.pricelist", "Pricelist")
+            .order("sequence asc, id asc")
+            .one2many_inverse("item_ids", "pricelist_id", true)
+            .hooks(Arc::new(Pricelist)),
+    );
+    if version >= OdooVersion::V17 {
+        reg.add(spec(
+            version,
+            "choose.delivery.carrier",
+            "Delivery Carrier Selection Wizard",
+        ));
+    }
+    if let Some(c) = reg.models.get_mut("choose.delivery.carrier") {
+        c.hooks = Arc::new(carrier::ChooseCarrier);
+    }
+}
+
+/// product.pricelist: `Name (CUR)`.
+struct Pricelist;
+impl Hooks for Pricelist {
+    fn display_name(&self, env: &Env, _id: i64, rec: &Record) -> Option<String> {
+        let name = text(rec, "name").unwrap_or_default();
+        Some(match m2o(rec, "currency_id") {
+            Some(c) => format!("{name} ({})", env.display_name("res.currency", c)),
+            None => name.to_string(),
+        })
+    }
 }
 
 /// Reads a stored many2one as an id.

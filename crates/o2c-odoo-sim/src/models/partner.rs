@@ -1,11 +1,47 @@
 //! res.partner: display name with the parent, commercial partner, company type.
 
+use std::collections::BTreeMap;
+
 use serde_json::{Map, Value, json};
 
+use crate::OdooVersion;
 use crate::fault::Fault;
 use crate::orm::{Env, Record};
 
-use super::{Hooks, m2o, text};
+use super::{Hooks, ids_arg, m2o, text};
+
+/// res/partner.py `address_get`: the first partner of each type among the
+/// partner and its (non-company) descendants, the partner itself otherwise.
+pub fn address_get(env: &Env, partner: i64, prefs: &[&str]) -> BTreeMap<String, i64> {
+    let mut out: BTreeMap<String, i64> = BTreeMap::new();
+    let mut queue = vec![partner];
+    let mut seen = Vec::new();
+    while let Some(p) = queue.first().copied() {
+        queue.remove(0);
+        if seen.contains(&p) {
+            continue;
+        }
+        seen.push(p);
+        let Some(r) = env.record("res.partner", p) else {
+            continue;
+        };
+        let t = text(r, "type").unwrap_or("contact").to_string();
+        if (prefs.contains(&t.as_str()) || t == "contact") && !out.contains_key(&t) {
+            out.insert(t, p);
+        }
+        let mut kids = super::util::find(env, "res.partner", |c| {
+            m2o(c, "parent_id") == Some(p) && c.get("is_company") != Some(&json!(true))
+        });
+        kids.sort_unstable();
+        queue.extend(kids);
+    }
+    let contact = out.get("contact").copied().unwrap_or(partner);
+    let mut res = BTreeMap::new();
+    for pref in prefs.iter().copied().chain(std::iter::once("contact")) {
+        res.insert(pref.to_string(), out.get(pref).copied().unwrap_or(contact));
+    }
+    res
+}
 
 pub struct Partner;
 
@@ -59,7 +95,11 @@ impl Hooks for Partner {
     fn computed(&self, field: &str) -> bool {
         matches!(
             field,
-            "commercial_partner_id" | "company_type" | "display_name"
+            "commercial_partner_id"
+                | "company_type"
+                | "display_name"
+                | "property_account_payable_id"
+                | "property_account_receivable_id"
         )
     }
 
@@ -75,7 +115,72 @@ impl Hooks for Partner {
 
     fn after_create(&self, env: &mut Env, id: i64) -> Result<(), Fault> {
         Self::sync(env, &[id]);
+        // child addresses share the commercial partner's payment term and pricelist
+        if let Some(parent) = env
+            .record("res.partner", id)
+            .and_then(|r| m2o(r, "parent_id"))
+        {
+            let pr = env
+                .record("res.partner", parent)
+                .cloned()
+                .unwrap_or_default();
+            let mut v = Map::new();
+            for f in [
+                "property_payment_term_id",
+                "property_product_pricelist",
+                "vat",
+            ] {
+                if let Some(x) = pr.get(f)
+                    && env
+                        .record("res.partner", id)
+                        .and_then(|r| r.get(f))
+                        .is_none_or(|c| !crate::orm::truthy(c))
+                {
+                    v.insert(f.into(), x.clone());
+                }
+            }
+            env.set_raw("res.partner", id, v);
+        }
         Ok(())
+    }
+
+    fn methods(&self, _version: OdooVersion) -> &'static [&'static str] {
+        &["address_get"]
+    }
+
+    fn call(
+        &self,
+        env: &mut Env,
+        method: &str,
+        args: &[Value],
+        kwargs: &Map<String, Value>,
+    ) -> Result<Option<Value>, Fault> {
+        if method != "address_get" {
+            return Err(Fault::unknown_method("res.partner", method));
+        }
+        let ids = ids_arg(args.first());
+        env.check_exist("res.partner", &ids)?;
+        let prefs: Vec<String> = args
+            .get(1)
+            .or_else(|| kwargs.get("adr_pref"))
+            .and_then(Value::as_array)
+            .map(|a| {
+                a.iter()
+                    .filter_map(|s| s.as_str().map(str::to_string))
+                    .collect()
+            })
+            .unwrap_or_else(|| vec!["contact".to_string()]);
+        let prefs: Vec<&str> = prefs.iter().map(String::as_str).collect();
+        let first = ids.first().copied().unwrap_or(0);
+        let res = address_get(env, first, &prefs);
+        let mut ordered = Map::new();
+        if let Some(c) = res.get("contact") {
+            ordered.insert("contact".into(), json!(c));
+        }
+        for (k, v) in res {
+            ordered.entry(k).or_insert(json!(v));
+        }
+        Ok(Some(Value::Object(ordered)))
     }
 
     fn after_write(&self, env: &mut Env, ids: &[i64], fields: &[String]) -> Result<(), Fault> {

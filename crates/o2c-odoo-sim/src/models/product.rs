@@ -82,6 +82,14 @@ impl Hooks for Product {
             _ => {}
         }
         vals.entry("list_price").or_insert(json!(1.0));
+        // the company's default sale tax (account `_default_taxes_id`)
+        if !vals.contains_key("taxes_id")
+            && let Some(t) = env
+                .record("res.company", 1)
+                .and_then(|c| super::m2o(c, "account_sale_tax_id"))
+        {
+            vals.insert("taxes_id".into(), json!([[6, 0, [t]]]));
+        }
         vals.entry("sale_ok").or_insert(json!(true));
         vals.entry("purchase_ok").or_insert(json!(true));
         vals.entry("tracking").or_insert(json!("none"));

@@ -47,8 +47,8 @@ fn compute_lines(env: &mut Env, ids: &[i64]) {
         let disc = dec(num(rec, "discount"));
         let subtotal = (price * qty * (Decimal::ONE - disc / Decimal::ONE_HUNDRED))
             .round_dp_with_strategy(2, RoundingStrategy::MidpointAwayFromZero);
-        // taxes are not simulated in the thin cut: always 0
-        let tax = Decimal::ZERO;
+        let taxes = super::util::id_list(rec, super::pricing::sol_tax_field(env.version));
+        let tax = super::pricing::tax_amount(env, &taxes, subtotal);
         let mut v = Map::new();
         v.insert("price_subtotal".into(), money(subtotal));
         v.insert("price_tax".into(), money(tax));
@@ -59,8 +59,12 @@ fn compute_lines(env: &mut Env, ids: &[i64]) {
             subtotal / qty
         };
         v.insert("price_reduce_taxexcl".into(), money(reduce));
-        v.insert("price_reduce_taxinc".into(), money(reduce));
-        v.insert("untaxed_amount_to_invoice".into(), json!(0.0));
+        let taxinc = if qty.is_zero() {
+            Decimal::ZERO
+        } else {
+            (subtotal + tax) / qty
+        };
+        v.insert("price_reduce_taxinc".into(), money(taxinc));
         env.set_raw(SOL, *id, v);
     }
 }
@@ -159,6 +163,10 @@ impl SaleOrder {
         let mut extra = Map::new();
         extra.insert("date_order".into(), json!(env.now_display()));
         set_state(env, ids, "sale", extra);
+        for id in ids {
+            super::stock_ops::procure(env, *id)?;
+            super::sale_status::recompute(env, *id, true);
+        }
         Ok(Some(json!(true)))
     }
 
@@ -170,12 +178,25 @@ impl SaleOrder {
                 "You cannot cancel a locked order. Please unlock it first.",
             ));
         }
+        if env.version >= OdooVersion::V17
+            && ids
+                .iter()
+                .any(|i| env.record(SO, *i).and_then(|r| r.get("locked")) == Some(&json!(true)))
+        {
+            return Err(Fault::user(
+                "You cannot cancel a locked order. Please unlock it first.",
+            ));
+        }
         let disable = env
             .context
             .get("disable_cancel_warning")
             .and_then(Value::as_bool)
             .unwrap_or(false);
-        if !disable && st.iter().any(|s| s != "draft" && s != "cancel") {
+        // 19 cancels at once; 16-18 open the sale.order.cancel wizard
+        if !disable
+            && env.version <= OdooVersion::V18
+            && st.iter().any(|s| s != "draft" && s != "cancel")
+        {
             // a confirmed order opens the cancel wizard and cancels nothing
             let id = ids.first().copied().unwrap_or(0);
             return Ok(Some(json!({
@@ -193,8 +214,26 @@ impl SaleOrder {
                 "target": "new",
             })));
         }
-        set_state(env, ids, "cancel", Map::new());
+        Self::do_cancel(env, ids)?;
         Ok(Some(json!(true)))
+    }
+
+    /// sale `_action_cancel` + sale_stock: draft invoices are cancelled, the
+    /// pickings not done yet too; done deliveries and posted invoices stay.
+    fn do_cancel(env: &mut Env, ids: &[i64]) -> Result<(), Fault> {
+        set_state(env, ids, "cancel", Map::new());
+        for id in ids {
+            let invoices = super::util::id_list(&super::util::rec(env, SO, *id), "invoice_ids");
+            for inv in invoices {
+                if super::util::string(env, "account.move", inv, "state") == "draft" {
+                    super::util::touch(env, "account.move", inv, json!({"state": "cancel"}));
+                }
+            }
+            let picks = super::util::children(env, "stock.picking", "sale_id", *id);
+            super::stock_ops::cancel_pickings(env, &picks)?;
+            super::sale_status::recompute(env, *id, true);
+        }
+        Ok(())
     }
 
     fn action_draft(env: &mut Env, ids: &[i64]) -> Result<Option<Value>, Fault> {
@@ -213,8 +252,10 @@ impl SaleOrder {
 
 impl Hooks for SaleOrder {
     fn computed(&self, field: &str) -> bool {
-        matches!(field, "partner_invoice_id" | "partner_shipping_id")
-            || field.starts_with("amount_")
+        matches!(
+            field,
+            "partner_invoice_id" | "partner_shipping_id" | "pricelist_id" | "warehouse_id"
+        ) || field.starts_with("amount_")
     }
 
     fn defaults(&self, env: &mut Env, vals: &mut Map<String, Value>) -> Result<(), Fault> {
@@ -242,8 +283,28 @@ impl Hooks for SaleOrder {
         if let Some(p) = vals.get("partner_id").and_then(Value::as_i64)
             && env.exists("res.partner", p)
         {
-            vals.entry("partner_invoice_id").or_insert(json!(p));
-            vals.entry("partner_shipping_id").or_insert(json!(p));
+            let adr = super::partner::address_get(env, p, &["delivery", "invoice"]);
+            vals.entry("partner_invoice_id")
+                .or_insert(json!(adr.get("invoice").copied().unwrap_or(p)));
+            vals.entry("partner_shipping_id")
+                .or_insert(json!(adr.get("delivery").copied().unwrap_or(p)));
+            let partner = super::util::rec(env, "res.partner", p);
+            if let Some(t) = m2o(&partner, "property_payment_term_id") {
+                vals.entry("payment_term_id").or_insert(json!(t));
+            }
+            // 19's demo has the pricelist feature off: no partner pricelist
+            if env.version <= OdooVersion::V18
+                && let Some(pl) = m2o(&partner, "property_product_pricelist").or_else(|| {
+                    super::util::find(env, "product.pricelist", |_| true)
+                        .first()
+                        .copied()
+                })
+            {
+                vals.entry("pricelist_id").or_insert(json!(pl));
+            }
+        }
+        if let Some(wh) = super::util::find(env, "stock.warehouse", |_| true).first() {
+            vals.entry("warehouse_id").or_insert(json!(*wh));
         }
         vals.entry("user_id").or_insert(json!(env.uid));
         vals.entry("picking_policy").or_insert(json!("direct"));
@@ -318,8 +379,16 @@ impl Hooks for SaleOrderLine {
         let order = m2o(rec, "order_id")
             .map(|o| env.display_name(SO, o))
             .unwrap_or_default();
-        let name = text(rec, "name").unwrap_or_default();
-        Some(format!("{order} - {name}"))
+        let name = text(rec, "name")
+            .and_then(|n| n.lines().next())
+            .unwrap_or_default();
+        // sale_order_line.py `_compute_display_name`: the customer's ref in brackets
+        let partner_ref = m2o(rec, "order_partner_id")
+            .and_then(|p| env.record("res.partner", p))
+            .and_then(|p| text(p, "ref"))
+            .map(|r| format!(" ({r})"))
+            .unwrap_or_default();
+        Some(format!("{order} - {name}{partner_ref}"))
     }
 
     fn defaults(&self, env: &mut Env, vals: &mut Map<String, Value>) -> Result<(), Fault> {
@@ -327,14 +396,37 @@ impl Hooks for SaleOrderLine {
             .get("product_id")
             .and_then(Value::as_i64)
             .and_then(|p| env.record("product.product", p).map(|r| (p, r.clone())));
+        let order_rec = vals
+            .get("order_id")
+            .and_then(Value::as_i64)
+            .and_then(|o| env.record(SO, o).cloned());
         if let Some((pid, p)) = &product {
             vals.entry("name")
                 .or_insert(json!(env.display_name("product.product", *pid)));
             if let Some(u) = m2o(p, "uom_id") {
-                vals.entry("product_uom").or_insert(json!(u));
+                vals.entry(super::pricing::sol_uom_field(env.version))
+                    .or_insert(json!(u));
             }
-            vals.entry("price_unit")
-                .or_insert(p.get("list_price").cloned().unwrap_or(json!(0.0)));
+            if !vals.contains_key("price_unit") {
+                let qty = vals
+                    .get("product_uom_qty")
+                    .and_then(Value::as_f64)
+                    .unwrap_or(1.0);
+                let pricelist = order_rec.as_ref().and_then(|o| m2o(o, "pricelist_id"));
+                let (price, item) = match pricelist {
+                    Some(pl) => super::pricing::pricelist_price(env, pl, *pid, qty),
+                    None => (num(p, "list_price"), None),
+                };
+                vals.insert("price_unit".into(), json!(price));
+                if let Some(i) = item {
+                    vals.insert("pricelist_item_id".into(), json!(i));
+                }
+            }
+            let tax_field = super::pricing::sol_tax_field(env.version);
+            if !vals.contains_key(tax_field) {
+                let taxes = super::pricing::product_taxes(env, *pid);
+                vals.insert(tax_field.into(), json!([[6, 0, taxes]]));
+            }
         }
         vals.entry("product_uom_qty").or_insert(json!(1.0));
         vals.entry("discount").or_insert(json!(0.0));

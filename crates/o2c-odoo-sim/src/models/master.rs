@@ -1,0 +1,307 @@
+//! Master-data models without a recorded `fields_get` dump, declared by hand
+//! with the fields the order-to-cash flow reads: locations, picking types
+//! (16/17), pricelist items, taxes, payment terms, journals, accounts,
+//! payment method lines, procurement groups, and the small wizard line
+//! models.
+
+use std::sync::Arc;
+
+use crate::OdooVersion;
+use crate::orm::{Env, Record};
+use crate::schema::{FieldDef, FieldType as T, ModelSpec};
+
+use super::{Hooks, m2o, num, text};
+
+fn m2o_f(name: &str, rel: &str, label: &str) -> FieldDef {
+    FieldDef::new(name, T::Many2one, label).relation(rel)
+}
+
+pub fn models(version: OdooVersion) -> Vec<ModelSpec> {
+    let mut v = vec![
+        ModelSpec::new("stock.location", "Inventory Locations")
+            .order("complete_name, id")
+            .field(FieldDef::new("name", T::Char, "Location Name").required())
+            .field(FieldDef::new(
+                "complete_name",
+                T::Char,
+                "Full Location Name",
+            ))
+            .field(
+                FieldDef::new("usage", T::Selection, "Location Type")
+                    .selection(&[
+                        ("supplier", "Vendor Location"),
+                        ("view", "View"),
+                        ("internal", "Internal Location"),
+                        ("customer", "Customer Location"),
+                        ("inventory", "Inventory Loss"),
+                        ("production", "Production"),
+                        ("transit", "Transit Location"),
+                    ])
+                    .required(),
+            )
+            .field(m2o_f("location_id", "stock.location", "Parent Location"))
+            .field(m2o_f("warehouse_id", "stock.warehouse", "Warehouse"))
+            .field(m2o_f("company_id", "res.company", "Company"))
+            .field(FieldDef::new("active", T::Boolean, "Active"))
+            .hooks(Arc::new(Location)),
+        ModelSpec::new("product.pricelist.item", "Pricelist Rule")
+            .order("applied_on, min_quantity desc, id desc")
+            .field(m2o_f("pricelist_id", "product.pricelist", "Pricelist").required())
+            .field(
+                FieldDef::new("applied_on", T::Selection, "Apply On")
+                    .selection(&[
+                        ("3_global", "All Products"),
+                        ("2_product_category", "Product Category"),
+                        ("1_product", "Product"),
+                        ("0_product_variant", "Product Variant"),
+                    ])
+                    .required(),
+            )
+            .field(m2o_f("product_id", "product.product", "Product Variant"))
+            .field(
+                FieldDef::new("compute_price", T::Selection, "Computation")
+                    .selection(&[
+                        ("fixed", "Fixed Price"),
+                        ("percentage", "Discount"),
+                        ("formula", "Formula"),
+                    ])
+                    .required(),
+            )
+            .field(FieldDef::new("percent_price", T::Float, "Percentage Price"))
+            .field(FieldDef::new("fixed_price", T::Float, "Fixed Price"))
+            .field(FieldDef::new("min_quantity", T::Float, "Min. Quantity"))
+            .field(FieldDef::new("date_start", T::Datetime, "Start Date"))
+            .field(FieldDef::new("date_end", T::Datetime, "End Date"))
+            .field(FieldDef::new("price", T::Char, "Price").readonly())
+            .field(FieldDef::new("name", T::Char, "Name").readonly())
+            .hooks(Arc::new(PricelistItem)),
+        ModelSpec::new("account.tax", "Tax")
+            .order("sequence, id")
+            .field(FieldDef::new("name", T::Char, "Tax Name").required())
+            .field(
+                FieldDef::new("amount_type", T::Selection, "Tax Computation")
+                    .selection(&[
+                        ("group", "Group of Taxes"),
+                        ("fixed", "Fixed"),
+                        ("percent", "Percentage of Price"),
+                        ("division", "Percentage of Price Tax Included"),
+                    ])
+                    .required(),
+            )
+            .field(FieldDef::new("amount", T::Float, "Amount").required())
+            .field(
+                FieldDef::new("type_tax_use", T::Selection, "Tax Type")
+                    .selection(&[
+                        ("sale", "Sales"),
+                        ("purchase", "Purchases"),
+                        ("none", "None"),
+                    ])
+                    .required(),
+            )
+            .field(FieldDef::new(
+                "price_include",
+                T::Boolean,
+                "Included in Price",
+            ))
+            .field(FieldDef::new("description", T::Char, "Label on Invoices"))
+            .field(FieldDef::new("sequence", T::Integer, "Sequence"))
+            .field(m2o_f("company_id", "res.company", "Company"))
+            .field(FieldDef::new("active", T::Boolean, "Active")),
+        ModelSpec::new("account.payment.term", "Payment Terms")
+            .order("sequence, id")
+            .field(FieldDef::new("name", T::Char, "Payment Terms").required())
+            .field(FieldDef::new("note", T::Html, "Description on the Invoice"))
+            .field(FieldDef::new("sequence", T::Integer, "Sequence"))
+            .field(m2o_f("company_id", "res.company", "Company"))
+            .field(FieldDef::new("active", T::Boolean, "Active")),
+        ModelSpec::new("account.journal", "Journal")
+            .order("sequence, type, code")
+            .field(FieldDef::new("name", T::Char, "Journal Name").required())
+            .field(FieldDef::new("code", T::Char, "Short Code").required())
+            .field(
+                FieldDef::new("type", T::Selection, "Type")
+                    .selection(&[
+                        ("sale", "Sales"),
+                        ("purchase", "Purchase"),
+                        ("cash", "Cash"),
+                        ("bank", "Bank"),
+                        ("general", "Miscellaneous"),
+                    ])
+                    .required(),
+            )
+            .field(FieldDef::new("sequence", T::Integer, "Sequence"))
+            .field(m2o_f(
+                "default_account_id",
+                "account.account",
+                "Default Account",
+            ))
+            .field(m2o_f("company_id", "res.company", "Company").required())
+            .field(m2o_f("currency_id", "res.currency", "Currency"))
+            .field(FieldDef::new("active", T::Boolean, "Active")),
+        ModelSpec::new("account.account", "Account")
+            .order("code, company_id")
+            .field(FieldDef::new("name", T::Char, "Account Name").required())
+            .field(FieldDef::new("code", T::Char, "Code").required())
+            .field(FieldDef::new("account_type", T::Char, "Type"))
+            .field(FieldDef::new(
+                "reconcile",
+                T::Boolean,
+                "Allow Reconciliation",
+            ))
+            .field(m2o_f("company_id", "res.company", "Company"))
+            .hooks(Arc::new(Account)),
+        ModelSpec::new("account.payment.method.line", "Payment Methods")
+            .order("sequence, id")
+            .field(FieldDef::new("name", T::Char, "Name"))
+            .field(FieldDef::new("sequence", T::Integer, "Sequence"))
+            .field(m2o_f("journal_id", "account.journal", "Journal"))
+            .field(
+                FieldDef::new("payment_type", T::Selection, "Payment Type")
+                    .selection(&[("inbound", "Inbound"), ("outbound", "Outbound")]),
+            )
+            .field(m2o_f(
+                "payment_account_id",
+                "account.account",
+                "Outstanding Receipts/Payments Account",
+            )),
+        ModelSpec::new(
+            "stock.backorder.confirmation.line",
+            "Backorder Confirmation Line",
+        )
+        .field(m2o_f(
+            "backorder_confirmation_id",
+            "stock.backorder.confirmation",
+            "Immediate Transfer",
+        ))
+        .field(m2o_f("picking_id", "stock.picking", "Transfer"))
+        .field(FieldDef::new("to_backorder", T::Boolean, "To Backorder")),
+        ModelSpec::new("confirm.stock.sms", "Confirm Stock SMS")
+            .field(m2o_f("picking_id", "stock.picking", "Picking"))
+            .field(m2o_f("company_id", "res.company", "Company")),
+        ModelSpec::new("account.payment.method", "Payment Methods")
+            .field(FieldDef::new("name", T::Char, "Name").required())
+            .field(FieldDef::new("code", T::Char, "Code").required()),
+    ];
+    if version <= OdooVersion::V18 {
+        v.push(
+            ModelSpec::new("procurement.group", "Procurement Group")
+                .order("id desc")
+                .field(FieldDef::new("name", T::Char, "Reference").required())
+                .field(m2o_f("partner_id", "res.partner", "Partner"))
+                .field(m2o_f("sale_id", "sale.order", "Sale Order")),
+        );
+    }
+    if version == OdooVersion::V16 {
+        v.push(
+            ModelSpec::new("stock.immediate.transfer.line", "Immediate Transfer Line")
+                .field(m2o_f(
+                    "immediate_transfer_id",
+                    "stock.immediate.transfer",
+                    "Immediate Transfer",
+                ))
+                .field(m2o_f("picking_id", "stock.picking", "Transfer"))
+                .field(FieldDef::new("to_immediate", T::Boolean, "To Process")),
+        );
+        v.push(
+            ModelSpec::new(
+                "choose.delivery.carrier",
+                "Delivery Carrier Selection Wizard",
+            )
+            .field(m2o_f("order_id", "sale.order", "Order").required())
+            .field(m2o_f("partner_id", "res.partner", "Partner"))
+            .field(m2o_f("carrier_id", "delivery.carrier", "Shipping Method").required())
+            .field(FieldDef::new("delivery_price", T::Float, "Delivery Price"))
+            .field(FieldDef::new("display_price", T::Float, "Display Price"))
+            .field(m2o_f("currency_id", "res.currency", "Currency"))
+            .field(m2o_f("company_id", "res.company", "Company")),
+        );
+    }
+    if version <= OdooVersion::V17 {
+        v.push(
+            ModelSpec::new("stock.picking.type", "Picking Type")
+                .order("sequence, id")
+                .field(FieldDef::new("name", T::Char, "Operation Type").required())
+                .field(
+                    FieldDef::new("code", T::Selection, "Type of Operation")
+                        .selection(&[
+                            ("incoming", "Receipt"),
+                            ("outgoing", "Delivery"),
+                            ("internal", "Internal Transfer"),
+                        ])
+                        .required(),
+                )
+                .field(FieldDef::new("sequence_code", T::Char, "Sequence Prefix").required())
+                .field(FieldDef::new("sequence", T::Integer, "Sequence"))
+                .field(m2o_f("warehouse_id", "stock.warehouse", "Warehouse"))
+                .field(m2o_f(
+                    "default_location_src_id",
+                    "stock.location",
+                    "Default Source Location",
+                ))
+                .field(m2o_f(
+                    "default_location_dest_id",
+                    "stock.location",
+                    "Default Destination Location",
+                ))
+                .field(m2o_f(
+                    "return_picking_type_id",
+                    "stock.picking.type",
+                    "Operation Type for Returns",
+                ))
+                .field(m2o_f("company_id", "res.company", "Company").required())
+                .field(FieldDef::new("active", T::Boolean, "Active")),
+        );
+    }
+    v
+}
+
+/// `stock.location`: shown by its full path (`WH/Stock`).
+struct Location;
+impl Hooks for Location {
+    fn display_name(&self, _env: &Env, _id: i64, rec: &Record) -> Option<String> {
+        text(rec, "complete_name")
+            .or_else(|| text(rec, "name"))
+            .map(str::to_string)
+    }
+}
+
+/// `account.account`: `code name`.
+struct Account;
+impl Hooks for Account {
+    fn display_name(&self, _env: &Env, _id: i64, rec: &Record) -> Option<String> {
+        Some(format!(
+            "{} {}",
+            text(rec, "code").unwrap_or(""),
+            text(rec, "name").unwrap_or("")
+        ))
+    }
+}
+
+/// `product.pricelist.item`: name and price label as the list view shows.
+struct PricelistItem;
+impl Hooks for PricelistItem {
+    fn display_name(&self, env: &Env, id: i64, rec: &Record) -> Option<String> {
+        self.compute(env, id, rec, "name")
+            .and_then(|v| v.as_str().map(str::to_string))
+    }
+    fn compute(&self, env: &Env, _id: i64, rec: &Record, field: &str) -> Option<serde_json::Value> {
+        match field {
+            // product/pricelist.py `_compute_name_and_price`
+            "name" => Some(serde_json::json!(
+                match (text(rec, "applied_on"), m2o(rec, "product_id")) {
+                    (Some("0_product_variant"), Some(p)) =>
+                        format!("Variant: {}", env.display_name("product.product", p)),
+                    (Some("1_product"), Some(p)) =>
+                        format!("Product: {}", env.display_name("product.product", p)),
+                    _ => "All Products".to_string(),
+                }
+            )),
+            "price" => Some(serde_json::json!(match text(rec, "compute_price") {
+                Some("fixed") => format!("$\u{a0}{:.2}", num(rec, "fixed_price")),
+                Some("percentage") => format!("{:?} % discount", num(rec, "percent_price")),
+                _ => "formula".to_string(),
+            })),
+            _ => None,
+        }
+    }
+}
