@@ -1,4 +1,6 @@
-//! Typed Odoo errors, mapped from JSON-RPC error bodies and HTTP failures.
+//! Typed Odoo errors, mapped from every protocol's error shape: JSON-RPC
+//! `error.data.name`, XML-RPC `faultCode` 1–4, JSON-2's bare
+//! `{name, message}` body with its HTTP status, and HTTP/transport failures.
 
 use std::time::Duration;
 
@@ -35,9 +37,20 @@ pub enum OdooError {
     /// The web session expired (`code: 100`).
     #[error("Odoo session expired")]
     SessionExpired,
-    /// Timeouts, connection failures, HTTP 502/503/504 and other 5xx.
+    /// The call did not run: connection refused, HTTP 502/503 (the proxy
+    /// reached no Odoo worker, or the worker was killed and its
+    /// transaction rolled back), other 5xx without an Odoo error body.
+    /// Safe to retry.
     #[error("Odoo unreachable or overloaded: {message}")]
     Transient { message: String },
+    /// The request was sent and no answer came: client timeout, connection
+    /// reset mid-request, HTTP 504. **Odoo may still commit the work** (it
+    /// retries serialization failures on the server for minutes, 16 README
+    /// §26), so a non-idempotent write must not be blindly repeated: look
+    /// it up by its natural key first. Transient, but retried automatically
+    /// only for [`crate::RetrySafety::Safe`] calls.
+    #[error("no answer from Odoo (the call may still have run): {message}")]
+    Timeout { message: String },
     /// The answer did not have the expected shape.
     #[error("unexpected answer from Odoo: {message}")]
     Protocol { message: String },
@@ -52,8 +65,24 @@ impl OdooError {
         matches!(
             self,
             OdooError::Transient { .. }
+                | OdooError::Timeout { .. }
                 | OdooError::Concurrency { .. }
                 | OdooError::RateLimited { .. }
+        )
+    }
+
+    /// Whether the call may have been executed by Odoo although it failed
+    /// (only [`OdooError::Timeout`]).
+    pub fn outcome_unknown(&self) -> bool {
+        matches!(self, OdooError::Timeout { .. })
+    }
+
+    /// `Validation` or `UserError`: Odoo refused the data or the operation.
+    /// (XML-RPC cannot tell them apart: both are faultCode 2.)
+    pub fn is_refusal(&self) -> bool {
+        matches!(
+            self,
+            OdooError::Validation { .. } | OdooError::UserError { .. }
         )
     }
 
@@ -65,7 +94,7 @@ impl OdooError {
         )
     }
 
-    /// Odoo's message, when the error came from Odoo.
+    /// The message (Odoo's own for errors raised by Odoo).
     pub fn message(&self) -> Option<&str> {
         match self {
             OdooError::AccessDenied { message }
@@ -74,6 +103,9 @@ impl OdooError {
             | OdooError::UserError { message }
             | OdooError::MissingRecord { message }
             | OdooError::Concurrency { message }
+            | OdooError::Transient { message }
+            | OdooError::Timeout { message }
+            | OdooError::Protocol { message }
             | OdooError::Unknown { message, .. } => Some(message),
             _ => None,
         }
@@ -103,8 +135,24 @@ impl OdooError {
         if code == 100 || name == "odoo.http.SessionExpiredException" {
             return OdooError::SessionExpired;
         }
+        OdooError::from_name(&name, message)
+    }
+
+    /// Maps an Odoo exception class name (`odoo.exceptions.UserError`,
+    /// `builtins.ValueError`, `werkzeug.exceptions.Unauthorized`, ...) and
+    /// its message. Shared by every protocol.
+    pub fn from_name(name: &str, message: String) -> OdooError {
+        let name = name.to_string();
         match name.as_str() {
-            "odoo.exceptions.AccessDenied" => OdooError::AccessDenied { message },
+            "odoo.exceptions.AccessDenied"
+            // JSON-2: wrong, revoked or missing API key (401).
+            | "werkzeug.exceptions.Unauthorized" => OdooError::AccessDenied { message },
+            // JSON-2: our arguments did not fit the method's signature.
+            "werkzeug.exceptions.UnprocessableEntity" | "werkzeug.exceptions.BadRequest" => {
+                OdooError::Protocol {
+                    message: format!("{name}: {message}"),
+                }
+            }
             "odoo.exceptions.AccessError" => OdooError::AccessError { message },
             "odoo.exceptions.ValidationError" => OdooError::Validation { message },
             "odoo.exceptions.UserError" | "odoo.exceptions.RedirectWarning" => {
@@ -122,6 +170,72 @@ impl OdooError {
             _ => OdooError::Unknown { name, message },
         }
     }
+}
+
+/// Maps an XML-RPC fault of `/xmlrpc/2` (`odoo/addons/base/controllers/rpc.py`,
+/// `xmlrpc_handle_exception_int`): 1 any other exception (the string is the
+/// traceback; its last `Class: message` line is used), 2 the UserError
+/// family (UserError, ValidationError, MissingError, RedirectWarning), 3
+/// AccessDenied, 4 AccessError. XML-RPC drops the class name, so 2 is told
+/// apart by Odoo's fixed texts. The "cannot marshal None" fault is not an
+/// error (the call ran and returned None) and is handled by the transport.
+pub fn from_xmlrpc_fault(code: i64, string: &str) -> OdooError {
+    match code {
+        3 => OdooError::AccessDenied {
+            message: string.to_string(),
+        },
+        4 => OdooError::AccessError {
+            message: string.to_string(),
+        },
+        2 => {
+            let message = string.to_string();
+            if string.starts_with("Record does not exist or has been deleted") {
+                OdooError::MissingRecord { message }
+            } else if string.starts_with("The operation cannot be completed") {
+                // The IntegrityError→ValidationError conversion (16 README §20).
+                OdooError::Validation { message }
+            } else {
+                OdooError::UserError { message }
+            }
+        }
+        _ => {
+            let (name, message) = traceback_exception(string);
+            if message.contains("could not serialize access") {
+                return OdooError::Concurrency { message };
+            }
+            OdooError::from_name(&name, message)
+        }
+    }
+}
+
+/// The final `Class: message` of a Python traceback, with the class
+/// qualified like JSON-RPC's `data.name` (`ValueError` →
+/// `builtins.ValueError`).
+pub(crate) fn traceback_exception(text: &str) -> (String, String) {
+    let lines: Vec<&str> = text.lines().collect();
+    for i in (0..lines.len()).rev() {
+        let line = lines[i];
+        if line.starts_with(' ') || line.starts_with('\t') {
+            continue;
+        }
+        if let Some((class, _)) = line.split_once(": ") {
+            let is_class = !class.is_empty()
+                && class
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '.');
+            if is_class {
+                let rest = lines[i..].join("\n");
+                let message = rest[class.len() + 2..].trim_end().to_string();
+                let name = if class.contains('.') {
+                    class.to_string()
+                } else {
+                    format!("builtins.{class}")
+                };
+                return (name, message);
+            }
+        }
+    }
+    (String::new(), text.trim().to_string())
 }
 
 #[cfg(test)]
@@ -160,6 +274,60 @@ mod tests {
             ),
             OdooError::SessionExpired
         );
+    }
+
+    #[test]
+    fn xmlrpc_faults() {
+        assert!(matches!(
+            from_xmlrpc_fault(3, "Access Denied"),
+            OdooError::AccessDenied { .. }
+        ));
+        assert!(matches!(
+            from_xmlrpc_fault(4, "Private methods"),
+            OdooError::AccessError { .. }
+        ));
+        assert!(matches!(
+            from_xmlrpc_fault(
+                2,
+                "Record does not exist or has been deleted.\n(Record: sale.order(9,), User: 2)"
+            ),
+            OdooError::MissingRecord { .. }
+        ));
+        assert!(matches!(
+            from_xmlrpc_fault(2, "The operation cannot be completed: x"),
+            OdooError::Validation { .. }
+        ));
+        assert!(matches!(
+            from_xmlrpc_fault(2, "Object no.such.model doesn't exist"),
+            OdooError::UserError { .. }
+        ));
+        assert_eq!(
+            from_xmlrpc_fault(
+                1,
+                "Traceback (most recent call last):\n  [frames removed]\nValueError: Invalid field 'x' on model 'res.partner'\n"
+            ),
+            OdooError::Unknown {
+                name: "builtins.ValueError".into(),
+                message: "Invalid field 'x' on model 'res.partner'".into()
+            }
+        );
+        assert_eq!(
+            from_xmlrpc_fault(
+                1,
+                "Traceback (most recent call last):\n  [frames removed]\npsycopg2.OperationalError: connection failed: FATAL:  database \"x\" does not exist\n"
+            ),
+            OdooError::Unknown {
+                name: "psycopg2.OperationalError".into(),
+                message: "connection failed: FATAL:  database \"x\" does not exist".into()
+            }
+        );
+        assert!(matches!(
+            from_xmlrpc_fault(
+                1,
+                "Traceback (most recent call last):\n  [frames removed]\npsycopg2.errors.SerializationFailure: could not serialize access due to concurrent update\n"
+            ),
+            OdooError::Concurrency { .. }
+        ));
     }
 
     #[test]
