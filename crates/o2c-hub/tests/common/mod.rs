@@ -47,6 +47,9 @@ pub fn odoo_config(url: &str) -> OdooConfig {
         secret: "admin".into(),
         timeout: Duration::from_secs(10),
         max_concurrency: 8,
+        // The sandbox needs no protection; keep the tests fast.
+        rate_limit: o2c_odoo::RateLimit::unlimited(),
+        ..Default::default()
     }
 }
 

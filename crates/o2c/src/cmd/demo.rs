@@ -49,6 +49,7 @@ pub async fn run(settings: Settings, args: DemoArgs) -> Result<ExitCode> {
                 secret: args.odoo_password.clone().unwrap_or_default(),
                 timeout: Duration::from_secs(60),
                 max_concurrency: settings.odoo.max_concurrency.max(1),
+                ..Default::default()
             },
             format!("Odoo at {url}"),
         ),
@@ -75,6 +76,9 @@ pub async fn run(settings: Settings, args: DemoArgs) -> Result<ExitCode> {
                     secret,
                     timeout: Duration::from_secs(30),
                     max_concurrency: settings.odoo.max_concurrency.max(1),
+                    // The sandbox is ours: no need to throttle the demo.
+                    rate_limit: o2c_odoo::RateLimit::unlimited(),
+                    ..Default::default()
                 },
                 "the built-in Odoo 16 sandbox".to_owned(),
             )

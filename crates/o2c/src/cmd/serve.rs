@@ -50,6 +50,7 @@ pub fn odoo_client(odoo: &OdooSettings) -> Result<OdooClient> {
         secret: odoo.secret()?,
         timeout: Duration::from_secs(odoo.timeout_secs.max(1)),
         max_concurrency: odoo.max_concurrency.max(1),
+        ..Default::default()
     };
     OdooClient::new(config).context("configuring the Odoo client")
 }
