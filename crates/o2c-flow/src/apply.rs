@@ -74,6 +74,12 @@ pub fn apply(state: OrderState, event: &Event) -> Result<OrderState, FlowError> 
                 amount,
             } => refunded(&mut s, event, credit_note_id, *amount)?,
             Event::Closed => closed(&mut s, event)?,
+            Event::Amended {
+                lines,
+                order_total,
+                by,
+                ..
+            } => amended(&mut s, event, lines, *order_total, by)?,
         }
     }
     s.version += 1;
@@ -217,6 +223,17 @@ fn received(
         return Err(FlowError::NoLines { event: "received" });
     }
     check_amount(order_total, true)?;
+    let progress = fresh_lines(lines)?;
+    s.status = Received;
+    s.currency = currency.to_owned();
+    s.lines = progress;
+    s.order_total = order_total;
+    s.invoice_policy = invoice_policy;
+    Ok(())
+}
+
+/// Line progress for newly ordered lines (Received, Amended).
+fn fresh_lines(lines: &[LineSpec]) -> Result<BTreeMap<String, LineProgress>, FlowError> {
     let mut progress = BTreeMap::new();
     for l in lines {
         non_empty(&l.line_id, "line_id")?;
@@ -238,11 +255,31 @@ fn received(
             });
         }
     }
-    s.status = Received;
-    s.currency = currency.to_owned();
+    Ok(progress)
+}
+
+/// An operator corrected a held order before it reached the ERP: its lines
+/// and total are replaced and validation runs again from the start.
+fn amended(
+    s: &mut OrderState,
+    event: &Event,
+    lines: &[LineSpec],
+    order_total: Decimal,
+    by: &str,
+) -> Result<(), FlowError> {
+    guard(s, event, s.status == OnHold && !s.is_submitted())?;
+    non_empty(by, "by")?;
+    if lines.is_empty() {
+        return Err(FlowError::NoLines { event: "amended" });
+    }
+    check_amount(order_total, true)?;
+    let progress = fresh_lines(lines)?;
     s.lines = progress;
     s.order_total = order_total;
-    s.invoice_policy = invoice_policy;
+    s.holds.clear();
+    s.hold_detail = None;
+    s.held_from = None;
+    s.status = Mapped;
     Ok(())
 }
 

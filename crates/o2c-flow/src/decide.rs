@@ -38,7 +38,7 @@ fn commands(before: &OrderState, next: &OrderState, event: &Event) -> Vec<Comman
     let mut out = Vec::new();
     match event {
         Event::Received { .. } => out.push(Command::MapOrder),
-        Event::Mapped { .. } => out.push(Command::ValidateOrder),
+        Event::Mapped { .. } | Event::Amended { .. } => out.push(Command::ValidateOrder),
         Event::Validated => out.push(Command::SubmitToErp),
         Event::HoldPlaced { reasons, .. } => out.push(Command::OpenException {
             reasons: reasons.clone(),

@@ -204,11 +204,19 @@ pub enum Event {
     },
     /// The order is complete: shipped, invoiced and paid.
     Closed,
+    /// An operator corrected a held order before submission (new lines and
+    /// total); it goes back through validation.
+    Amended {
+        lines: Vec<LineSpec>,
+        order_total: Decimal,
+        by: String,
+        note: String,
+    },
 }
 
 impl Event {
     /// Every CloudEvents type this crate emits, in lifecycle order.
-    pub const TYPE_NAMES: [&'static str; 17] = [
+    pub const TYPE_NAMES: [&'static str; 18] = [
         "o2c.order.received.v1",
         "o2c.order.mapped.v1",
         "o2c.order.validated.v1",
@@ -226,6 +234,7 @@ impl Event {
         "o2c.order.returned.v1",
         "o2c.order.refunded.v1",
         "o2c.order.closed.v1",
+        "o2c.order.amended.v1",
     ];
 
     /// The CloudEvents `type` of this event, e.g. `o2c.order.received.v1`.
@@ -254,6 +263,7 @@ impl Event {
             Event::Returned { .. } => "returned",
             Event::Refunded { .. } => "refunded",
             Event::Closed => "closed",
+            Event::Amended { .. } => "amended",
         }
     }
 
@@ -276,6 +286,7 @@ impl Event {
             Event::Returned { .. } => 14,
             Event::Refunded { .. } => 15,
             Event::Closed => 16,
+            Event::Amended { .. } => 17,
         }
     }
 }

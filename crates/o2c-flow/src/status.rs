@@ -199,6 +199,7 @@ pub fn lifecycle_edges() -> Vec<(OrderStatus, OrderStatus)> {
         // A release before submission always resumes at Validated; after
         // confirmation it resumes where the credit hold stopped the order.
         (OnHold, Validated),
+        (OnHold, Mapped),
         (OnHold, Confirmed),
         (OnHold, PartiallyAllocated),
         (OnHold, Allocated),
