@@ -30,6 +30,11 @@ pub enum StoreError {
     #[error("lease lost on job {job_id}")]
     LeaseLost { job_id: i64 },
 
+    /// Someone else changed the row first (e.g. an exception already closed).
+    /// Nothing was written.
+    #[error("conflict: {0}")]
+    Conflict(String),
+
     /// The row the operation addresses does not exist.
     #[error("not found")]
     NotFound,

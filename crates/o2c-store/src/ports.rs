@@ -110,6 +110,8 @@ pub trait Inbox: Send + Sync {
     async fn get_inbox(&self, id: Uuid) -> Result<Option<InboxRecord>>;
     /// Newest first; `status` filters on "accepted"/"rejected".
     async fn list_inbox(&self, status: Option<&str>, limit: i64) -> Result<Vec<InboxRecord>>;
+    /// Every message that names this order (the first one and later duplicates), oldest first.
+    async fn inbox_for_order(&self, order_id: Uuid) -> Result<Vec<InboxRecord>>;
 }
 
 // ---------------------------------------------------------------- journal + projection
@@ -317,6 +319,15 @@ pub struct ExceptionRecord {
     pub updated_at: DateTime<Utc>,
 }
 
+/// Closing an open exception as part of a step.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct ExceptionClosure {
+    pub id: Uuid,
+    /// "resolved", "overridden", "cancelled"
+    pub status: String,
+    pub resolution: Value,
+}
+
 #[async_trait]
 pub trait Exceptions: Send + Sync {
     async fn open_exception(&self, exception: NewException) -> Result<()>;
@@ -418,6 +429,9 @@ pub struct StepCommit {
     pub outbox: Vec<NewOutboxEvent>,
     pub jobs: Vec<NewJob>,
     pub exceptions: Vec<NewException>,
+    /// Open exceptions this step closes (an operator's resolution); the
+    /// step fails with `StoreError::Conflict` if one is no longer open.
+    pub closes: Vec<ExceptionClosure>,
     pub audit: Vec<NewAuditEntry>,
     /// The job this step completes (marked done); must still hold its lease.
     pub completes: Option<Lease>,

@@ -8,9 +8,27 @@ use uuid::Uuid;
 
 use super::PostgresStore;
 use crate::codec::clamp_limit;
-use crate::ports::{ExceptionRecord, Exceptions, NewException, Result};
+use crate::error::StoreError;
+use crate::ports::{ExceptionClosure, ExceptionRecord, Exceptions, NewException, Result};
 
 const COLUMNS: &str = "id, order_id, inbox_id, reasons, details, status, resolution, correlation_id, created_at, updated_at";
+
+/// Closes an open exception inside a step's transaction; a closed or
+/// missing one fails the step.
+pub(super) async fn close_in_tx(conn: &mut PgConnection, c: &ExceptionClosure, now: DateTime<Utc>) -> Result<()> {
+    let res = sqlx::query("UPDATE exceptions SET status = $1, resolution = $2, updated_at = $3 WHERE id = $4 AND status = 'open'")
+        .bind(&c.status)
+        .bind(Json(&c.resolution))
+        .bind(now)
+        .bind(c.id)
+        .execute(&mut *conn)
+        .await?;
+    if res.rows_affected() == 1 {
+        Ok(())
+    } else {
+        Err(StoreError::Conflict(format!("exception {} is not open", c.id)))
+    }
+}
 
 pub(super) async fn insert_in_tx(conn: &mut PgConnection, e: &NewException) -> Result<()> {
     sqlx::query(

@@ -277,4 +277,12 @@ impl Inbox for PostgresStore {
         };
         rows.iter().map(decode).collect()
     }
+
+    async fn inbox_for_order(&self, order_id: Uuid) -> Result<Vec<InboxRecord>> {
+        let rows = sqlx::query(&format!("SELECT {COLUMNS} FROM inbox WHERE order_id = $1 ORDER BY received_at, id"))
+            .bind(order_id)
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter().map(decode).collect()
+    }
 }

@@ -10,9 +10,27 @@ use super::{
     uuid_text,
 };
 use crate::codec::clamp_limit;
-use crate::ports::{ExceptionRecord, Exceptions, NewException, Result};
+use crate::error::StoreError;
+use crate::ports::{ExceptionClosure, ExceptionRecord, Exceptions, NewException, Result};
 
 const COLUMNS: &str = "id, order_id, inbox_id, reasons, details, status, resolution, correlation_id, created_at, updated_at";
+
+/// Closes an open exception inside a step's transaction; a closed or
+/// missing one fails the step.
+pub(super) async fn close_in_tx(conn: &mut SqliteConnection, c: &ExceptionClosure, now: DateTime<Utc>) -> Result<()> {
+    let res = sqlx::query("UPDATE exceptions SET status = ?, resolution = ?, updated_at = ? WHERE id = ? AND status = 'open'")
+        .bind(&c.status)
+        .bind(json_text(&c.resolution)?)
+        .bind(ts(now))
+        .bind(uuid_text(c.id))
+        .execute(&mut *conn)
+        .await?;
+    if res.rows_affected() == 1 {
+        Ok(())
+    } else {
+        Err(StoreError::Conflict(format!("exception {} is not open", c.id)))
+    }
+}
 
 pub(super) async fn insert_in_tx(conn: &mut SqliteConnection, e: &NewException) -> Result<()> {
     sqlx::query(

@@ -65,6 +65,9 @@ impl Steps for SqliteStore {
         for e in &step.exceptions {
             super::exceptions::insert_in_tx(&mut tx, e).await?;
         }
+        for closure in &step.closes {
+            super::exceptions::close_in_tx(&mut tx, closure, step.now).await?;
+        }
         super::audit::append_in_tx(&mut tx, &step.audit).await?;
         tx.commit().await?;
         Ok(new_version)

@@ -10,7 +10,7 @@ use std::sync::{Arc, Mutex};
 
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use o2c_store::{
-    AcceptOutcome, Acceptance, ApiKeyRecord, AuditVerification, JobState, Lease, NewAuditEntry,
+    AcceptOutcome, Acceptance, ApiKeyRecord, AuditVerification, ExceptionClosure, JobState, Lease, NewAuditEntry,
     NewException, NewInboxMessage, NewJob, NewJournalEvent, NewOrder, NewOutboxEvent,
     RejectedMessage, StepCommit, Store, StoreError,
 };
@@ -70,6 +70,8 @@ macro_rules! all_store_tests {
             audit_chain_verifies_and_detects_tampering,
             api_keys_create_find_revoke,
             projections_counts_and_rewrite,
+            commit_step_closes_exceptions_once,
+            inbox_for_order_lists_every_message,
         );
     };
 }
@@ -178,6 +180,7 @@ fn step(
         outbox: Vec::new(),
         jobs: Vec::new(),
         exceptions: Vec::new(),
+        closes: Vec::new(),
         audit: Vec::new(),
         completes,
         now: at(5),
@@ -1279,4 +1282,47 @@ pub async fn projections_counts_and_rewrite(h: Harness) {
     assert!(s.load_journal(Uuid::now_v7()).await.unwrap().is_empty());
     let jobs = s.count_jobs_by_state().await.unwrap();
     assert_eq!(count_of(&jobs, JobState::Pending), Some(4));
+}
+
+pub async fn commit_step_closes_exceptions_once(h: Harness) {
+    let s = h.store;
+    let order_id = accept_one(&s, acceptance("k-close", "SO-CLOSE")).await;
+    let opened = loaded_step(order_id, 1, None);
+    let exception_id = opened.exceptions[0].id;
+    s.commit_step(opened).await.unwrap();
+    let closure = ExceptionClosure {
+        id: exception_id,
+        status: "overridden".into(),
+        resolution: json!({"by": "api-key:ops", "reason": "price agreed by phone"}),
+    };
+    let mut resolve = step(order_id, 2, 1, None);
+    resolve.closes = vec![closure.clone()];
+    s.commit_step(resolve).await.unwrap();
+    let closed = s.get_exception(exception_id).await.unwrap().unwrap();
+    assert_eq!(closed.status, "overridden");
+    assert_eq!(closed.resolution, Some(closure.resolution.clone()));
+
+    // A second operator closing the same exception changes nothing.
+    let before = snapshot(&s, order_id).await;
+    let mut again = step(order_id, 3, 1, None);
+    again.closes = vec![closure];
+    match s.commit_step(again).await.unwrap_err() {
+        StoreError::Conflict(message) => assert!(message.contains(&exception_id.to_string())),
+        other => panic!("expected Conflict, got {other:?}"),
+    }
+    assert_eq!(snapshot(&s, order_id).await, before, "nothing written");
+}
+
+pub async fn inbox_for_order_lists_every_message(h: Harness) {
+    let s = h.store;
+    let first = acceptance("key-a", "SO-INBOX");
+    let order_id = first.order.order_id;
+    s.accept_batch(vec![first.clone()]).await.unwrap();
+    s.accept_batch(vec![acceptance("key-b", "SO-INBOX")]).await.unwrap();
+    s.accept_batch(vec![acceptance("key-c", "SO-OTHER")]).await.unwrap();
+    let messages = s.inbox_for_order(order_id).await.unwrap();
+    assert_eq!(messages.len(), 2, "the original and the duplicate under a new key");
+    assert_eq!(messages[0].id, first.inbox.id, "oldest first");
+    assert!(messages.iter().all(|m| m.order_id == Some(order_id)));
+    assert!(s.inbox_for_order(Uuid::now_v7()).await.unwrap().is_empty());
 }
