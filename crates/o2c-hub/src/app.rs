@@ -119,6 +119,7 @@ pub async fn start(
             erp: erp.clone(),
             retry: config.retry.clone(),
             owner: format!("worker-{}", Uuid::now_v7()),
+            validation: config.validation.clone(),
         });
         tasks.push(tokio::spawn(worker::run_pool(
             executor,

@@ -28,6 +28,8 @@ pub struct HubConfig {
     pub mappings_dir: Option<String>,
     /// Shopify shops whose webhooks the hub takes.
     pub shopify: Vec<ShopifyShop>,
+    /// Business validation rules, globally and per channel.
+    pub validation: crate::validation::ValidationPolicy,
 }
 
 /// One Shopify shop: its domain and the app secret that signs its webhooks.
@@ -85,6 +87,7 @@ impl Default for HubConfig {
             run_workers: true,
             mappings_dir: None,
             shopify: Vec::new(),
+            validation: crate::validation::ValidationPolicy::default(),
         }
     }
 }

@@ -19,6 +19,7 @@ pub mod problem;
 pub mod replay;
 pub mod retry;
 pub mod schema_check;
+pub mod validation;
 pub mod worker;
 pub mod workflow;
 

@@ -20,6 +20,7 @@ pub enum ProblemKind {
     ChannelMismatch,
     InvalidSignature,
     MappingFailed,
+    Conflict,
     Unavailable,
     Internal,
 }
@@ -37,6 +38,7 @@ impl ProblemKind {
             Self::ChannelMismatch => "channel-mismatch",
             Self::InvalidSignature => "invalid-signature",
             Self::MappingFailed => "mapping-failed",
+            Self::Conflict => "conflict",
             Self::Unavailable => "unavailable",
             Self::Internal => "internal",
         }
@@ -46,6 +48,7 @@ impl ProblemKind {
         match self {
             Self::Unauthenticated | Self::InvalidSignature => StatusCode::UNAUTHORIZED,
             Self::MappingFailed => StatusCode::UNPROCESSABLE_ENTITY,
+            Self::Conflict => StatusCode::CONFLICT,
             Self::Forbidden | Self::ChannelMismatch => StatusCode::FORBIDDEN,
             Self::NotFound => StatusCode::NOT_FOUND,
             Self::MalformedJson => StatusCode::BAD_REQUEST,
@@ -69,6 +72,7 @@ impl ProblemKind {
             Self::ChannelMismatch => "The API key is bound to another channel",
             Self::InvalidSignature => "The webhook signature does not match the body",
             Self::MappingFailed => "The channel payload could not be mapped to a canonical order",
+            Self::Conflict => "The resource changed or is not in a state that allows this action",
             Self::Unavailable => "The hub cannot accept the request right now",
             Self::Internal => "Internal error",
         }

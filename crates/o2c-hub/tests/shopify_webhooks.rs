@@ -123,6 +123,53 @@ async fn a_signed_orders_create_webhook_becomes_a_confirmed_sale_order_once() {
     .expect("json");
     assert_eq!(updated["order_id"], first["order_id"]);
 
+    // Shopify's sample carries a 20.00 order-level discount that mapping v1
+    // does not place on lines, so the totals rule holds the order instead of
+    // letting Odoo bill 20.00 more than the shopper paid.
+    let held = hub.wait_for_status(&order_id, "on_hold").await;
+    assert!(
+        held["holds"].to_string().contains("totals_mismatch"),
+        "{held}"
+    );
+    let exceptions: Value = hub
+        .get("/v1/exceptions?status=open")
+        .await
+        .json()
+        .await
+        .expect("json");
+    let exception_id = exceptions["exceptions"][0]["id"]
+        .as_str()
+        .expect("exception")
+        .to_owned();
+    let detail: Value = hub
+        .get(&format!("/v1/exceptions/{exception_id}"))
+        .await
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(
+        detail["original_payloads"][0]["payload"],
+        body.as_str(),
+        "the operator sees what Shopify sent"
+    );
+    assert_eq!(
+        detail["canonical_order"]["channel_order_id"],
+        "820982911946154508"
+    );
+
+    // The merchant confirms the discount was agreed: an audited override sends it on.
+    let overridden = hub
+        .http
+        .post(format!(
+            "{}/v1/exceptions/{exception_id}/override",
+            hub.base
+        ))
+        .bearer_auth(&hub.key)
+        .json(&json!({ "reason": "order-level discount agreed; Odoo line discount follows" }))
+        .send()
+        .await
+        .expect("override");
+    assert_eq!(overridden.status(), 200);
     let order = hub.wait_for_status(&order_id, "confirmed").await;
     assert_eq!(order["channel"], format!("shopify:{SHOP}"));
     assert_eq!(order["channel_order_id"], "820982911946154508");

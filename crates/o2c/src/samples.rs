@@ -12,6 +12,16 @@ pub struct SampleCustomer {
     pub odoo_id: Option<i64>,
     pub name: String,
     pub email: Option<String>,
+    /// Where to deliver: street, city, postal code, ISO country code.
+    pub address: Option<SampleAddress>,
+}
+
+#[derive(Debug, Clone)]
+pub struct SampleAddress {
+    pub street: String,
+    pub city: String,
+    pub postal_code: String,
+    pub country: String,
 }
 
 /// A product the samples may use.
@@ -78,14 +88,24 @@ impl SampleOrders {
         if let Some(email) = &customer.email {
             party["email"] = json!(email);
         }
-        Some(json!({
+        let mut order = json!({
             "channel": { "kind": "rest", "account": "demo" },
             "channel_order_id": format!("DEMO-{}-{:05}", self.run, n),
             "order_date": now.to_rfc3339(),
             "currency": self.currency,
             "customer": party,
             "lines": lines,
-        }))
+        });
+        if let Some(a) = &customer.address {
+            order["ship_to"] = json!({
+                "name": customer.name,
+                "street_lines": [a.street],
+                "city": a.city,
+                "postal_code": a.postal_code,
+                "country": a.country,
+            });
+        }
+        Some(order)
     }
 }
 
@@ -102,6 +122,12 @@ mod tests {
                 odoo_id: Some(43),
                 name: "Acme".into(),
                 email: Some("a@acme.test".into()),
+                address: Some(SampleAddress {
+                    street: "1 Main St".into(),
+                    city: "Springfield".into(),
+                    postal_code: "62701".into(),
+                    country: "US".into(),
+                }),
             }],
             vec![
                 SampleProduct {

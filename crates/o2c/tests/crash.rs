@@ -97,6 +97,7 @@ fn order(reference: &str) -> Value {
         "order_date": "2026-11-27T10:00:00Z",
         "currency": "USD",
         "customer": { "name": "Crash Test Co", "email": "ops@crash.example", "external_refs": [{ "system": "crm", "id": "C-1" }] },
+        "ship_to": { "street_lines": ["9 Dock Rd"], "city": "Oakland", "postal_code": "94607", "country": "US" },
         "lines": [
             { "line_id": "1", "sku": "SKU-00003", "quantity": { "value": "2", "uom": "Units" }, "unit_price": "10.00" },
             { "line_id": "2", "sku": "SKU-00004", "quantity": { "value": "1", "uom": "Units" }, "unit_price": "99.90" }

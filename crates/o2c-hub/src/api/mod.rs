@@ -2,6 +2,7 @@
 //! unknown routes with a problem document.
 
 mod body;
+mod exceptions;
 mod health;
 mod ops;
 mod orders;
@@ -46,6 +47,14 @@ pub fn router(state: AppState) -> Router {
             post(shopify::webhook),
         )
         .route("/v1/exceptions", get(ops::list_exceptions))
+        .route("/v1/exceptions/{id}", get(exceptions::get_exception))
+        .route("/v1/exceptions/{id}/resolve", post(exceptions::resolve))
+        .route(
+            "/v1/exceptions/{id}/override",
+            post(exceptions::override_hold),
+        )
+        .route("/v1/exceptions/{id}/retry", post(exceptions::retry))
+        .route("/v1/exceptions/{id}/cancel", post(exceptions::cancel))
         .route("/v1/dlq", get(ops::list_dlq))
         .route("/v1/dlq/{id}/retry", post(ops::retry_dlq))
         .route("/v1/dlq/{id}/discard", post(ops::discard_dlq))

@@ -51,6 +51,8 @@ pub struct Executor {
     pub erp: Arc<dyn Erp>,
     pub retry: RetryPolicy,
     pub owner: String,
+    /// Business rules run by `ValidateOrder`.
+    pub validation: crate::validation::ValidationPolicy,
 }
 
 /// Everything one step will commit.
@@ -204,6 +206,7 @@ impl Executor {
             outbox: pending.outbox,
             jobs: pending.jobs,
             exceptions: pending.exceptions,
+            closes: Vec::new(),
             audit: Vec::new(),
             completes: Some(lease.clone()),
             now: Utc::now(),
@@ -233,10 +236,32 @@ impl Executor {
                     .unwrap_or_else(|| "canonical/v1".to_owned());
                 Ok(Some((Event::Mapped { mapping }, None)))
             }
-            // The REST channel's orders were checked against the schema and
-            // the model's rules at the door; the business rules (pricing,
-            // credit, duplicates) come with the validation issue.
-            Command::ValidateOrder => Ok(Some((Event::Validated, None))),
+            // The schema and the model's own rules were checked at the door;
+            // here run the business rules (totals, delivery address) that
+            // hold an order with a reason an operator can act on.
+            Command::ValidateOrder => {
+                let order = self.order(call.order_id, order).await?;
+                let verdict = crate::validation::validate(&order, &self.validation);
+                if verdict.passed() {
+                    let extra = verdict
+                        .rounding_adjustment
+                        .map(|d| json!({ "rounding_adjustment": d.to_string() }));
+                    Ok(Some((Event::Validated, extra)))
+                } else {
+                    let findings: Vec<Value> = verdict
+                        .findings
+                        .iter()
+                        .map(|f| json!({ "reason": f.reason.code(), "pointer": f.pointer, "detail": f.detail }))
+                        .collect();
+                    Ok(Some((
+                        Event::HoldPlaced {
+                            reasons: verdict.reasons(),
+                            detail: verdict.detail(),
+                        },
+                        Some(json!({ "findings": findings })),
+                    )))
+                }
+            }
             Command::SubmitToErp => {
                 let order = self.order(call.order_id, order).await?;
                 match self.erp.submit_order(call, &order).await? {
@@ -267,18 +292,18 @@ impl Executor {
                 )))
             }
             Command::OpenException { reasons } => {
+                // The hold's event with its findings, as the journal keeps it.
                 let detail = pending
                     .journal
                     .last()
-                    .and_then(|j| j.data.get("event"))
-                    .cloned()
+                    .map(|j| j.data.clone())
                     .unwrap_or(Value::Null);
                 pending.exceptions.push(NewException {
                     id: Uuid::now_v7(),
                     order_id: Some(call.order_id),
                     inbox_id: None,
                     reasons: reasons.iter().map(|r| r.code().to_owned()).collect(),
-                    details: json!({ "event": detail, "status": state.status.as_str(), "version": version }),
+                    details: json!({ "hold": detail, "status": state.status.as_str(), "version": version }),
                     correlation_id: call.correlation_id.to_owned(),
                     created_at: Utc::now(),
                 });
@@ -308,12 +333,18 @@ impl Executor {
             return Ok(order.clone());
         }
         let journal = self.store.load_journal(order_id).await?;
-        let first = journal
-            .first()
-            .ok_or_else(|| StepError::BadJob(format!("order {order_id} has no journal")))?;
-        let order: Order =
-            serde_json::from_value(first.data.get("order").cloned().unwrap_or(Value::Null))
-                .map_err(|e| StepError::BadJob(format!("the stored order does not decode: {e}")))?;
+        // The latest canonical order: an operator's amendment replaces the first.
+        let latest = journal
+            .iter()
+            .rev()
+            .find_map(|e| e.data.get("order"))
+            .ok_or_else(|| {
+                StepError::BadJob(format!(
+                    "order {order_id} has no canonical order in its journal"
+                ))
+            })?;
+        let order: Order = serde_json::from_value(latest.clone())
+            .map_err(|e| StepError::BadJob(format!("the stored order does not decode: {e}")))?;
         *cached = Some(order.clone());
         Ok(order)
     }

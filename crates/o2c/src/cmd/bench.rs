@@ -25,7 +25,7 @@ use serde_json::{Value, json};
 use tokio::sync::Mutex;
 
 use crate::cli::{BenchCommand, BenchIngestArgs};
-use crate::samples::{SampleCustomer, SampleOrders, SampleProduct};
+use crate::samples::{SampleAddress, SampleCustomer, SampleOrders, SampleProduct};
 
 pub async fn run(command: BenchCommand) -> Result<ExitCode> {
     match command {
@@ -60,6 +60,12 @@ fn samples(run: &str) -> SampleOrders {
             odoo_id: Some(i),
             name: format!("Customer {i}"),
             email: Some(format!("c{i}@example.test")),
+            address: Some(SampleAddress {
+                street: format!("{i} Main St"),
+                city: "Springfield".into(),
+                postal_code: "62701".into(),
+                country: "US".into(),
+            }),
         })
         .collect();
     let products = (1..=500)

@@ -22,7 +22,7 @@ use tokio::sync::Semaphore;
 
 use super::sim::sim_config;
 use crate::cli::DemoArgs;
-use crate::samples::{SampleCustomer, SampleOrders, SampleProduct};
+use crate::samples::{SampleAddress, SampleCustomer, SampleOrders, SampleProduct};
 use crate::settings::Settings;
 
 pub async fn run(settings: Settings, args: DemoArgs) -> Result<ExitCode> {
@@ -195,8 +195,8 @@ async fn sample_source(client: &OdooClient) -> Result<SampleOrders> {
         .execute_kw(
             "res.partner",
             "search_read",
-            json!([[["email", "!=", false], ["type", "=", "contact"]]]),
-            json!({ "fields": ["id", "name", "email"], "limit": 100, "order": "id asc" }),
+            json!([[["email", "!=", false], ["type", "=", "contact"], ["street", "!=", false], ["city", "!=", false], ["country_id", "!=", false]]]),
+            json!({ "fields": ["id", "name", "email", "street", "city", "zip", "country_id"], "limit": 100, "order": "id asc" }),
             None,
         )
         .await
@@ -211,15 +211,43 @@ async fn sample_source(client: &OdooClient) -> Result<SampleOrders> {
         )
         .await
         .context("reading products from Odoo")?;
+    // Country codes for the partners' country ids, in one read.
+    let country_ids: Vec<i64> = rows(&partners)
+        .filter_map(|p| {
+            p.get("country_id")
+                .and_then(Value::as_array)
+                .and_then(|c| c.first())
+                .and_then(Value::as_i64)
+        })
+        .collect();
+    let countries = client
+        .execute_kw(
+            "res.country",
+            "read",
+            json!([country_ids]),
+            json!({ "fields": ["id", "code"] }),
+            None,
+        )
+        .await
+        .context("reading countries from Odoo")?;
+    let code_of: std::collections::HashMap<i64, String> = rows(&countries)
+        .filter_map(|c| Some((c.get("id")?.as_i64()?, c.get("code")?.as_str()?.to_owned())))
+        .collect();
+    let text = |p: &Value, field: &str| p.get(field).and_then(Value::as_str).map(str::to_owned);
     let customers = rows(&partners)
         .map(|p| SampleCustomer {
             odoo_id: p.get("id").and_then(Value::as_i64),
-            name: p
-                .get("name")
-                .and_then(Value::as_str)
-                .unwrap_or("Customer")
-                .to_owned(),
-            email: p.get("email").and_then(Value::as_str).map(str::to_owned),
+            name: text(p, "name").unwrap_or_else(|| "Customer".into()),
+            email: text(p, "email"),
+            address: (|| {
+                let country = p.get("country_id")?.as_array()?.first()?.as_i64()?;
+                Some(SampleAddress {
+                    street: text(p, "street")?,
+                    city: text(p, "city")?,
+                    postal_code: text(p, "zip").unwrap_or_default(),
+                    country: code_of.get(&country)?.clone(),
+                })
+            })(),
         })
         .collect();
     let products = rows(&products)

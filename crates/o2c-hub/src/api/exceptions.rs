@@ -1,0 +1,356 @@
+//! The exception queue's actions: an operator sees why an order is held
+//! (reasons, findings, the canonical order, the original payload) and acts —
+//! resolve with edits, override with a reason, retry, or cancel. Each action
+//! is one workflow step, committed with the exception's closure and an audit
+//! row in one transaction.
+
+use axum::extract::{Path, State};
+use axum::http::HeaderMap;
+use axum::response::{IntoResponse, Response};
+use chrono::Utc;
+use o2c_flow::{Event, LineSpec, OrderState};
+use o2c_model::Order;
+use o2c_store::{
+    ExceptionClosure, ExceptionRecord, NewAuditEntry, OrderRecord, StepCommit, StoreError,
+};
+use rust_decimal::Decimal;
+use serde::Deserialize;
+use serde_json::{Value, json};
+use uuid::Uuid;
+
+use super::AppState;
+use crate::auth::{Principal, Scope};
+use crate::problem::{Problem, ProblemKind};
+use crate::workflow;
+
+fn unavailable(error: StoreError) -> Problem {
+    tracing::error!(error = %error, "store call failed");
+    Problem::new(ProblemKind::Unavailable, "the store is unavailable")
+}
+
+async fn load(app: &AppState, id: &str) -> Result<(ExceptionRecord, Option<OrderRecord>), Problem> {
+    let not_found = || Problem::new(ProblemKind::NotFound, format!("no exception {id}"));
+    let id = Uuid::parse_str(id).map_err(|_| not_found())?;
+    let exception = app
+        .store
+        .get_exception(id)
+        .await
+        .map_err(unavailable)?
+        .ok_or_else(not_found)?;
+    let order = match exception.order_id {
+        Some(order_id) => app.store.get_order(order_id).await.map_err(unavailable)?,
+        None => None,
+    };
+    Ok((exception, order))
+}
+
+/// The latest canonical order in an order's journal.
+async fn canonical_order(app: &AppState, order_id: Uuid) -> Result<Option<Value>, Problem> {
+    let journal = app
+        .store
+        .load_journal(order_id)
+        .await
+        .map_err(unavailable)?;
+    Ok(journal
+        .iter()
+        .rev()
+        .find_map(|e| e.data.get("order").cloned()))
+}
+
+pub async fn get_exception(
+    State(app): State<AppState>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+) -> Result<Response, Problem> {
+    let principal = app.auth.authenticate(&headers).await?;
+    principal.require(Scope::OpsRead)?;
+    let (exception, order) = load(&app, &id).await?;
+    let (canonical, payloads) = match exception.order_id {
+        Some(order_id) => {
+            let payloads: Vec<Value> = app
+                .store
+                .inbox_for_order(order_id)
+                .await
+                .map_err(unavailable)?
+                .into_iter()
+                .map(|m| json!({ "inbox_id": m.id, "channel": m.channel, "received_at": m.received_at, "content_type": m.content_type, "payload": m.payload }))
+                .collect();
+            (canonical_order(&app, order_id).await?, payloads)
+        }
+        None => (None, Vec::new()),
+    };
+    Ok(axum::Json(json!({
+        "exception": exception,
+        "order": order.map(|o| json!({ "order_id": o.order_id, "status": o.status, "version": o.version, "channel": o.channel, "channel_order_id": o.channel_order_id })),
+        "canonical_order": canonical,
+        "original_payloads": payloads,
+        "actions": ["resolve", "override", "retry", "cancel"],
+    }))
+    .into_response())
+}
+
+#[derive(Debug, Deserialize, Default)]
+#[serde(default)]
+pub struct ActionBody {
+    /// Why; required for override and cancel.
+    pub reason: Option<String>,
+    /// For resolve: the corrected canonical order.
+    pub order: Option<Value>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Action {
+    Resolve,
+    Override,
+    Retry,
+    Cancel,
+}
+
+impl Action {
+    fn name(self) -> &'static str {
+        match self {
+            Action::Resolve => "resolve",
+            Action::Override => "override",
+            Action::Retry => "retry",
+            Action::Cancel => "cancel",
+        }
+    }
+
+    fn closed_status(self) -> &'static str {
+        match self {
+            Action::Resolve | Action::Retry => "resolved",
+            Action::Override => "overridden",
+            Action::Cancel => "cancelled",
+        }
+    }
+}
+
+pub async fn resolve(
+    State(app): State<AppState>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    body: Option<axum::Json<ActionBody>>,
+) -> Result<Response, Problem> {
+    act(
+        &app,
+        &headers,
+        &id,
+        body.map(|b| b.0).unwrap_or_default(),
+        Action::Resolve,
+    )
+    .await
+}
+
+pub async fn override_hold(
+    State(app): State<AppState>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    body: Option<axum::Json<ActionBody>>,
+) -> Result<Response, Problem> {
+    act(
+        &app,
+        &headers,
+        &id,
+        body.map(|b| b.0).unwrap_or_default(),
+        Action::Override,
+    )
+    .await
+}
+
+pub async fn retry(
+    State(app): State<AppState>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    body: Option<axum::Json<ActionBody>>,
+) -> Result<Response, Problem> {
+    act(
+        &app,
+        &headers,
+        &id,
+        body.map(|b| b.0).unwrap_or_default(),
+        Action::Retry,
+    )
+    .await
+}
+
+pub async fn cancel(
+    State(app): State<AppState>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    body: Option<axum::Json<ActionBody>>,
+) -> Result<Response, Problem> {
+    act(
+        &app,
+        &headers,
+        &id,
+        body.map(|b| b.0).unwrap_or_default(),
+        Action::Cancel,
+    )
+    .await
+}
+
+/// The workflow's view of a canonical order's lines (as at intake).
+fn amendment(order: &Order, by: &str, note: &str) -> Event {
+    let event = crate::intake::received_event(Uuid::nil(), order);
+    let (lines, order_total): (Vec<LineSpec>, Decimal) = match event {
+        Event::Received {
+            lines, order_total, ..
+        } => (lines, order_total),
+        _ => (Vec::new(), Decimal::ZERO),
+    };
+    Event::Amended {
+        lines,
+        order_total,
+        by: by.to_owned(),
+        note: note.to_owned(),
+    }
+}
+
+async fn act(
+    app: &AppState,
+    headers: &HeaderMap,
+    id: &str,
+    body: ActionBody,
+    action: Action,
+) -> Result<Response, Problem> {
+    let principal: Principal = app.auth.authenticate(headers).await?;
+    principal.require(Scope::OpsWrite)?;
+    let (exception, order) = load(app, id).await?;
+    let conflict = |detail: String| Problem::new(ProblemKind::Conflict, detail);
+    if exception.status != "open" {
+        return Err(conflict(format!(
+            "the exception is already {}",
+            exception.status
+        )));
+    }
+    let record = order.ok_or_else(|| conflict("the exception is not about an order".into()))?;
+    if record.status != "on_hold" {
+        return Err(conflict(format!(
+            "the order is {}, not on hold",
+            record.status
+        )));
+    }
+    let reason = body.reason.clone().unwrap_or_default();
+    if matches!(action, Action::Override | Action::Cancel) && reason.trim().is_empty() {
+        return Err(Problem::new(
+            ProblemKind::SchemaViolation,
+            format!("{} needs a reason", action.name()),
+        )
+        .with(
+            "errors",
+            json!([{ "pointer": "/reason", "detail": "required" }]),
+        ));
+    }
+    let actor = principal.actor();
+    let mut edited: Option<Value> = None;
+    let event = match action {
+        Action::Override => Event::HoldReleased {
+            by: actor.clone(),
+            note: reason.clone(),
+        },
+        Action::Cancel => Event::Cancelled {
+            reason: reason.clone(),
+        },
+        Action::Retry => {
+            let current = canonical_order(app, record.order_id)
+                .await?
+                .ok_or_else(|| conflict("the order has no canonical document".into()))?;
+            let order: Order = serde_json::from_value(current)
+                .map_err(|e| Problem::new(ProblemKind::Internal, e.to_string()))?;
+            amendment(
+                &order,
+                &actor,
+                if reason.is_empty() { "retry" } else { &reason },
+            )
+        }
+        Action::Resolve => {
+            let proposed = body.order.clone().ok_or_else(|| {
+                Problem::new(
+                    ProblemKind::SchemaViolation,
+                    "resolve needs the corrected order",
+                )
+                .with(
+                    "errors",
+                    json!([{ "pointer": "/order", "detail": "required" }]),
+                )
+            })?;
+            let order = app.schema.parse(&proposed).map_err(|errors| {
+                Problem::new(
+                    ProblemKind::SchemaViolation,
+                    format!(
+                        "{} field(s) of the corrected order are invalid",
+                        errors.len()
+                    ),
+                )
+                .with_errors(&errors)
+            })?;
+            // The order's identity is not editable: it is what makes the channel's retries duplicates.
+            let channel = crate::intake::channel_name(&order);
+            if channel != record.channel || order.channel_order_id != record.channel_order_id {
+                return Err(Problem::new(
+                    ProblemKind::SchemaViolation,
+                    "the corrected order must keep its channel and channel order id",
+                )
+                .with(
+                    "errors",
+                    json!([{ "pointer": "/order/channel_order_id", "detail": "must not change" }]),
+                ));
+            }
+            edited = Some(proposed);
+            amendment(&order, &actor, &reason)
+        }
+    };
+    let state: OrderState = serde_json::from_value(record.state.clone())
+        .map_err(|e| Problem::new(ProblemKind::Internal, e.to_string()))?;
+    let (next, commands) = o2c_flow::step(state, &event)
+        .map_err(|e| conflict(format!("the workflow refuses to {}: {e}", action.name())))?;
+    let now = Utc::now();
+    let correlation_id = crate::correlation::from_headers(headers);
+    let extra = edited.map(|order| json!({ "order": order }));
+    let journal = workflow::journal_event(&event, extra, &correlation_id, None, now);
+    let outbox = vec![workflow::outbox_event(record.order_id, &journal)];
+    let jobs = workflow::jobs_for(
+        record.order_id,
+        record.version + 1,
+        &commands,
+        &correlation_id,
+        now,
+    );
+    let resolution = json!({ "action": action.name(), "by": actor, "reason": reason, "at": now });
+    let step = StepCommit {
+        order_id: record.order_id,
+        expected_version: record.version,
+        events: vec![journal],
+        new_status: next.status.as_str().to_owned(),
+        new_state: workflow::state_json(&next),
+        outbox,
+        jobs,
+        exceptions: Vec::new(),
+        closes: vec![ExceptionClosure {
+            id: exception.id,
+            status: action.closed_status().into(),
+            resolution: resolution.clone(),
+        }],
+        audit: vec![NewAuditEntry {
+            actor: actor.clone(),
+            action: format!("exception.{}", action.name()),
+            subject: format!("exception:{}", exception.id),
+            details: json!({ "order_id": record.order_id, "reasons": exception.reasons, "reason": reason }),
+            correlation_id: correlation_id.clone(),
+            at: now,
+        }],
+        completes: None,
+        now,
+    };
+    match app.store.commit_step(step).await {
+        Ok(_) => {}
+        Err(StoreError::VersionConflict { .. } | StoreError::Conflict(_)) => {
+            return Err(conflict(
+                "someone else acted on this order or exception first; reload and try again".into(),
+            ));
+        }
+        Err(error) => return Err(unavailable(error)),
+    }
+    app.work_ready.notify_one();
+    Ok(axum::Json(json!({ "exception_id": exception.id, "order_id": record.order_id, "action": action.name(), "order_status": next.status.as_str() })).into_response())
+}
