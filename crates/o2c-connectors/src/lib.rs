@@ -2,6 +2,7 @@
 //! gets a folder; payloads become canonical orders through versioned jq
 //! programs (`mapping`), never hand-written field copying.
 
+pub mod amazon;
 pub mod mapping;
 pub mod shopify;
 

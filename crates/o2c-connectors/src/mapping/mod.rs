@@ -16,14 +16,21 @@ use std::path::Path;
 pub use program::{MappingProgram, RunError};
 
 /// The channels that have mapping rules.
-pub const CHANNELS: [&str; 1] = ["shopify"];
+pub const CHANNELS: [&str; 2] = ["shopify", "amazon"];
 
 /// The rules shipped with o2c: (channel, version, source).
-const SHIPPED: [(&str, u32, &str); 1] = [(
-    "shopify",
-    1,
-    include_str!("../../../../mappings/shopify/v1.jq"),
-)];
+const SHIPPED: [(&str, u32, &str); 2] = [
+    (
+        "shopify",
+        1,
+        include_str!("../../../../mappings/shopify/v1.jq"),
+    ),
+    (
+        "amazon",
+        1,
+        include_str!("../../../../mappings/amazon/v1.jq"),
+    ),
+];
 
 #[derive(Debug, thiserror::Error)]
 pub enum MappingError {
