@@ -53,6 +53,25 @@ pub enum Command {
     Bench(BenchCommand),
     /// Run a channel mapping on a payload and print the canonical order(s).
     Map(MapArgs),
+    /// Read and write X12 EDI files.
+    #[command(subcommand)]
+    Edi(EdiCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum EdiCommand {
+    /// Print an X12 interchange as JSON (envelopes, groups, transaction sets,
+    /// segments with their elements); exit 2 naming the segment and element
+    /// of the first error.
+    Parse {
+        file: std::path::PathBuf,
+        /// Accept the common real-world quirks (BOM, line breaks, unpadded
+        /// ISA, wrong counts) and list them as warnings instead of failing.
+        #[arg(long)]
+        lenient: bool,
+    },
+    /// Turn the JSON that `edi parse` prints back into X12.
+    Render { file: std::path::PathBuf },
 }
 
 #[derive(Debug, Args)]

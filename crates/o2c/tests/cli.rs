@@ -213,3 +213,68 @@ fn map_errors_are_problem_documents_with_exit_2() {
         "{problem}"
     );
 }
+
+fn x12_fixture(name: &str) -> String {
+    format!(
+        "{}/../o2c-formats/tests/fixtures/x12/{name}",
+        env!("CARGO_MANIFEST_DIR")
+    )
+}
+
+#[test]
+fn edi_parse_then_render_gives_the_file_back() {
+    let parsed = o2c(&["edi", "parse", &x12_fixture("stedi_850_5010_dropship.edi")]);
+    assert!(
+        parsed.status.success(),
+        "{}",
+        String::from_utf8_lossy(&parsed.stderr)
+    );
+    let json: Value = serde_json::from_slice(&parsed.stdout).expect("JSON");
+    assert_eq!(json["interchanges"].as_array().map(Vec::len), Some(1));
+    let temp = tempfile::tempdir().expect("tempdir");
+    let path = temp.path().join("850.json");
+    std::fs::write(&path, &parsed.stdout).expect("write");
+    let rendered = o2c(&["edi", "render", path.to_str().expect("path")]);
+    assert!(
+        rendered.status.success(),
+        "{}",
+        String::from_utf8_lossy(&rendered.stderr)
+    );
+    let again_path = temp.path().join("again.edi");
+    std::fs::write(&again_path, &rendered.stdout).expect("write");
+    let again = o2c(&["edi", "parse", again_path.to_str().expect("path")]);
+    assert_eq!(
+        serde_json::from_slice::<Value>(&again.stdout).expect("JSON"),
+        json,
+        "parse → render → parse is the identity"
+    );
+}
+
+#[test]
+fn edi_parse_names_the_segment_and_element_and_exits_2() {
+    let bad = o2c(&[
+        "edi",
+        "parse",
+        &x12_fixture("x12types_940_NEGATIVE_isa_wrong_separator.edi"),
+    ]);
+    assert_eq!(bad.status.code(), Some(2));
+    let detail: Value = serde_json::from_slice(&bad.stdout).expect("JSON");
+    assert_eq!(detail["position"]["segment"], 1);
+    assert_eq!(detail["position"]["segment_id"], "ISA");
+    assert!(
+        detail["error"]
+            .as_str()
+            .is_some_and(|e| e.contains("segment 1 (ISA)")),
+        "{detail}"
+    );
+    // A quirky but readable file passes with --lenient and warnings on stderr.
+    let quirky = x12_fixture("x12types_850_5010_napa_5lines.edi");
+    assert_eq!(o2c(&["edi", "parse", &quirky]).status.code(), Some(2));
+    let lenient = o2c(&["edi", "parse", "--lenient", &quirky]);
+    assert!(
+        lenient.status.success(),
+        "{}",
+        String::from_utf8_lossy(&lenient.stderr)
+    );
+    assert!(String::from_utf8_lossy(&lenient.stderr).contains("warning"));
+}

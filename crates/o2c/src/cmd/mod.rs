@@ -3,6 +3,7 @@
 mod bench;
 mod bench_map;
 mod demo;
+mod edi;
 mod map;
 mod ops;
 mod serve;
@@ -32,6 +33,7 @@ pub async fn run(cli: Cli) -> Result<ExitCode> {
         Command::Audit(command) => ops::audit(settings, command).await,
         Command::Bench(command) => bench::run(command).await,
         Command::Map(args) => map::run(settings, args).await,
+        Command::Edi(command) => edi::run(command),
     }
 }
 
