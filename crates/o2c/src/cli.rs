@@ -56,6 +56,34 @@ pub enum Command {
     /// Read and write X12 EDI files.
     #[command(subcommand)]
     Edi(EdiCommand),
+    /// Import orders from files.
+    #[command(subcommand)]
+    Import(ImportCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ImportCommand {
+    /// Import a CSV of orders (layout: crates/o2c-formats/docs/csv-orders.md)
+    /// through a running hub's REST API; every bad row is reported with its
+    /// line number and column, and the file's good orders still go in.
+    Orders(ImportOrdersArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ImportOrdersArgs {
+    pub file: std::path::PathBuf,
+    /// Only check the file; send nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// The channel account the orders belong to (`csv:<account>`).
+    #[arg(long, default_value = "upload")]
+    pub account: String,
+    /// The hub's base URL.
+    #[arg(long, default_value = "http://127.0.0.1:8080", env = "O2C_URL")]
+    pub url: String,
+    /// An API key with orders:write.
+    #[arg(long, env = "O2C_API_KEY", hide_env_values = true)]
+    pub key: Option<String>,
 }
 
 #[derive(Debug, Subcommand)]

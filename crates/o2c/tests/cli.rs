@@ -278,3 +278,40 @@ fn edi_parse_names_the_segment_and_element_and_exits_2() {
     );
     assert!(String::from_utf8_lossy(&lenient.stderr).contains("warning"));
 }
+
+#[test]
+fn import_dry_run_lists_bad_rows_and_exits_2() {
+    let temp = tempfile::tempdir().expect("tempdir");
+    let good = temp.path().join("good.csv");
+    let header = "order_number,order_date,currency,customer_name,sku,quantity,unit_price";
+    std::fs::write(
+        &good,
+        format!(
+            "{header}\nA-1,2026-11-27,EUR,Acme,SKU-1,2,9.90\nA-1,2026-11-27,EUR,Acme,SKU-2,1,4.00\n"
+        ),
+    )
+    .expect("write");
+    let ok = o2c(&[
+        "import",
+        "orders",
+        good.to_str().expect("path"),
+        "--dry-run",
+    ]);
+    assert!(
+        ok.status.success(),
+        "{}",
+        String::from_utf8_lossy(&ok.stderr)
+    );
+    let bad = temp.path().join("bad.csv");
+    std::fs::write(
+        &bad,
+        format!(
+            "{header}\nB-1,2026-11-27,EUR,Acme,SKU-1,2,9.90\nB-2,yesterday,EUR,Acme,SKU-2,1,4.00\n"
+        ),
+    )
+    .expect("write");
+    let refused = o2c(&["import", "orders", bad.to_str().expect("path"), "--dry-run"]);
+    assert_eq!(refused.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&refused.stderr);
+    assert!(stderr.contains("line 3, column order_date"), "{stderr}");
+}

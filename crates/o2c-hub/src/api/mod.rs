@@ -2,6 +2,7 @@
 //! unknown routes with a problem document.
 
 mod body;
+mod csv_upload;
 mod exceptions;
 mod health;
 mod ops;
@@ -45,6 +46,10 @@ pub fn router(state: AppState) -> Router {
         .route(
             "/v1/channels/shopify/{shop}/webhooks",
             post(shopify::webhook),
+        )
+        .route(
+            "/v1/channels/csv/{account}/uploads",
+            post(csv_upload::upload),
         )
         .route("/v1/exceptions", get(ops::list_exceptions))
         .route("/v1/exceptions/{id}", get(exceptions::get_exception))

@@ -4,6 +4,7 @@ mod bench;
 mod bench_map;
 mod demo;
 mod edi;
+mod import;
 mod map;
 mod ops;
 mod serve;
@@ -34,6 +35,7 @@ pub async fn run(cli: Cli) -> Result<ExitCode> {
         Command::Bench(command) => bench::run(command).await,
         Command::Map(args) => map::run(settings, args).await,
         Command::Edi(command) => edi::run(command),
+        Command::Import(command) => import::run(command).await,
     }
 }
 

@@ -1,0 +1,118 @@
+//! `POST /v1/channels/csv/{account}/uploads`: a spreadsheet of orders (the
+//! layout in `crates/o2c-formats/docs/csv-orders.md`, several rows per order
+//! grouped by order number). `?dry_run=true` only checks it. Every bad row is
+//! reported with its line number and column; orders without errors are
+//! accepted exactly as `POST /v1/orders` accepts them (one per channel order
+//! number, duplicates answered), and a file with bad rows is also kept for
+//! an operator.
+
+use axum::body::Body;
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use o2c_formats::csv_orders::{CsvOptions, parse_orders};
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+use super::AppState;
+use super::body::{BodyRead, read_limited};
+use super::orders::{Rejector, submit};
+use crate::auth::Scope;
+use crate::correlation;
+use crate::problem::{Problem, ProblemKind};
+
+#[derive(Debug, Deserialize, Default)]
+pub struct UploadQuery {
+    #[serde(default)]
+    pub dry_run: bool,
+}
+
+pub async fn upload(
+    State(app): State<AppState>,
+    Path(account): Path<String>,
+    Query(query): Query<UploadQuery>,
+    headers: HeaderMap,
+    body: Body,
+) -> Result<Response, Problem> {
+    let correlation_id = correlation::from_headers(&headers);
+    let principal = app.auth.authenticate(&headers).await?;
+    principal.require(Scope::OrdersWrite)?;
+    let channel = format!("csv:{account}");
+    if !principal.may_use_channel(&channel) {
+        return Err(Problem::new(
+            ProblemKind::ChannelMismatch,
+            format!("this API key may not upload orders for {channel}"),
+        ));
+    }
+    let rejector = Rejector::new(&app, &principal, &correlation_id);
+    let bytes = match read_limited(body, app.max_body_bytes).await {
+        BodyRead::Complete(bytes) => bytes,
+        BodyRead::TooLarge(prefix) => {
+            let problem = Problem::new(
+                ProblemKind::PayloadTooLarge,
+                format!(
+                    "the file is larger than {} bytes; split it or use `o2c import orders`",
+                    app.max_body_bytes
+                ),
+            );
+            return Err(rejector.keep(&prefix, true, problem).await);
+        }
+        BodyRead::Failed(message) => {
+            return Err(Problem::new(
+                ProblemKind::MalformedJson,
+                format!("the body could not be read: {message}"),
+            ));
+        }
+    };
+    let import = parse_orders(
+        &bytes,
+        &CsvOptions {
+            account: account.clone(),
+        },
+    );
+    let report = serde_json::to_value(&import.report).unwrap_or(Value::Null);
+    if query.dry_run {
+        return Ok((
+            StatusCode::OK,
+            axum::Json(json!({ "dry_run": true, "report": report })),
+        )
+            .into_response());
+    }
+    if !import.report.errors.is_empty() {
+        let problem = Problem::new(
+            ProblemKind::SchemaViolation,
+            format!(
+                "{} problem(s) in the file; the orders without problems were accepted",
+                import.report.errors.len()
+            ),
+        )
+        .with("report", report.clone());
+        rejector.keep(&bytes, false, problem).await;
+    }
+    let mut accepted = Vec::new();
+    let mut rejected = Vec::new();
+    for value in import.orders {
+        let number = value
+            .get("channel_order_id")
+            .cloned()
+            .unwrap_or(Value::Null);
+        let order = match app.schema.parse(&value) {
+            Ok(order) => order,
+            Err(errors) => {
+                rejected.push(json!({ "order_number": number, "errors": errors }));
+                continue;
+            }
+        };
+        let raw = value.to_string();
+        let response = submit(&app, &order, raw, &principal, None, &correlation_id).await?;
+        let status = response.status().as_u16();
+        let body = axum::body::to_bytes(response.into_body(), 64 * 1024)
+            .await
+            .unwrap_or_default();
+        let answer: Value = serde_json::from_slice(&body).unwrap_or_default();
+        accepted.push(
+            json!({ "order_number": number, "order_id": answer.get("order_id"), "status": status }),
+        );
+    }
+    Ok((StatusCode::OK, axum::Json(json!({ "dry_run": false, "report": report, "accepted": accepted, "rejected": rejected }))).into_response())
+}
