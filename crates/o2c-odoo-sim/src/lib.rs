@@ -256,6 +256,7 @@ fn fresh_store(config: &SimConfig, reg: &Registry) -> Store {
         if config.seed == Seed::Demo {
             seed::demo(&mut env, config.demo_customers, config.demo_products).expect("demo seed");
         }
+        models::ir_model::sync(&mut env).expect("ir.model rows");
     }
     store
 }
@@ -276,8 +277,11 @@ impl Sandbox {
             None => None,
         };
         let (store, keys) = match loaded {
-            Some((store, extra)) => {
+            Some((mut store, extra)) => {
                 tracing::info!(path = ?config.state_file, "sandbox state loaded");
+                // a file saved before ir.model was simulated lacks its rows
+                let mut env = Env::new(&reg, &mut store, 1, config.version, Map::new());
+                models::ir_model::sync(&mut env).map_err(|e| e.to_string())?;
                 (store, apikeys::ApiKeys::from_saved(&extra.api_keys))
             }
             None => (fresh_store(&config, &reg), apikeys::ApiKeys::default()),

@@ -3,6 +3,10 @@
 
 use std::sync::Arc;
 
+use serde_json::{Map, Value, json};
+
+use crate::OdooVersion;
+use crate::fault::Fault;
 use crate::orm::{Env, Record};
 use crate::schema::{FieldDef, FieldType as T, ModelSpec};
 
@@ -96,5 +100,25 @@ impl Hooks for Users {
             return Some(n.to_string());
         }
         m2o(rec, "partner_id").map(|p| env.display_name("res.partner", p))
+    }
+    fn methods(&self, _version: OdooVersion) -> &'static [&'static str] {
+        &["context_get"]
+    }
+    fn call(
+        &self,
+        env: &mut Env,
+        method: &str,
+        _args: &[Value],
+        _kwargs: &Map<String, Value>,
+    ) -> Result<Option<Value>, Fault> {
+        match method {
+            // odoo/addons/base/models/res_users.py `context_get`: the user's
+            // lang and tz (the recorded admin's, as in `user_context` of
+            // session_info) and uid. odoorpc and odooly call it at login.
+            "context_get" => Ok(Some(
+                json!({"lang": "en_US", "tz": "Europe/Brussels", "uid": env.uid}),
+            )),
+            other => Err(Fault::unknown_method("res.users", other)),
+        }
     }
 }

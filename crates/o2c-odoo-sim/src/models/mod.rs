@@ -13,6 +13,7 @@ use crate::schema::{FieldDef, FieldType, ModelSpec, Registry};
 pub mod account;
 pub mod base;
 pub mod dumps;
+pub mod ir_model;
 pub mod ir_model_data;
 pub mod master;
 pub mod partner;
@@ -129,6 +130,7 @@ pub fn registry(version: OdooVersion) -> Registry {
     reg.add(so);
     reg.add(sol);
     business(&mut reg, version);
+    reg.add(ir_model::spec(version));
     reg.add(
         ModelSpec::from_dump("ir.model.data", "Model Data", IR_MODEL_DATA)
             .order("module, model, name")
