@@ -15,7 +15,11 @@ const COLUMNS: &str = "id, order_id, inbox_id, reasons, details, status, resolut
 
 /// Closes an open exception inside a step's transaction; a closed or
 /// missing one fails the step.
-pub(super) async fn close_in_tx(conn: &mut PgConnection, c: &ExceptionClosure, now: DateTime<Utc>) -> Result<()> {
+pub(super) async fn close_in_tx(
+    conn: &mut PgConnection,
+    c: &ExceptionClosure,
+    now: DateTime<Utc>,
+) -> Result<()> {
     let res = sqlx::query("UPDATE exceptions SET status = $1, resolution = $2, updated_at = $3 WHERE id = $4 AND status = 'open'")
         .bind(&c.status)
         .bind(Json(&c.resolution))
@@ -26,7 +30,10 @@ pub(super) async fn close_in_tx(conn: &mut PgConnection, c: &ExceptionClosure, n
     if res.rows_affected() == 1 {
         Ok(())
     } else {
-        Err(StoreError::Conflict(format!("exception {} is not open", c.id)))
+        Err(StoreError::Conflict(format!(
+            "exception {} is not open",
+            c.id
+        )))
     }
 }
 

@@ -279,10 +279,12 @@ impl Inbox for PostgresStore {
     }
 
     async fn inbox_for_order(&self, order_id: Uuid) -> Result<Vec<InboxRecord>> {
-        let rows = sqlx::query(&format!("SELECT {COLUMNS} FROM inbox WHERE order_id = $1 ORDER BY received_at, id"))
-            .bind(order_id)
-            .fetch_all(&self.pool)
-            .await?;
+        let rows = sqlx::query(&format!(
+            "SELECT {COLUMNS} FROM inbox WHERE order_id = $1 ORDER BY received_at, id"
+        ))
+        .bind(order_id)
+        .fetch_all(&self.pool)
+        .await?;
         rows.iter().map(decode).collect()
     }
 }

@@ -17,7 +17,11 @@ const COLUMNS: &str = "id, order_id, inbox_id, reasons, details, status, resolut
 
 /// Closes an open exception inside a step's transaction; a closed or
 /// missing one fails the step.
-pub(super) async fn close_in_tx(conn: &mut SqliteConnection, c: &ExceptionClosure, now: DateTime<Utc>) -> Result<()> {
+pub(super) async fn close_in_tx(
+    conn: &mut SqliteConnection,
+    c: &ExceptionClosure,
+    now: DateTime<Utc>,
+) -> Result<()> {
     let res = sqlx::query("UPDATE exceptions SET status = ?, resolution = ?, updated_at = ? WHERE id = ? AND status = 'open'")
         .bind(&c.status)
         .bind(json_text(&c.resolution)?)
@@ -28,7 +32,10 @@ pub(super) async fn close_in_tx(conn: &mut SqliteConnection, c: &ExceptionClosur
     if res.rows_affected() == 1 {
         Ok(())
     } else {
-        Err(StoreError::Conflict(format!("exception {} is not open", c.id)))
+        Err(StoreError::Conflict(format!(
+            "exception {} is not open",
+            c.id
+        )))
     }
 }
 

@@ -278,10 +278,12 @@ impl Inbox for SqliteStore {
     }
 
     async fn inbox_for_order(&self, order_id: Uuid) -> Result<Vec<InboxRecord>> {
-        let rows = sqlx::query(&format!("SELECT {COLUMNS} FROM inbox WHERE order_id = ? ORDER BY received_at, id"))
-            .bind(uuid_text(order_id))
-            .fetch_all(&self.read)
-            .await?;
+        let rows = sqlx::query(&format!(
+            "SELECT {COLUMNS} FROM inbox WHERE order_id = ? ORDER BY received_at, id"
+        ))
+        .bind(uuid_text(order_id))
+        .fetch_all(&self.read)
+        .await?;
         rows.iter().map(decode).collect()
     }
 }

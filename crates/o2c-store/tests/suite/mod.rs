@@ -10,9 +10,9 @@ use std::sync::{Arc, Mutex};
 
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use o2c_store::{
-    AcceptOutcome, Acceptance, ApiKeyRecord, AuditVerification, ExceptionClosure, JobState, Lease, NewAuditEntry,
-    NewException, NewInboxMessage, NewJob, NewJournalEvent, NewOrder, NewOutboxEvent,
-    RejectedMessage, StepCommit, Store, StoreError,
+    AcceptOutcome, Acceptance, ApiKeyRecord, AuditVerification, ExceptionClosure, JobState, Lease,
+    NewAuditEntry, NewException, NewInboxMessage, NewJob, NewJournalEvent, NewOrder,
+    NewOutboxEvent, RejectedMessage, StepCommit, Store, StoreError,
 };
 use serde_json::{Value, json};
 use uuid::Uuid;
@@ -1318,10 +1318,18 @@ pub async fn inbox_for_order_lists_every_message(h: Harness) {
     let first = acceptance("key-a", "SO-INBOX");
     let order_id = first.order.order_id;
     s.accept_batch(vec![first.clone()]).await.unwrap();
-    s.accept_batch(vec![acceptance("key-b", "SO-INBOX")]).await.unwrap();
-    s.accept_batch(vec![acceptance("key-c", "SO-OTHER")]).await.unwrap();
+    s.accept_batch(vec![acceptance("key-b", "SO-INBOX")])
+        .await
+        .unwrap();
+    s.accept_batch(vec![acceptance("key-c", "SO-OTHER")])
+        .await
+        .unwrap();
     let messages = s.inbox_for_order(order_id).await.unwrap();
-    assert_eq!(messages.len(), 2, "the original and the duplicate under a new key");
+    assert_eq!(
+        messages.len(),
+        2,
+        "the original and the duplicate under a new key"
+    );
     assert_eq!(messages[0].id, first.inbox.id, "oldest first");
     assert!(messages.iter().all(|m| m.order_id == Some(order_id)));
     assert!(s.inbox_for_order(Uuid::now_v7()).await.unwrap().is_empty());
