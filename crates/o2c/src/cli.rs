@@ -142,6 +142,8 @@ pub struct ServeArgs {
 
 #[derive(Debug, Args)]
 pub struct SimArgs {
+    /// Address to listen on (port 0 picks a free port; the startup line
+    /// on stdout says which).
     #[arg(long, default_value = "127.0.0.1:8069", value_name = "ADDR")]
     pub listen: String,
     /// Odoo version to behave as: 16, 17, 18 or 19.
@@ -150,6 +152,31 @@ pub struct SimArgs {
     /// Seed data: `demo` (customers, products, stock) or `empty`.
     #[arg(long, default_value = "demo")]
     pub seed: String,
+    /// Persist the database to this JSON file: loaded at start when it
+    /// exists, saved periodically and on Ctrl-C/SIGTERM (default: memory only).
+    #[arg(long, value_name = "PATH")]
+    pub state_file: Option<PathBuf>,
+    /// Fault injection at start, as comma-separated `key=value` pairs, e.g.
+    /// `latency_ms=20,jitter_ms=5,rate_503=0.05,rate_429=0.01,seed=7`
+    /// (keys: latency_ms, jitter_ms, rate_502, rate_503, rate_429,
+    /// retry_after_s, rate_limit_rps, rate_limit_burst, timeout_rate,
+    /// timeout_hold_ms, timeout_commit, serialization_rate,
+    /// serialization_mode, serialization_max_tries, serialization_backoff_ms,
+    /// max_faults, seed; see docs/odoo-sandbox.md).
+    #[arg(long, value_name = "SPEC")]
+    pub faults: Option<String>,
+    /// File holding the shared secret of the admin endpoint `/__sim/*`
+    /// (`Authorization: Bearer <token>`; surrounding whitespace is ignored).
+    /// Otherwise the secret is read from the environment variable
+    /// O2C_SIM_ADMIN_TOKEN; with neither, the admin endpoint is off. The
+    /// secret is never printed.
+    #[arg(long, value_name = "PATH")]
+    pub admin_token_file: Option<PathBuf>,
+    /// An API key accepted for the admin user wherever the password is
+    /// (JSON-RPC, XML-RPC, web login, and JSON-2 bearer auth on 19).
+    /// Repeat for several keys.
+    #[arg(long = "api-key", value_name = "KEY")]
+    pub api_keys: Vec<String>,
 }
 
 #[derive(Debug, Args)]
@@ -277,6 +304,46 @@ pub enum BenchCommand {
     /// Mapping + validation alone (no store, no Odoo): canonical orders per
     /// second on one core, beside the cost of merely parsing the payload.
     Map(BenchMapArgs),
+    /// Odoo calls per order and orders per second of the create+confirm
+    /// path (batching + caching) beside a naive one-call-per-step path,
+    /// against the in-process sandbox with injected latency.
+    Odoo(BenchOdooArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct BenchOdooArgs {
+    /// Orders measured per path (after the warm-up).
+    #[arg(long, default_value_t = 400)]
+    pub orders: usize,
+    /// Orders run first to warm the caches (not measured); 125 touch every
+    /// customer and SKU the measured orders use.
+    #[arg(long, default_value_t = 125)]
+    pub warmup: usize,
+    /// Latency injected into every Odoo call, in milliseconds.
+    #[arg(long, default_value_t = 20)]
+    pub latency_ms: u64,
+    /// Worker concurrency of both paths (default: the hub's configured default).
+    #[arg(long)]
+    pub concurrency: Option<usize>,
+    /// Odoo calls in flight at once (default: the Odoo client's default).
+    #[arg(long)]
+    pub odoo_concurrency: Option<usize>,
+    /// Token bucket toward Odoo in calls/s (0: off, so the naive path is
+    /// bounded by latency, not by the rate limit).
+    #[arg(long, default_value_t = 0.0)]
+    pub rate: f64,
+    /// Orders per batch at most (the hub path).
+    #[arg(long)]
+    pub batch: Option<usize>,
+    /// How long a batch waits for more orders, in milliseconds.
+    #[arg(long)]
+    pub batch_wait_ms: Option<u64>,
+    /// Products the sandbox is seeded with (the orders use the first 500).
+    #[arg(long, default_value_t = 3000)]
+    pub sandbox_products: usize,
+    /// Print the results as JSON.
+    #[arg(long)]
+    pub json: bool,
 }
 
 #[derive(Debug, Args)]

@@ -1,6 +1,14 @@
 //! The ERP port: what the workflow asks of the transaction core. Odoo is the
 //! one adapter today (`odoo.rs`); tests may plug in their own.
+//!
+//! Besides the per-order calls the port has batch calls
+//! ([`Erp::submit_orders`], [`Erp::confirm_orders`]) that an adapter able to
+//! send the work of many orders in one round trip implements (and says so
+//! with [`Erp::batches`]); their default implementations fall back to one
+//! call per order. [`batcher::ErpBatcher`] gathers the calls of orders that
+//! are ready at the same moment into such batches.
 
+pub mod batcher;
 pub mod odoo;
 
 use async_trait::async_trait;
@@ -31,7 +39,7 @@ pub enum ErpSubmission {
     },
 }
 
-#[derive(Debug, thiserror::Error)]
+#[derive(Debug, Clone, thiserror::Error)]
 pub enum ErpError {
     /// Worth retrying later: timeouts, 5xx, rate limits, lock conflicts.
     #[error("transient ERP failure: {message}")]
@@ -42,6 +50,40 @@ pub enum ErpError {
     /// Retrying will not help until someone changes something.
     #[error("ERP refused the call: {0}")]
     Permanent(String),
+}
+
+/// One order's part of a batched submission.
+#[derive(Debug, Clone)]
+pub struct SubmitRequest {
+    pub order_id: Uuid,
+    pub correlation_id: String,
+    pub order: Order,
+}
+
+impl SubmitRequest {
+    pub fn call(&self) -> ErpCall<'_> {
+        ErpCall {
+            order_id: self.order_id,
+            correlation_id: &self.correlation_id,
+        }
+    }
+}
+
+/// One order's part of a batched confirmation.
+#[derive(Debug, Clone)]
+pub struct ConfirmRequest {
+    pub order_id: Uuid,
+    pub correlation_id: String,
+    pub erp_order_id: i64,
+}
+
+impl ConfirmRequest {
+    pub fn call(&self) -> ErpCall<'_> {
+        ErpCall {
+            order_id: self.order_id,
+            correlation_id: &self.correlation_id,
+        }
+    }
 }
 
 #[async_trait]
@@ -60,4 +102,36 @@ pub trait Erp: Send + Sync {
 
     /// Calls made to the ERP so far (a metric: calls per order).
     fn calls(&self) -> u64;
+
+    /// Whether [`Self::submit_orders`] / [`Self::confirm_orders`] really
+    /// send several orders per round trip. When `false` (the default) a
+    /// batcher passes every call straight through, so an adapter that only
+    /// knows single orders behaves exactly as without a batcher.
+    fn batches(&self) -> bool {
+        false
+    }
+
+    /// Submits several orders; one result per request, in order. Each order
+    /// keeps its own idempotency (calling it again for the same order finds
+    /// the first record). Default: one [`Self::submit_order`] after another.
+    async fn submit_orders(&self, batch: &[SubmitRequest]) -> Vec<Result<ErpSubmission, ErpError>> {
+        let mut out = Vec::with_capacity(batch.len());
+        for request in batch {
+            out.push(self.submit_order(request.call(), &request.order).await);
+        }
+        out
+    }
+
+    /// Confirms several ERP orders; one result (the ERP order name) per
+    /// request, in order. Default: one [`Self::confirm_order`] after another.
+    async fn confirm_orders(&self, batch: &[ConfirmRequest]) -> Vec<Result<String, ErpError>> {
+        let mut out = Vec::with_capacity(batch.len());
+        for request in batch {
+            out.push(
+                self.confirm_order(request.call(), request.erp_order_id)
+                    .await,
+            );
+        }
+        out
+    }
 }

@@ -6,6 +6,16 @@
 //! one (`client_order_ref` is not unique in Odoo; external ids are — see
 //! shared/odoo16/README.md, "Idempotent create with `load`"). Customers are
 //! upserted the same way; products are resolved by SKU and cached.
+//!
+//! Batches: the adapter takes the work of many orders at once
+//! (`submit_orders`, `confirm_orders`): their products in one lookup, their
+//! sale orders in ONE `sale.order.load` (each order under its own external
+//! ids), their confirmation in ONE `action_confirm` plus ONE `read` of the
+//! names, sent concurrently. A batch `load` is one transaction in Odoo, so
+//! one bad order fails the batch: the bad ones are isolated (retried alone,
+//! or the batch halved) and every order gets its own outcome; re-sending an
+//! order is an upsert, never a second order. Calls per order in steady
+//! state (warm caches, batches of `n`): `3 / n`; one order alone: 3.
 
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
@@ -13,13 +23,16 @@ use std::time::{Duration, Instant};
 use async_trait::async_trait;
 use o2c_flow::HoldReason;
 use o2c_model::Order;
+use o2c_odoo::ops::decimal_json;
 use o2c_odoo::{
     OdooClient, OdooError, PartnerValues, ProductInfo, SaleLineValues, SaleOrderValues,
 };
+use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 use tokio::sync::Mutex;
+use uuid::Uuid;
 
-use super::{Erp, ErpCall, ErpError, ErpSubmission};
+use super::{ConfirmRequest, Erp, ErpCall, ErpError, ErpSubmission, SubmitRequest};
 
 /// How long a resolved product or customer id is trusted.
 const CACHE_TTL: Duration = Duration::from_secs(300);
@@ -125,29 +138,15 @@ impl OdooErp {
     }
 }
 
-#[async_trait]
-impl Erp for OdooErp {
-    async fn submit_order(
-        &self,
-        call: ErpCall<'_>,
+impl OdooErp {
+    /// The sale order as `load` will write it.
+    fn sale_values(
+        order_id: Uuid,
         order: &Order,
-    ) -> Result<ErpSubmission, ErpError> {
-        let skus: Vec<String> = order.lines.iter().map(|l| l.sku.clone()).collect();
-        let products = self.resolve_products(call, &skus).await?;
-        let mut unknown: Vec<&str> = skus
-            .iter()
-            .filter(|sku| !products.contains_key(*sku))
-            .map(String::as_str)
-            .collect();
-        if !unknown.is_empty() {
-            unknown.dedup();
-            return Ok(ErpSubmission::Rejected {
-                reasons: vec![HoldReason::UnknownProduct],
-                detail: format!("no Odoo product has the SKU(s): {}", unknown.join(", ")),
-            });
-        }
-        let partner_id = self.resolve_partner(call, order).await?;
-        let order_xmlid = order_xmlid(call.order_id);
+        products: &HashMap<String, ProductInfo>,
+        partner_id: i64,
+    ) -> SaleOrderValues {
+        let order_xmlid = order_xmlid(order_id);
         let lines = order
             .lines
             .iter()
@@ -163,8 +162,8 @@ impl Erp for OdooErp {
                 })
             })
             .collect();
-        let values = SaleOrderValues {
-            xmlid: order_xmlid.clone(),
+        SaleOrderValues {
+            xmlid: order_xmlid,
             partner_id,
             client_order_ref: order
                 .customer_po
@@ -172,16 +171,316 @@ impl Erp for OdooErp {
                 .unwrap_or_else(|| order.channel_order_id.clone()),
             lines,
             note: order.notes.clone(),
-        };
-        let erp_order_id = self
+        }
+    }
+
+    /// ONE `sale.order.load` of several orders (all with lines, all with or
+    /// all without a note: one column layout).
+    async fn load_once(&self, correlation_id: &str, orders: &[&SaleOrderValues]) -> LoadAnswer {
+        let with_note = orders.first().is_some_and(|o| o.note.is_some());
+        let mut fields = vec!["id", "partner_id/.id", "client_order_ref"];
+        if with_note {
+            fields.push("note");
+        }
+        fields.extend([
+            "order_line/id",
+            "order_line/product_id/.id",
+            "order_line/product_uom_qty",
+            "order_line/price_unit",
+            "order_line/discount",
+        ]);
+        let mut rows = Vec::new();
+        // the rows of each order: [first, last]
+        let mut spans = Vec::with_capacity(orders.len());
+        for order in orders {
+            let first = rows.len();
+            for (i, line) in order.lines.iter().enumerate() {
+                let mut row = if i == 0 {
+                    let mut head = vec![
+                        json!(order.xmlid),
+                        json!(order.partner_id),
+                        json!(order.client_order_ref),
+                    ];
+                    if with_note {
+                        head.push(json!(order.note.clone().unwrap_or_default()));
+                    }
+                    head
+                } else {
+                    vec![json!(""); 3 + usize::from(with_note)]
+                };
+                row.extend([
+                    json!(line.xmlid),
+                    json!(line.product_id),
+                    decimal_json(line.quantity),
+                    decimal_json(line.price_unit),
+                    decimal_json(line.discount),
+                ]);
+                rows.push(Value::Array(row));
+            }
+            spans.push((first, rows.len().saturating_sub(1)));
+        }
+        let answer = self
             .client
-            .upsert_sale_order(&values, Some(call.correlation_id))
+            .execute_kw(
+                "sale.order",
+                "load",
+                json!([fields, rows]),
+                json!({}),
+                Some(correlation_id),
+            )
+            .await;
+        match answer {
+            Ok(result) => LoadAnswer::parse(&result, &spans),
+            Err(error) => LoadAnswer::Failed(error),
+        }
+    }
+
+    /// Writes every order with as few `load` calls as the data allows: ONE
+    /// for a clean batch. A refused batch is one rolled-back transaction
+    /// in Odoo; the orders Odoo names in its messages are retried alone
+    /// (each gets its own verdict) and the rest again together; when Odoo
+    /// names none, the batch is halved. `load` upserts by external id, so
+    /// sending an order again never makes a second one.
+    async fn load_orders(
+        &self,
+        correlation_id: &str,
+        orders: &[SaleOrderValues],
+    ) -> Vec<Result<i64, OdooError>> {
+        let mut out: Vec<Option<Result<i64, OdooError>>> = vec![None; orders.len()];
+        // One column layout per chunk: orders with a note apart.
+        let (noted, plain): (Vec<usize>, Vec<usize>) =
+            (0..orders.len()).partition(|i| orders[*i].note.is_some());
+        let mut stack: Vec<Vec<usize>> = Vec::new();
+        for group in [plain, noted] {
+            let (empty, full): (Vec<usize>, Vec<usize>) =
+                group.into_iter().partition(|i| orders[*i].lines.is_empty());
+            stack.extend(empty.into_iter().map(|i| vec![i]));
+            if !full.is_empty() {
+                stack.push(full);
+            }
+        }
+        while let Some(chunk) = stack.pop() {
+            if let [only] = chunk[..] {
+                out[only] = Some(
+                    self.client
+                        .upsert_sale_order(&orders[only], Some(correlation_id))
+                        .await,
+                );
+                continue;
+            }
+            let values: Vec<&SaleOrderValues> = chunk.iter().map(|i| &orders[*i]).collect();
+            match self.load_once(correlation_id, &values).await {
+                LoadAnswer::Ids(ids) if ids.len() == chunk.len() => {
+                    for (i, id) in chunk.iter().zip(ids) {
+                        out[*i] = Some(Ok(id));
+                    }
+                }
+                LoadAnswer::Ids(ids) => {
+                    tracing::warn!(
+                        orders = chunk.len(),
+                        ids = ids.len(),
+                        "sale.order.load answered a different number of ids; writing the orders one by one"
+                    );
+                    stack.extend(chunk.into_iter().map(|i| vec![i]));
+                }
+                LoadAnswer::Refused { records, message } => {
+                    tracing::info!(
+                        orders = chunk.len(),
+                        refused = records.len(),
+                        %message,
+                        "Odoo refused a batch of orders; isolating the bad ones"
+                    );
+                    if records.is_empty() {
+                        let (a, b) = chunk.split_at(chunk.len() / 2);
+                        stack.push(b.to_vec());
+                        stack.push(a.to_vec());
+                    } else {
+                        let mut good = Vec::new();
+                        for (position, i) in chunk.into_iter().enumerate() {
+                            if records.contains(&position) {
+                                // alone: its own verdict, Odoo's own message
+                                stack.push(vec![i]);
+                            } else {
+                                good.push(i);
+                            }
+                        }
+                        if !good.is_empty() {
+                            stack.push(good);
+                        }
+                    }
+                }
+                LoadAnswer::Failed(error) if error.is_refusal() => {
+                    let (a, b) = chunk.split_at(chunk.len() / 2);
+                    stack.push(b.to_vec());
+                    stack.push(a.to_vec());
+                }
+                LoadAnswer::Failed(error) => {
+                    for i in chunk {
+                        out[i] = Some(Err(error.clone()));
+                    }
+                }
+            }
+        }
+        out.into_iter()
+            .map(|o| o.unwrap_or_else(|| Err(protocol("order not processed"))))
+            .collect()
+    }
+
+    /// `name` and `state` of the orders, by id (missing ids are absent).
+    async fn order_states(
+        &self,
+        correlation_id: &str,
+        ids: &[i64],
+    ) -> Result<HashMap<i64, (String, String)>, OdooError> {
+        let found = self
+            .client
+            .execute_kw(
+                "sale.order",
+                "read",
+                json!([ids]),
+                json!({"fields": ["name", "state"]}),
+                Some(correlation_id),
+            )
+            .await?;
+        let rows = found
+            .as_array()
+            .ok_or_else(|| protocol(format!("sale.order.read returned {found}")))?;
+        let mut out = HashMap::new();
+        for row in rows {
+            let Some(id) = row.get("id").and_then(Value::as_i64) else {
+                continue;
+            };
+            let text = |field: &str| {
+                row.get(field)
+                    .and_then(Value::as_str)
+                    .unwrap_or_default()
+                    .to_owned()
+            };
+            out.insert(id, (text("name"), text("state")));
+        }
+        Ok(out)
+    }
+
+    /// Confirms the orders with ONE `action_confirm` and reads their names
+    /// with ONE `read` sent at the same time. No state read before: 16
+    /// accepts a second confirm, and 17+ refuse it ("not in a state
+    /// requiring confirmation"); on such a refusal the states from that
+    /// read tell which orders are confirmed already (answered with their
+    /// names) and the rest are confirmed again (halved when none was
+    /// confirmed, until the order Odoo refuses stands alone and gets the
+    /// refusal).
+    async fn confirm_ids(
+        &self,
+        correlation_id: &str,
+        ids: Vec<i64>,
+    ) -> HashMap<i64, Result<String, OdooError>> {
+        let mut out = HashMap::new();
+        let mut stack = vec![ids];
+        while let Some(chunk) = stack.pop() {
+            if chunk.is_empty() {
+                continue;
+            }
+            // The names do not change on confirmation (a quotation keeps
+            // its `S…` name), so they are read alongside, not after.
+            let (confirmed, names) = tokio::join!(
+                self.client.execute_kw(
+                    "sale.order",
+                    "action_confirm",
+                    json!([chunk]),
+                    json!({}),
+                    Some(correlation_id),
+                ),
+                self.order_states(correlation_id, &chunk)
+            );
+            match confirmed {
+                Ok(_) => match names {
+                    Ok(names) => {
+                        for id in chunk {
+                            let result = match names.get(&id) {
+                                Some((name, _)) => Ok(name.clone()),
+                                None => Err(missing(id)),
+                            };
+                            out.insert(id, result);
+                        }
+                    }
+                    // Confirmed, name unknown: the retry confirms again
+                    // (16 accepts it; 17+ refuse, and the refusal path
+                    // reads the name).
+                    Err(error) => {
+                        for id in chunk {
+                            out.insert(id, Err(error.clone()));
+                        }
+                    }
+                },
+                Err(refusal)
+                    if refusal.is_refusal()
+                        || matches!(refusal, OdooError::MissingRecord { .. }) =>
+                {
+                    // The refused call changed nothing, so the states read
+                    // alongside it hold; read again only if that read failed.
+                    let states = match names {
+                        Ok(states) => Ok(states),
+                        Err(_) => self.order_states(correlation_id, &chunk).await,
+                    };
+                    let states = match states {
+                        Ok(states) => states,
+                        Err(error) => {
+                            for id in chunk {
+                                out.insert(id, Err(error.clone()));
+                            }
+                            continue;
+                        }
+                    };
+                    let mut rest = Vec::new();
+                    for id in &chunk {
+                        match states.get(id) {
+                            Some((name, state)) if is_confirmed(state) => {
+                                out.insert(*id, Ok(name.clone()));
+                            }
+                            Some(_) => rest.push(*id),
+                            None => {
+                                out.insert(*id, Err(missing(*id)));
+                            }
+                        }
+                    }
+                    if rest.len() < chunk.len() {
+                        stack.push(rest);
+                    } else if let [only] = rest[..] {
+                        out.insert(only, Err(refusal));
+                    } else {
+                        let (a, b) = rest.split_at(rest.len() / 2);
+                        stack.push(b.to_vec());
+                        stack.push(a.to_vec());
+                    }
+                }
+                Err(error) => {
+                    for id in chunk {
+                        out.insert(id, Err(error.clone()));
+                    }
+                }
+            }
+        }
+        out
+    }
+}
+
+#[async_trait]
+impl Erp for OdooErp {
+    async fn submit_order(
+        &self,
+        call: ErpCall<'_>,
+        order: &Order,
+    ) -> Result<ErpSubmission, ErpError> {
+        let request = SubmitRequest {
+            order_id: call.order_id,
+            correlation_id: call.correlation_id.to_owned(),
+            order: order.clone(),
+        };
+        self.submit_orders(std::slice::from_ref(&request))
             .await
-            .map_err(map_error)?;
-        Ok(ErpSubmission::Created {
-            erp_order_id,
-            erp_order_ref: order_xmlid,
-        })
+            .into_iter()
+            .next()
+            .unwrap_or_else(|| Err(ErpError::Permanent("no result for the order".into())))
     }
 
     async fn confirm_order(
@@ -189,14 +488,201 @@ impl Erp for OdooErp {
         call: ErpCall<'_>,
         erp_order_id: i64,
     ) -> Result<String, ErpError> {
-        self.client
-            .confirm_sale_order(erp_order_id, Some(call.correlation_id))
+        let request = ConfirmRequest {
+            order_id: call.order_id,
+            correlation_id: call.correlation_id.to_owned(),
+            erp_order_id,
+        };
+        self.confirm_orders(std::slice::from_ref(&request))
             .await
-            .map_err(map_error)
+            .into_iter()
+            .next()
+            .unwrap_or_else(|| Err(ErpError::Permanent("no result for the order".into())))
     }
 
     fn calls(&self) -> u64 {
         self.client.calls()
+    }
+
+    fn batches(&self) -> bool {
+        true
+    }
+
+    /// Products of the whole batch in at most one lookup (cached), each
+    /// customer resolved once (cached), then the orders in one `load`.
+    async fn submit_orders(&self, batch: &[SubmitRequest]) -> Vec<Result<ErpSubmission, ErpError>> {
+        let Some(first) = batch.first() else {
+            return Vec::new();
+        };
+        if batch.len() > 1 {
+            tracing::debug!(
+                orders = batch.len(),
+                correlation_ids = ?batch.iter().map(|r| r.correlation_id.as_str()).collect::<Vec<_>>(),
+                "submitting a batch of orders to Odoo"
+            );
+        }
+        let mut skus: Vec<String> = batch
+            .iter()
+            .flat_map(|r| r.order.lines.iter().map(|l| l.sku.clone()))
+            .collect();
+        skus.sort();
+        skus.dedup();
+        let products = match self.resolve_products(first.call(), &skus).await {
+            Ok(products) => products,
+            Err(error) => return vec![Err(error); batch.len()],
+        };
+        let mut out: Vec<Option<Result<ErpSubmission, ErpError>>> = vec![None; batch.len()];
+        let mut partners: HashMap<String, Result<i64, ErpError>> = HashMap::new();
+        let mut to_load: Vec<(usize, SaleOrderValues)> = Vec::new();
+        for (i, request) in batch.iter().enumerate() {
+            let mut unknown: Vec<&str> = request
+                .order
+                .lines
+                .iter()
+                .map(|l| l.sku.as_str())
+                .filter(|sku| !products.contains_key(*sku))
+                .collect();
+            if !unknown.is_empty() {
+                unknown.dedup();
+                out[i] = Some(Ok(ErpSubmission::Rejected {
+                    reasons: vec![HoldReason::UnknownProduct],
+                    detail: format!("no Odoo product has the SKU(s): {}", unknown.join(", ")),
+                }));
+                continue;
+            }
+            let odoo_ref = request
+                .order
+                .customer
+                .external_refs
+                .iter()
+                .find(|r| r.system == ODOO_SYSTEM)
+                .map(|r| r.id.as_str())
+                .unwrap_or_default();
+            let key = format!("{}|{odoo_ref}", partner_xmlid(&request.order));
+            let partner = match partners.get(&key) {
+                Some(known) => known.clone(),
+                None => {
+                    let resolved = self.resolve_partner(request.call(), &request.order).await;
+                    partners.insert(key, resolved.clone());
+                    resolved
+                }
+            };
+            match partner {
+                Ok(partner_id) => to_load.push((
+                    i,
+                    Self::sale_values(request.order_id, &request.order, &products, partner_id),
+                )),
+                Err(error) => out[i] = Some(Err(error)),
+            }
+        }
+        let (positions, values): (Vec<usize>, Vec<SaleOrderValues>) = to_load.into_iter().unzip();
+        let loaded = self.load_orders(&first.correlation_id, &values).await;
+        for ((i, value), result) in positions.into_iter().zip(values).zip(loaded) {
+            out[i] = Some(
+                result
+                    .map(|erp_order_id| ErpSubmission::Created {
+                        erp_order_id,
+                        erp_order_ref: value.xmlid,
+                    })
+                    .map_err(map_error),
+            );
+        }
+        out.into_iter()
+            .map(|o| o.unwrap_or_else(|| Err(ErpError::Permanent("order not processed".into()))))
+            .collect()
+    }
+
+    async fn confirm_orders(&self, batch: &[ConfirmRequest]) -> Vec<Result<String, ErpError>> {
+        let Some(first) = batch.first() else {
+            return Vec::new();
+        };
+        let mut ids: Vec<i64> = batch.iter().map(|r| r.erp_order_id).collect();
+        ids.sort_unstable();
+        ids.dedup();
+        let results = self.confirm_ids(&first.correlation_id, ids).await;
+        batch
+            .iter()
+            .map(|r| match results.get(&r.erp_order_id) {
+                Some(result) => result.clone().map_err(map_error),
+                None => Err(ErpError::Permanent("order not processed".into())),
+            })
+            .collect()
+    }
+}
+
+/// What one batched `load` answered.
+enum LoadAnswer {
+    /// Written: the ids, one per order, in order.
+    Ids(Vec<i64>),
+    /// Refused (nothing written): the positions of the orders Odoo named.
+    Refused {
+        records: std::collections::HashSet<usize>,
+        message: String,
+    },
+    Failed(OdooError),
+}
+
+impl LoadAnswer {
+    /// `spans`: each order's first and last row.
+    fn parse(result: &Value, spans: &[(usize, usize)]) -> LoadAnswer {
+        let errors: Vec<&Value> = result
+            .get("messages")
+            .and_then(Value::as_array)
+            .map(|m| {
+                m.iter()
+                    .filter(|m| m.get("type").and_then(Value::as_str) == Some("error"))
+                    .collect()
+            })
+            .unwrap_or_default();
+        if errors.is_empty() {
+            return match result.get("ids").and_then(Value::as_array) {
+                Some(ids) => LoadAnswer::Ids(ids.iter().filter_map(Value::as_i64).collect()),
+                None => LoadAnswer::Failed(protocol(format!("unexpected load answer: {result}"))),
+            };
+        }
+        let mut records = std::collections::HashSet::new();
+        let mut texts = Vec::new();
+        for error in errors {
+            if let Some(text) = error.get("message").and_then(Value::as_str) {
+                texts.push(text.to_owned());
+            }
+            // `record` is the index of the record (order); `rows` its rows.
+            let by_record = error
+                .get("record")
+                .and_then(Value::as_u64)
+                .map(|r| r as usize)
+                .filter(|r| *r < spans.len());
+            let by_row = || {
+                let row = error
+                    .get("rows")
+                    .and_then(|r| r.get("from"))
+                    .and_then(Value::as_u64)? as usize;
+                spans.iter().position(|(a, b)| *a <= row && row <= *b)
+            };
+            if let Some(position) = by_record.or_else(by_row) {
+                records.insert(position);
+            }
+        }
+        LoadAnswer::Refused {
+            records,
+            message: texts.join("\n"),
+        }
+    }
+}
+
+fn protocol(message: impl Into<String>) -> OdooError {
+    OdooError::Protocol {
+        message: message.into(),
+    }
+}
+
+fn is_confirmed(state: &str) -> bool {
+    state == "sale" || state == "done"
+}
+
+fn missing(id: i64) -> OdooError {
+    OdooError::MissingRecord {
+        message: format!("sale.order({id},) does not exist"),
     }
 }
 

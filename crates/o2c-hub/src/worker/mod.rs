@@ -2,6 +2,10 @@
 //! orders in parallel, at most `concurrency` at once), runs them, keeps their
 //! leases alive, and on shutdown stops claiming, lets running jobs finish
 //! within a grace period and gives back the leases of those that did not.
+//!
+//! The ERP calls of jobs running at the same moment are gathered into
+//! batches (`erp_batch`, see [`crate::erp::batcher`]): each job still runs
+//! and commits its own step; only the round trips to the ERP are shared.
 
 pub mod executor;
 
@@ -19,6 +23,8 @@ use tracing::Instrument;
 
 pub use executor::{Executor, JobOutcome};
 
+use crate::erp::batcher::{BatchConfig, ErpBatcher};
+
 #[derive(Debug, Clone, Deserialize, PartialEq)]
 #[serde(default)]
 pub struct WorkerConfig {
@@ -30,6 +36,9 @@ pub struct WorkerConfig {
     pub poll_ms: u64,
     /// How long shutdown waits for running jobs before releasing them.
     pub grace_secs: u64,
+    /// Cross-order batching of ERP calls (`max_batch = 1` turns it off).
+    /// A batch holds at most `concurrency` orders, the jobs running at once.
+    pub erp_batch: BatchConfig,
 }
 
 impl Default for WorkerConfig {
@@ -39,6 +48,7 @@ impl Default for WorkerConfig {
             lease_secs: 30,
             poll_ms: 200,
             grace_secs: 10,
+            erp_batch: BatchConfig::default(),
         }
     }
 }
@@ -50,6 +60,7 @@ pub async fn run_pool(
     work_ready: Arc<Notify>,
     shutdown: CancellationToken,
 ) {
+    let executor = with_batching(executor, config.erp_batch);
     let store = executor.store.clone();
     let owner = executor.owner.clone();
     let slots = Arc::new(Semaphore::new(config.concurrency.max(1)));
@@ -84,9 +95,13 @@ pub async fn run_pool(
             }
         };
         if claimed.is_empty() {
+            // A job that finishes may have queued its order's next step:
+            // look again then, not only after the poll interval.
+            let running_jobs = !tasks.is_empty();
             tokio::select! {
                 _ = shutdown.cancelled() => break,
                 _ = work_ready.notified() => {}
+                _ = tasks.join_next(), if running_jobs => {}
                 _ = tokio::time::sleep(Duration::from_millis(config.poll_ms.max(1))) => {}
             }
             continue;
@@ -122,6 +137,24 @@ pub async fn run_pool(
         work_ready.notify_one();
     }
     drain(tasks, &running, store.as_ref(), &owner, config.grace_secs).await;
+}
+
+/// The executor with its ERP calls gathered by an [`ErpBatcher`], when the
+/// adapter batches and the configuration allows batches.
+pub fn with_batching(executor: Arc<Executor>, batch: BatchConfig) -> Arc<Executor> {
+    if batch.max_batch <= 1 || !executor.erp.batches() {
+        return executor;
+    }
+    match Arc::try_unwrap(executor) {
+        Ok(mut owned) => {
+            owned.erp = Arc::new(ErpBatcher::new(owned.erp.clone(), batch));
+            Arc::new(owned)
+        }
+        Err(shared) => {
+            tracing::warn!("the executor is shared; ERP calls are not batched");
+            shared
+        }
+    }
 }
 
 /// Waits for running jobs up to the grace period, then releases the rest.

@@ -31,6 +31,7 @@ pub async fn run(command: BenchCommand) -> Result<ExitCode> {
     match command {
         BenchCommand::Ingest(args) => ingest(args).await,
         BenchCommand::Map(args) => super::bench_map::run(args),
+        BenchCommand::Odoo(args) => super::bench_odoo::run(args).await,
     }
 }
 

@@ -2,6 +2,7 @@
 
 mod bench;
 mod bench_map;
+mod bench_odoo;
 mod demo;
 mod edi;
 mod import;
