@@ -252,15 +252,13 @@ async fn auto_picks_json2_on_19_with_an_api_key_else_jsonrpc() {
 // ---- recorded answers replayed by a stub -------------------------------
 
 fn recorded(dir: &str, file: &str, step: &str) -> Value {
+    // The recordings are copied unchanged into the sandbox's test fixtures
+    // (see crates/o2c-odoo-sim/tests/fixtures/PROVENANCE.md), so this runs
+    // from a plain clone.
     let path = format!(
-        "{}/../../../shared/{dir}/{file}",
+        "{}/../o2c-odoo-sim/tests/fixtures/{dir}/{file}",
         env!("CARGO_MANIFEST_DIR")
     );
-    let path = if std::path::Path::new(&path).exists() {
-        path
-    } else {
-        format!("{}/../../shared/{dir}/{file}", env!("CARGO_MANIFEST_DIR"))
-    };
     let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
     text.lines()
         .map(|l| serde_json::from_str::<Value>(l).unwrap())
