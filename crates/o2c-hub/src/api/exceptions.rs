@@ -125,66 +125,31 @@ impl Action {
     }
 }
 
-pub async fn resolve(
+/// `POST /v1/exceptions/{id}/{action}` with action resolve, override, retry or cancel.
+pub async fn act_on(
     State(app): State<AppState>,
     headers: HeaderMap,
-    Path(id): Path<String>,
+    Path((id, action)): Path<(String, String)>,
     body: Option<axum::Json<ActionBody>>,
 ) -> Result<Response, Problem> {
+    let action = match action.as_str() {
+        "resolve" => Action::Resolve,
+        "override" => Action::Override,
+        "retry" => Action::Retry,
+        "cancel" => Action::Cancel,
+        other => {
+            return Err(Problem::new(
+                ProblemKind::NotFound,
+                format!("no exception action {other:?}; use resolve, override, retry or cancel"),
+            ));
+        }
+    };
     act(
         &app,
         &headers,
         &id,
         body.map(|b| b.0).unwrap_or_default(),
-        Action::Resolve,
-    )
-    .await
-}
-
-pub async fn override_hold(
-    State(app): State<AppState>,
-    headers: HeaderMap,
-    Path(id): Path<String>,
-    body: Option<axum::Json<ActionBody>>,
-) -> Result<Response, Problem> {
-    act(
-        &app,
-        &headers,
-        &id,
-        body.map(|b| b.0).unwrap_or_default(),
-        Action::Override,
-    )
-    .await
-}
-
-pub async fn retry(
-    State(app): State<AppState>,
-    headers: HeaderMap,
-    Path(id): Path<String>,
-    body: Option<axum::Json<ActionBody>>,
-) -> Result<Response, Problem> {
-    act(
-        &app,
-        &headers,
-        &id,
-        body.map(|b| b.0).unwrap_or_default(),
-        Action::Retry,
-    )
-    .await
-}
-
-pub async fn cancel(
-    State(app): State<AppState>,
-    headers: HeaderMap,
-    Path(id): Path<String>,
-    body: Option<axum::Json<ActionBody>>,
-) -> Result<Response, Problem> {
-    act(
-        &app,
-        &headers,
-        &id,
-        body.map(|b| b.0).unwrap_or_default(),
-        Action::Cancel,
+        action,
     )
     .await
 }

@@ -53,13 +53,7 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/v1/exceptions", get(ops::list_exceptions))
         .route("/v1/exceptions/{id}", get(exceptions::get_exception))
-        .route("/v1/exceptions/{id}/resolve", post(exceptions::resolve))
-        .route(
-            "/v1/exceptions/{id}/override",
-            post(exceptions::override_hold),
-        )
-        .route("/v1/exceptions/{id}/retry", post(exceptions::retry))
-        .route("/v1/exceptions/{id}/cancel", post(exceptions::cancel))
+        .route("/v1/exceptions/{id}/{action}", post(exceptions::act_on))
         .route("/v1/dlq", get(ops::list_dlq))
         .route("/v1/dlq/{id}/retry", post(ops::retry_dlq))
         .route("/v1/dlq/{id}/discard", post(ops::discard_dlq))
