@@ -31,6 +31,14 @@ fn vals(v: Value) -> Map<String, Value> {
     }
 }
 
+/// `v` plus the values that make a product storable on the env's version
+/// (`detailed_type: product` on 16–17, `type: consu` + `is_storable` on 18+).
+fn storable(env: &Env, v: Value) -> Value {
+    let mut m = vals(v);
+    m.extend(crate::models::product::storable_values(env.version));
+    Value::Object(m)
+}
+
 fn country_name(code: &isocountry::CountryCode) -> String {
     match code.alpha2() {
         "US" => "United States".into(),
@@ -260,16 +268,18 @@ pub fn demo(env: &mut Env, customers: usize, products: usize) -> Result<(), Faul
         let cents = 500 + rng.below(49_500);
         let list_price = cents as f64 / 100.0;
         let cost = (cents * 6 / 10) as f64 / 100.0;
-        let v = json!({
-            "name": name,
-            "default_code": format!("SKU-{n:05}"),
-            "barcode": ean13(200_000_000_000 + n as u64),
-            "detailed_type": "product",
-            "invoice_policy": "order",
-            "list_price": list_price,
-            "standard_price": cost,
-            "sale_ok": true,
-        });
+        let v = storable(
+            env,
+            json!({
+                "name": name,
+                "default_code": format!("SKU-{n:05}"),
+                "barcode": ean13(200_000_000_000 + n as u64),
+                "invoice_policy": "order",
+                "list_price": list_price,
+                "standard_price": cost,
+                "sale_ok": true,
+            }),
+        );
         env.create("product.product", vals(v))?;
     }
     master::stock_and_shop(env)

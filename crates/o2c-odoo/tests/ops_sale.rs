@@ -85,7 +85,6 @@ async fn products_by_sku_and_barcode_16_17() {
 }
 
 #[tokio::test]
-#[ignore = "sandbox lacks the 18/19 product.product fields (is_storable)"]
 async fn products_by_sku_and_barcode_18_19() {
     products_by_sku_and_barcode(&VERSIONS[2..]).await;
 }

@@ -200,7 +200,7 @@ fn odoorpc_and_odooly_run_the_order_to_cash_flow() {
 
     let mut failures = Vec::new();
     let mut passed = 0;
-    for version in [16u8, 17] {
+    for version in [16u8, 17, 18, 19] {
         let sim = Sim::start(version, &["--api-key", API_KEY]);
         let mut runs: Vec<(String, &str, &[&str])> = CLIENTS
             .iter()

@@ -42,6 +42,9 @@ pub fn dump(version: OdooVersion, model: &str) -> Option<&'static str> {
         (16, "product.pricelist") => {
             include_str!("../../data/odoo16/fields/product.pricelist.json")
         }
+        (16, "product.product") => {
+            include_str!("../../data/odoo16/fields/product.product.json")
+        }
         (17, "sale.order") => include_str!("../../data/odoo17/fields/sale.order.json"),
         (17, "sale.order.line") => include_str!("../../data/odoo17/fields/sale.order.line.json"),
         (17, "stock.picking") => include_str!("../../data/odoo17/fields/stock.picking.json"),
@@ -75,6 +78,9 @@ pub fn dump(version: OdooVersion, model: &str) -> Option<&'static str> {
         (17, "delivery.carrier") => include_str!("../../data/odoo17/fields/delivery.carrier.json"),
         (17, "product.pricelist") => {
             include_str!("../../data/odoo17/fields/product.pricelist.json")
+        }
+        (17, "product.product") => {
+            include_str!("../../data/odoo17/fields/product.product.json")
         }
         (17, "choose.delivery.carrier") => {
             include_str!("../../data/odoo17/fields/choose.delivery.carrier.json")
@@ -116,6 +122,9 @@ pub fn dump(version: OdooVersion, model: &str) -> Option<&'static str> {
         (18, "product.pricelist") => {
             include_str!("../../data/odoo18/fields/product.pricelist.json")
         }
+        (18, "product.product") => {
+            include_str!("../../data/odoo18/fields/product.product.json")
+        }
         (18, "choose.delivery.carrier") => {
             include_str!("../../data/odoo18/fields/choose.delivery.carrier.json")
         }
@@ -155,6 +164,9 @@ pub fn dump(version: OdooVersion, model: &str) -> Option<&'static str> {
         (19, "delivery.carrier") => include_str!("../../data/odoo19/fields/delivery.carrier.json"),
         (19, "product.pricelist") => {
             include_str!("../../data/odoo19/fields/product.pricelist.json")
+        }
+        (19, "product.product") => {
+            include_str!("../../data/odoo19/fields/product.product.json")
         }
         (19, "choose.delivery.carrier") => {
             include_str!("../../data/odoo19/fields/choose.delivery.carrier.json")

@@ -81,7 +81,6 @@ pub struct NoHooks;
 impl Hooks for NoHooks {}
 
 const RES_PARTNER: &str = include_str!("../../data/odoo16/fields/res.partner.json");
-const PRODUCT_PRODUCT: &str = include_str!("../../data/odoo16/fields/product.product.json");
 const IR_MODEL_DATA: &str = include_str!("../../data/odoo16/fields/ir.model.data.json");
 
 /// Builds every simulated model for `version`.
@@ -97,7 +96,7 @@ pub fn registry(version: OdooVersion) -> Registry {
             .hooks(Arc::new(partner::Partner)),
     );
     reg.add(
-        ModelSpec::from_dump("product.product", "Product", PRODUCT_PRODUCT)
+        spec(version, "product.product", "Product")
             .order("default_code, name, id")
             .hooks(Arc::new(product::Product)),
     );

@@ -2,12 +2,46 @@
 
 use serde_json::{Map, Value, json};
 
+use crate::OdooVersion;
 use crate::fault::Fault;
 use crate::orm::{Env, Record};
 
 use super::{Hooks, text};
 
 pub struct Product;
+
+/// The values that make a product storable on `version`: 16–17
+/// `detailed_type: product` (`type` follows), 18+ `type: consu` +
+/// `is_storable`.
+pub fn storable_values(version: OdooVersion) -> Map<String, Value> {
+    let v = if version >= OdooVersion::V18 {
+        json!({"type": "consu", "is_storable": true})
+    } else {
+        json!({"detailed_type": "product", "type": "product"})
+    };
+    match v {
+        Value::Object(m) => m,
+        _ => Map::new(),
+    }
+}
+
+/// The domain of the storable products on `version`.
+pub fn storable_domain(version: OdooVersion) -> Value {
+    if version >= OdooVersion::V18 {
+        json!([["is_storable", "=", true]])
+    } else {
+        json!([["detailed_type", "=", "product"]])
+    }
+}
+
+/// Whether the product record `rec` is storable on `version`.
+pub fn is_storable(version: OdooVersion, rec: &Record) -> bool {
+    if version >= OdooVersion::V18 {
+        rec.get("is_storable") == Some(&json!(true))
+    } else {
+        text(rec, "detailed_type") == Some("product") || text(rec, "type") == Some("product")
+    }
+}
 
 impl Product {
     fn sync(env: &mut Env, ids: &[i64]) -> Result<(), Fault> {
@@ -118,18 +152,24 @@ impl Hooks for Product {
     }
 
     fn defaults(&self, env: &mut Env, vals: &mut Map<String, Value>) -> Result<(), Fault> {
-        // 16 writes `detailed_type`; `type` follows it (and vice versa)
-        match (
-            vals.get("detailed_type").cloned(),
-            vals.get("type").cloned(),
-        ) {
-            (None, Some(t)) => {
-                vals.insert("detailed_type".into(), t);
+        if env.version >= OdooVersion::V18 {
+            // 18+: no `detailed_type`; goods are `consu`, storable or not
+            vals.entry("type").or_insert(json!("consu"));
+            vals.entry("is_storable").or_insert(json!(false));
+        } else {
+            // 16–17 write `detailed_type`; `type` follows it (and vice versa)
+            match (
+                vals.get("detailed_type").cloned(),
+                vals.get("type").cloned(),
+            ) {
+                (None, Some(t)) => {
+                    vals.insert("detailed_type".into(), t);
+                }
+                (None, None) => {
+                    vals.insert("detailed_type".into(), json!("consu"));
+                }
+                _ => {}
             }
-            (None, None) => {
-                vals.insert("detailed_type".into(), json!("consu"));
-            }
-            _ => {}
         }
         vals.entry("list_price").or_insert(json!(1.0));
         // the company's default sale tax (account `_default_taxes_id`)
@@ -142,13 +182,21 @@ impl Hooks for Product {
         }
         vals.entry("sale_ok").or_insert(json!(true));
         vals.entry("purchase_ok").or_insert(json!(true));
+        let spec = env.spec("product.product")?;
         vals.entry("tracking").or_insert(json!("none"));
-        vals.entry("sale_line_warn").or_insert(json!("no-message"));
+        if spec.has("service_tracking") {
+            vals.entry("service_tracking").or_insert(json!("no"));
+        }
+        if spec.has("sale_line_warn") {
+            vals.entry("sale_line_warn").or_insert(json!("no-message"));
+        }
         vals.entry("invoice_policy").or_insert(json!("order"));
         if env.exists("uom.uom", 1) {
             vals.entry("uom_id").or_insert(json!(1));
         }
-        if let Some(u) = vals.get("uom_id").cloned() {
+        if let Some(u) = vals.get("uom_id").cloned()
+            && spec.has("uom_po_id")
+        {
             vals.entry("uom_po_id").or_insert(u);
         }
         Ok(())

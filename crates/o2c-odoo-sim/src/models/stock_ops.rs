@@ -109,9 +109,7 @@ pub fn move_quant(env: &mut Env, product: i64, location: i64, delta: f64) -> Res
 
 fn storable(env: &Env, product: i64) -> bool {
     let r = rec(env, "product.product", product);
-    r.get("is_storable") == Some(&json!(true))
-        || text(&r, "detailed_type") == Some("product")
-        || text(&r, "type") == Some("product")
+    super::product::is_storable(env.version, &r)
 }
 
 /// Reserves what is missing on the open moves of `pickings`.

@@ -10,7 +10,7 @@ use crate::OdooVersion;
 use crate::fault::Fault;
 use crate::orm::Env;
 
-use super::vals;
+use super::{storable, vals};
 
 /// Creates a record, leaving out the fields this version does not have.
 fn make(env: &mut Env, model: &str, v: Value) -> Result<i64, Fault> {
@@ -225,10 +225,12 @@ pub fn stock_and_shop(env: &mut Env) -> Result<(), Fault> {
         shop.push(make(
             env,
             "product.product",
-            json!({"name": name, "default_code": code,
-            "barcode": super::ean13(bc), "detailed_type": "product", "type": "product",
-            "is_storable": true, "invoice_policy": "delivery", "list_price": price,
-            "standard_price": 10.0, "sale_ok": true}),
+            storable(
+                env,
+                json!({"name": name, "default_code": code,
+                "barcode": super::ean13(bc), "invoice_policy": "delivery", "list_price": price,
+                "standard_price": 10.0, "sale_ok": true}),
+            ),
         )?);
     }
     for (applied, product, kind, pct, fixed, min) in [
@@ -276,7 +278,7 @@ pub fn stock_and_shop(env: &mut Env) -> Result<(), Fault> {
     // stock on hand: every storable product in both warehouses
     let products = env.search(
         "product.product",
-        &json!([["detailed_type", "=", "product"]]),
+        &crate::models::product::storable_domain(env.version),
         0,
         None,
         Some("id"),

@@ -91,22 +91,10 @@ pub async fn world(version: OdooVersion) -> World {
         for (k, v) in dialect.storable_values().as_object().unwrap() {
             vals[k] = v.clone();
         }
-        products[i] = match ops.create("product.product", vals.clone(), None).await {
-            Ok(id) => id,
-            // SANDBOX GAP: the sandbox's 18/19 product.product still has the
-            // 16 fields (no `is_storable`); the storable test stays strict
-            Err(e) if format!("{e}").contains("is_storable") => {
-                eprintln!("sandbox {version}: no is_storable yet, creating with detailed_type");
-                let o = vals.as_object_mut().unwrap();
-                o.remove("is_storable");
-                o.insert("type".into(), json!("product"));
-                o.insert("detailed_type".into(), json!("product"));
-                ops.create("product.product", vals, None)
-                    .await
-                    .expect("product")
-            }
-            Err(e) => panic!("product: {e:?}"),
-        };
+        products[i] = ops
+            .create("product.product", vals, None)
+            .await
+            .unwrap_or_else(|e| panic!("{version} product: {e:?}"));
     }
     let locs = ops.warehouse_stock_locations().await.expect("warehouses");
     let warehouse = *locs.keys().min().expect("a warehouse");
