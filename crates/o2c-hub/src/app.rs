@@ -82,10 +82,8 @@ pub async fn start(
         config.ingest(store.backend()),
         work_ready.clone(),
     );
-    let mappings = match &config.mappings_dir {
-        Some(dir) => o2c_connectors::MappingSet::with_overrides(std::path::Path::new(dir))?,
-        None => o2c_connectors::MappingSet::shipped()?,
-    };
+    let mappings =
+        o2c_connectors::MappingSet::load(config.mappings_dir.as_deref().map(std::path::Path::new))?;
     let mut shopify_secrets = std::collections::HashMap::new();
     for shop in &config.shopify {
         shopify_secrets.insert(

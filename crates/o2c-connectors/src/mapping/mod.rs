@@ -139,6 +139,14 @@ impl MappingSet {
         Ok(set)
     }
 
+    /// The shipped rules, overridden from `dir` when one is configured.
+    pub fn load(dir: Option<&Path>) -> Result<Self, MappingError> {
+        match dir {
+            Some(dir) => Self::with_overrides(dir),
+            None => Self::shipped(),
+        }
+    }
+
     /// A given version, or the channel's latest when `version` is None.
     pub fn get(&self, channel: &str, version: Option<u32>) -> Result<&Mapping, MappingError> {
         let found = match version {

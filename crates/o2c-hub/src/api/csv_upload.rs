@@ -104,14 +104,9 @@ pub async fn upload(
             }
         };
         let raw = value.to_string();
-        let response = submit(&app, &order, raw, &principal, None, &correlation_id).await?;
-        let status = response.status().as_u16();
-        let body = axum::body::to_bytes(response.into_body(), 64 * 1024)
-            .await
-            .unwrap_or_default();
-        let answer: Value = serde_json::from_slice(&body).unwrap_or_default();
+        let submitted = submit(&app, &order, raw, &principal, None, &correlation_id).await?;
         accepted.push(
-            json!({ "order_number": number, "order_id": answer.get("order_id"), "status": status }),
+            json!({ "order_number": number, "order_id": submitted.order_id(), "status": submitted.status.as_u16() }),
         );
     }
     Ok((StatusCode::OK, axum::Json(json!({ "dry_run": false, "report": report, "accepted": accepted, "rejected": rejected }))).into_response())

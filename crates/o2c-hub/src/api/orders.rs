@@ -124,7 +124,7 @@ async fn accept(
         return Err(rejected.keep(&bytes, false, problem).await);
     }
     let raw_payload = String::from_utf8_lossy(&bytes).into_owned();
-    submit(
+    let submitted = submit(
         app,
         &order,
         raw_payload,
@@ -132,11 +132,26 @@ async fn accept(
         idempotency_header.as_deref(),
         correlation_id,
     )
-    .await
+    .await?;
+    Ok(accepted_response(submitted))
 }
 
-/// Queues a validated canonical order for the group commit and answers with
-/// the original response (202, or the first answer for a duplicate).
+/// The answer an order got at the door: new, or the first answer again.
+pub(super) struct Submitted {
+    pub status: StatusCode,
+    pub body: Value,
+    /// A duplicate: `body` is the original answer.
+    pub replayed: bool,
+}
+
+impl Submitted {
+    pub fn order_id(&self) -> Option<&Value> {
+        self.body.get("order_id")
+    }
+}
+
+/// Queues a validated canonical order for the group commit; the answer is
+/// the original one (202, or the first answer for a duplicate).
 pub(super) async fn submit(
     app: &AppState,
     order: &o2c_model::Order,
@@ -144,7 +159,7 @@ pub(super) async fn submit(
     principal: &Principal,
     idempotency_key: Option<&str>,
     correlation_id: &str,
-) -> Result<Response, Problem> {
+) -> Result<Submitted, Problem> {
     let (_, acceptance) = intake::acceptance(Intake {
         order,
         raw_payload,
@@ -167,22 +182,29 @@ pub(super) async fn submit(
         )
     })?;
     Ok(match outcome {
-        AcceptOutcome::Accepted { order_id, .. } => {
-            let body = intake::accepted_body(order_id, order, correlation_id);
-            accepted_response(StatusCode::ACCEPTED, body, false)
-        }
+        AcceptOutcome::Accepted { order_id, .. } => Submitted {
+            status: StatusCode::ACCEPTED,
+            body: intake::accepted_body(order_id, order, correlation_id),
+            replayed: false,
+        },
         AcceptOutcome::Duplicate {
             response_status,
             response_body,
             ..
-        } => {
-            let status = StatusCode::from_u16(response_status).unwrap_or(StatusCode::ACCEPTED);
-            accepted_response(status, response_body, true)
-        }
+        } => Submitted {
+            status: StatusCode::from_u16(response_status).unwrap_or(StatusCode::ACCEPTED),
+            body: response_body,
+            replayed: true,
+        },
     })
 }
 
-fn accepted_response(status: StatusCode, body: Value, replayed: bool) -> Response {
+fn accepted_response(submitted: Submitted) -> Response {
+    let Submitted {
+        status,
+        body,
+        replayed,
+    } = submitted;
     let location = body
         .get("links")
         .and_then(|l| l.get("self"))

@@ -152,7 +152,7 @@ async fn receive(
         }
     };
     let raw = String::from_utf8_lossy(&bytes).into_owned();
-    let response = submit(
+    let submitted = submit(
         app,
         &order,
         raw,
@@ -162,15 +162,13 @@ async fn receive(
     )
     .await?;
     // Shopify needs a 2xx; the body still says which hub order it became.
-    let (parts, body) = response.into_parts();
-    let replayed = parts.headers.contains_key("idempotent-replayed");
-    let body = axum::body::to_bytes(body, 64 * 1024)
-        .await
-        .unwrap_or_default();
-    let answer: serde_json::Value = serde_json::from_slice(&body).unwrap_or_default();
     Ok(acknowledged(
-        if replayed { "duplicate" } else { "accepted" },
-        answer.get("order_id").cloned(),
+        if submitted.replayed {
+            "duplicate"
+        } else {
+            "accepted"
+        },
+        submitted.order_id().cloned(),
     ))
 }
 

@@ -21,10 +21,13 @@ fn fail(problem: Problem) -> Result<ExitCode> {
 }
 
 pub async fn run(settings: Settings, args: MapArgs) -> Result<ExitCode> {
-    let mappings = match &settings.hub.mappings_dir {
-        Some(dir) => MappingSet::with_overrides(std::path::Path::new(dir))?,
-        None => MappingSet::shipped()?,
-    };
+    let mappings = MappingSet::load(
+        settings
+            .hub
+            .mappings_dir
+            .as_deref()
+            .map(std::path::Path::new),
+    )?;
     let mapping = match mappings.get(&args.channel, args.mapping_version) {
         Ok(mapping) => mapping,
         Err(error) => {
