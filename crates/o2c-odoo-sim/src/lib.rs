@@ -33,6 +33,7 @@ pub mod fault;
 // straight back to axum, so its size does not matter
 #[allow(clippy::result_large_err)]
 pub mod http;
+pub mod index;
 pub mod load;
 pub mod methods;
 pub mod models;
