@@ -24,6 +24,9 @@ pub enum Op {
     NotILike,
     EqLike,
     EqILike,
+    /// Rewritten to `In` at parse time (see `hierarchy`).
+    ChildOf,
+    ParentOf,
 }
 
 impl Op {
@@ -43,6 +46,8 @@ impl Op {
             "not ilike" => Op::NotILike,
             "=like" => Op::EqLike,
             "=ilike" => Op::EqILike,
+            "child_of" => Op::ChildOf,
+            "parent_of" => Op::ParentOf,
             _ => return None,
         })
     }
@@ -178,10 +183,49 @@ fn parse_leaf(env: &Env, spec: &ModelSpec, leaf: &[Value], raw: &Value) -> Resul
             }
         }
     }
+    if matches!(op, Op::ChildOf | Op::ParentOf) {
+        return hierarchy_leaf(env, cur, parts, op, &leaf[2], leaf);
+    }
     Ok(Node::Leaf {
         path: parts,
         op,
         value: leaf[2].clone(),
+    })
+}
+
+/// `child_of` / `parent_of` as an `in` on the ids of the (sub)tree.
+fn hierarchy_leaf(
+    env: &Env,
+    owner: &ModelSpec,
+    path: Vec<String>,
+    op: Op,
+    operand: &Value,
+    leaf: &[Value],
+) -> Result<Node, Fault> {
+    let last = path.last().and_then(|p| owner.get(p));
+    let tree = match last {
+        Some(f) if f.name == "id" => owner,
+        Some(f) if f.relation.is_some() => {
+            match f.relation.as_deref().and_then(|r| env.reg.get(r)) {
+                Some(spec) => spec,
+                None => return Ok(Node::False),
+            }
+        }
+        _ => return Err(Fault::value(format!("Invalid leaf {}", leaf_repr(leaf)))),
+    };
+    let roots = crate::hierarchy::operand_ids(env, tree, operand)?;
+    if roots.is_empty() {
+        return Ok(Node::False);
+    }
+    let ids = if op == Op::ChildOf {
+        crate::hierarchy::descendants(env, tree, &roots)?
+    } else {
+        crate::hierarchy::ancestors(env, tree, &roots)?
+    };
+    Ok(Node::Leaf {
+        path,
+        op: Op::In,
+        value: Value::Array(ids.into_iter().map(Value::from).collect()),
     })
 }
 
@@ -395,6 +439,8 @@ pub fn compare(t: FieldType, v: &Value, op: Op, x: &Value) -> bool {
                 None => false,
             }
         }
+        // rewritten to `In` when the domain is parsed
+        Op::ChildOf | Op::ParentOf => false,
         Op::In => x.as_array().is_some_and(|a| a.iter().any(|e| eq(t, v, e))),
         Op::NotIn => !x.as_array().is_some_and(|a| a.iter().any(|e| eq(t, v, e))),
         Op::Like | Op::ILike | Op::EqLike | Op::EqILike => {

@@ -29,10 +29,12 @@ pub mod apikeys;
 pub mod chaos;
 pub mod domain;
 pub mod fault;
+pub mod hierarchy;
 // handlers return `Result<_, Response>` to answer early; the Response goes
 // straight back to axum, so its size does not matter
 #[allow(clippy::result_large_err)]
 pub mod http;
+pub mod index;
 pub mod load;
 pub mod methods;
 pub mod models;

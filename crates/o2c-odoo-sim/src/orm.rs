@@ -8,6 +8,7 @@ use serde_json::{Map, Value, json};
 use crate::OdooVersion;
 use crate::domain::{self, Node};
 use crate::fault::{Fault, py_repr};
+use crate::index::{self, Indexes, Key};
 use crate::schema::{FieldDef, FieldType, ModelSpec, Registry};
 
 /// A stored record: field name → stored value (many2one as an id, many2many
@@ -21,6 +22,21 @@ pub struct Store {
     pub tables: HashMap<String, BTreeMap<i64, Record>>,
     pub next_id: HashMap<String, i64>,
     pub sequences: HashMap<String, i64>,
+    /// Value indexes over `tables`, kept in step by the `Env` mutators;
+    /// `tables` must only be changed through them once a lookup was made.
+    pub indexes: Indexes,
+}
+
+impl Store {
+    /// Ids of `model` whose stored `field` holds `value` (an id or a
+    /// string), ascending — the indexed form of a table scan.
+    pub fn ids_where(&self, model: &str, field: &str, value: &Value) -> Vec<i64> {
+        let Some(key) = Key::of(value) else {
+            return Vec::new();
+        };
+        self.indexes
+            .lookup(self.tables.get(model), model, field, &key)
+    }
 }
 
 struct Undo {
@@ -102,11 +118,11 @@ impl<'a> Env<'a> {
     /// Inserts or replaces a whole record, bypassing every check.
     pub fn insert_raw(&mut self, model: &str, id: i64, rec: Record) {
         self.save_undo(model, id);
+        let table = self.store.tables.entry(model.to_string()).or_default();
         self.store
-            .tables
-            .entry(model.to_string())
-            .or_default()
-            .insert(id, rec);
+            .indexes
+            .replace(model, id, table.get(&id), Some(&rec));
+        table.insert(id, rec);
     }
 
     /// Merges values into a stored record, bypassing every check.
@@ -118,6 +134,7 @@ impl<'a> Env<'a> {
             .get_mut(model)
             .and_then(|t| t.get_mut(&id))
         {
+            self.store.indexes.merge(model, id, rec, &vals);
             for (k, v) in vals {
                 rec.insert(k, v);
             }
@@ -126,21 +143,24 @@ impl<'a> Env<'a> {
 
     pub fn remove_raw(&mut self, model: &str, id: i64) -> Option<Record> {
         self.save_undo(model, id);
-        self.store.tables.get_mut(model).and_then(|t| t.remove(&id))
+        let removed = self.store.tables.get_mut(model).and_then(|t| t.remove(&id));
+        self.store
+            .indexes
+            .replace(model, id, removed.as_ref(), None);
+        removed
     }
 
     /// Undoes every change made through this environment.
     pub fn rollback(&mut self) {
         while let Some(u) = self.undo.pop() {
-            let table = self.store.tables.entry(u.model).or_default();
-            match u.old {
-                Some(r) => {
-                    table.insert(u.id, r);
-                }
-                None => {
-                    table.remove(&u.id);
-                }
-            }
+            let table = self.store.tables.entry(u.model.clone()).or_default();
+            let current = match &u.old {
+                Some(r) => table.insert(u.id, r.clone()),
+                None => table.remove(&u.id),
+            };
+            self.store
+                .indexes
+                .replace(&u.model, u.id, current.as_ref(), u.old.as_ref());
         }
     }
 
@@ -212,14 +232,7 @@ impl<'a> Env<'a> {
                         .map(|a| a.iter().filter_map(Value::as_i64).collect())
                         .unwrap_or_default();
                 };
-                let Some(table) = self.store.tables.get(rel) else {
-                    return Vec::new();
-                };
-                let ids: Vec<i64> = table
-                    .iter()
-                    .filter(|(_, r)| r.get(inv).and_then(Value::as_i64) == Some(id))
-                    .map(|(k, _)| *k)
-                    .collect();
+                let ids = self.store.ids_where(rel, inv, &json!(id));
                 match self.reg.get(rel) {
                     Some(rspec) => self.sort_ids(rspec, ids, &rspec.order).unwrap_or_default(),
                     None => ids,
@@ -351,13 +364,23 @@ impl<'a> Env<'a> {
                 },
             ]);
         }
-        let ids: Vec<i64> = match self.store.tables.get(model) {
-            Some(t) => t
+        let ids: Vec<i64> = match (
+            self.store.tables.get(model),
+            index::candidates(self, spec, &node),
+        ) {
+            (Some(t), Some(candidates)) => candidates
+                .into_iter()
+                .filter(|id| {
+                    t.get(id)
+                        .is_some_and(|rec| domain::eval(self, spec, *id, rec, &node))
+                })
+                .collect(),
+            (Some(t), None) => t
                 .iter()
                 .filter(|(id, rec)| domain::eval(self, spec, **id, rec, &node))
                 .map(|(id, _)| *id)
                 .collect(),
-            None => Vec::new(),
+            (None, _) => Vec::new(),
         };
         let order = match order {
             Some(o) if !o.trim().is_empty() => o,
@@ -688,22 +711,20 @@ impl<'a> Env<'a> {
             }
         }
         if model != "ir.model.data" && self.reg.get("ir.model.data").is_some() {
-            let xmlids: Vec<i64> = self
-                .store
-                .tables
-                .get("ir.model.data")
-                .map(|t| {
-                    t.iter()
-                        .filter(|(_, r)| {
-                            r.get("model").and_then(Value::as_str) == Some(model)
-                                && r.get("res_id")
-                                    .and_then(Value::as_i64)
-                                    .is_some_and(|i| ids.contains(&i))
-                        })
-                        .map(|(k, _)| *k)
-                        .collect()
-                })
-                .unwrap_or_default();
+            let mut xmlids: Vec<i64> = Vec::new();
+            for id in ids {
+                for x in self.store.ids_where("ir.model.data", "res_id", &json!(id)) {
+                    let of_model = self
+                        .record("ir.model.data", x)
+                        .and_then(|r| r.get("model"))
+                        .and_then(Value::as_str)
+                        == Some(model);
+                    if of_model && !xmlids.contains(&x) {
+                        xmlids.push(x);
+                    }
+                }
+            }
+            xmlids.sort_unstable();
             for x in xmlids {
                 self.remove_raw("ir.model.data", x);
             }

@@ -123,7 +123,6 @@ async fn batch_create_isolates_bad_rows_all_versions() {
 }
 
 #[tokio::test]
-#[ignore = "sandbox lacks `child_of` on stock.location"]
 async fn quants_per_warehouse() {
     for v in VERSIONS {
         let w = world(v).await;
@@ -139,7 +138,6 @@ async fn quants_per_warehouse() {
 }
 
 #[tokio::test]
-#[ignore = "sandbox lacks product qty_available / free_qty (context warehouse)"]
 async fn availability_per_warehouse() {
     for v in VERSIONS {
         let w = world(v).await;

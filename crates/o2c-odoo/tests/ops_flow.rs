@@ -158,7 +158,6 @@ async fn delivery_invoice_payment_16_18() {
 }
 
 #[tokio::test]
-#[ignore = "sandbox lacks 19 account.move.matched_payment_ids (stays empty)"]
 async fn delivery_invoice_payment_19() {
     delivery_invoice_payment(&VERSIONS[3..]).await;
 }

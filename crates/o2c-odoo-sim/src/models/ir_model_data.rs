@@ -22,15 +22,20 @@ pub fn split(xmlid: &str) -> (String, String) {
 
 /// Finds an external id: `(ir.model.data id, model, res_id)`.
 pub fn lookup(env: &Env, module: &str, name: &str) -> Option<(i64, String, i64)> {
-    env.store.tables.get(IMD)?.iter().find_map(|(id, r)| {
-        (text(r, "module") == Some(module) && text(r, "name") == Some(name)).then(|| {
-            (
-                *id,
-                text(r, "model").unwrap_or_default().to_string(),
-                r.get("res_id").and_then(Value::as_i64).unwrap_or(0),
-            )
+    // through the index on `name`: an import resolves ids one by one
+    env.store
+        .ids_where(IMD, "name", &json!(name))
+        .into_iter()
+        .find_map(|id| {
+            let r = env.record(IMD, id)?;
+            (text(r, "module") == Some(module) && text(r, "name") == Some(name)).then(|| {
+                (
+                    id,
+                    text(r, "model").unwrap_or_default().to_string(),
+                    r.get("res_id").and_then(Value::as_i64).unwrap_or(0),
+                )
+            })
         })
-    })
 }
 
 /// The record an external id points to, when it still exists and belongs to

@@ -19,6 +19,7 @@ pub mod master;
 pub mod partner;
 pub mod pricing;
 pub mod product;
+pub mod product_qty;
 pub mod sale;
 pub mod sale_status;
 pub mod stock;

@@ -101,54 +101,10 @@ impl Hooks for Product {
         matches!(field, "product_variant_ids")
     }
 
-    /// Stock quantities (stock/models/product.py `_compute_quantities`,
-    /// over every internal location, without the `warehouse`/`location`
-    /// context): on hand from the quants, free = on hand minus reserved,
-    /// incoming/outgoing from the open moves into/out of internal locations.
+    /// Stock quantities for the context's warehouse / location
+    /// (`product_qty`).
     fn compute(&self, env: &Env, id: i64, _rec: &Record, field: &str) -> Option<Value> {
-        use super::stock_ops::{MOVE, QUANT, is_internal, ml_reserved};
-        use super::util::find;
-        let loc = |r: &Record, f: &str| super::m2o(r, f).is_some_and(|l| is_internal(env, l));
-        let on_hand = || -> f64 {
-            find(env, QUANT, |r| {
-                super::m2o(r, "product_id") == Some(id) && loc(r, "location_id")
-            })
-            .iter()
-            .filter_map(|q| env.record(QUANT, *q))
-            .map(|r| super::num(r, "quantity"))
-            .sum()
-        };
-        let open_moves = |inward: bool| -> f64 {
-            find(env, MOVE, |r| {
-                super::m2o(r, "product_id") == Some(id)
-                    && !matches!(text(r, "state"), Some("done" | "cancel" | "draft"))
-                    && loc(r, "location_id") != inward
-                    && loc(r, "location_dest_id") == inward
-            })
-            .iter()
-            .filter_map(|m| env.record(MOVE, *m))
-            .map(|r| super::num(r, "product_uom_qty"))
-            .sum()
-        };
-        let value = match field {
-            "qty_available" => on_hand(),
-            "free_qty" => {
-                let reserved: f64 = find(env, super::stock_ops::ML, |r| {
-                    super::m2o(r, "product_id") == Some(id)
-                        && loc(r, "location_id")
-                        && !matches!(text(r, "state"), Some("done" | "cancel"))
-                })
-                .iter()
-                .map(|l| ml_reserved(env, *l))
-                .sum();
-                on_hand() - reserved
-            }
-            "incoming_qty" => open_moves(true),
-            "outgoing_qty" => open_moves(false),
-            "virtual_available" => on_hand() + open_moves(true) - open_moves(false),
-            _ => return None,
-        };
-        Some(json!(value))
+        super::product_qty::compute(env, id, field)
     }
 
     fn defaults(&self, env: &mut Env, vals: &mut Map<String, Value>) -> Result<(), Fault> {

@@ -9,7 +9,7 @@ use crate::OdooVersion;
 use crate::fault::Fault;
 use crate::orm::Env;
 
-use super::util::{children, find, is_zero, many2one, number, rec, string, touch, vals};
+use super::util::{children, find, find_by, is_zero, many2one, number, rec, string, touch, vals};
 use super::{m2o, num, text};
 
 pub const PICK: &str = "stock.picking";
@@ -71,9 +71,8 @@ pub fn is_internal(env: &Env, loc: i64) -> bool {
 
 /// Quantity reserved on quant (product, location) by open move lines.
 pub fn reserved_at(env: &Env, product: i64, location: i64) -> f64 {
-    find(env, ML, |r| {
-        m2o(r, "product_id") == Some(product)
-            && m2o(r, "location_id") == Some(location)
+    find_by(env, ML, "product_id", product, |r| {
+        m2o(r, "location_id") == Some(location)
             && !matches!(text(r, "state"), Some("done") | Some("cancel"))
     })
     .into_iter()
@@ -83,8 +82,8 @@ pub fn reserved_at(env: &Env, product: i64, location: i64) -> f64 {
 
 /// The quant of (product, location), created empty when missing.
 pub fn quant(env: &mut Env, product: i64, location: i64) -> Result<i64, Fault> {
-    let existing = find(env, QUANT, |r| {
-        m2o(r, "product_id") == Some(product) && m2o(r, "location_id") == Some(location)
+    let existing = find_by(env, QUANT, "product_id", product, |r| {
+        m2o(r, "location_id") == Some(location)
     });
     if let Some(q) = existing.first() {
         return Ok(*q);
@@ -139,7 +138,7 @@ pub fn assign(env: &mut Env, pickings: &[i64]) -> Result<(), Fault> {
         if !is_internal(env, src) || !storable(env, product) {
             takes.push((src, need));
         } else {
-            let quants = find(env, QUANT, |r| m2o(r, "product_id") == Some(product));
+            let quants = find_by(env, QUANT, "product_id", product, |_| true);
             for q in quants {
                 let Some(loc) = many2one(env, QUANT, q, "location_id") else {
                     continue;

@@ -43,16 +43,7 @@ pub fn is_zero(x: f64) -> bool {
 
 /// Ids of `model` whose many2one `field` is `id`, ascending.
 pub fn children(env: &Env, model: &str, field: &str, id: i64) -> Vec<i64> {
-    env.store
-        .tables
-        .get(model)
-        .map(|t| {
-            t.iter()
-                .filter(|(_, r)| m2o(r, field) == Some(id))
-                .map(|(k, _)| *k)
-                .collect()
-        })
-        .unwrap_or_default()
+    env.store.ids_where(model, field, &json!(id))
 }
 
 /// Ids of `model` matching a predicate on the stored record, ascending.
@@ -62,6 +53,21 @@ pub fn find(env: &Env, model: &str, pred: impl Fn(&Record) -> bool) -> Vec<i64> 
         .get(model)
         .map(|t| t.iter().filter(|(_, r)| pred(r)).map(|(k, _)| *k).collect())
         .unwrap_or_default()
+}
+
+/// Ids of `model` whose many2one `field` is `id` and that match `pred`,
+/// ascending: `find` narrowed through the index of `field` first.
+pub fn find_by(
+    env: &Env,
+    model: &str,
+    field: &str,
+    id: i64,
+    pred: impl Fn(&Record) -> bool,
+) -> Vec<i64> {
+    children(env, model, field, id)
+        .into_iter()
+        .filter(|i| env.record(model, *i).is_some_and(&pred))
+        .collect()
 }
 
 /// A stored many2many (or any list of ids).

@@ -259,11 +259,11 @@ impl PaymentRegister {
         }
         let pay = crate::models::util::create(env, "account.payment", pv)?;
         let mut left = amount;
-        for inv in invoices {
+        for inv in invoices.iter().copied() {
+            if env.version >= OdooVersion::V18 {
+                link_matched_payment(env, inv, pay);
+            }
             if v18 {
-                let mut matched = id_list(&rec(env, AM, inv), "matched_payment_ids");
-                matched.push(pay);
-                touch(env, AM, inv, json!({"matched_payment_ids": matched}));
                 crate::models::account::refresh_payment_state(env, inv, false);
                 continue;
             }
@@ -579,4 +579,17 @@ impl Hooks for Payment {
         crate::models::util::retain_known(env, "account.payment", v);
         Ok(())
     }
+}
+
+/// 18+: `account.move.matched_payment_ids` and `account.payment.invoice_ids`
+/// are the two sides of one relation (`account_move__account_payment`),
+/// read in account.payment's order (`date desc, name desc`: within a day,
+/// the newest payment first — the recordings show `[3, 2]`).
+fn link_matched_payment(env: &mut Env, invoice: i64, payment: i64) {
+    let mut matched = id_list(&rec(env, AM, invoice), "matched_payment_ids");
+    if !matched.contains(&payment) {
+        matched.push(payment);
+    }
+    matched.sort_unstable_by(|a, b| b.cmp(a));
+    touch(env, AM, invoice, json!({"matched_payment_ids": matched}));
 }
