@@ -112,14 +112,53 @@ pub fn base(env: &mut Env, login: &str) -> Result<(), Fault> {
         "res.company",
         vals(json!({"name": "My Company (San Francisco)", "partner_id": 1, "currency_id": 2, "country_id": us, "sequence": 0})),
     )?;
+    groups(env)?;
+    let admin_groups: Vec<i64> = crate::access::ADMIN_GROUPS
+        .iter()
+        .filter_map(|x| crate::access::group_id(env, x))
+        .collect();
+    let field = crate::access::groups_field(env.version);
     env.create(
         "res.users",
-        vals(json!({"name": "OdooBot", "login": "__system__", "partner_id": 2, "company_id": 1, "active": false})),
+        vals(json!({"name": "OdooBot", "login": "__system__", "partner_id": 2, "company_id": 1, "active": false, field: [[6, 0, []]]})),
     )?;
     env.create(
         "res.users",
-        vals(json!({"name": "Mitchell Admin", "login": login, "partner_id": 3, "company_id": 1})),
+        vals(json!({"name": "Mitchell Admin", "login": login, "partner_id": 3, "company_id": 1, field: [[6, 0, admin_groups]]})),
     )?;
+    Ok(())
+}
+
+/// The access groups (`crate::access::GROUPS`) with their external ids.
+fn groups(env: &mut Env) -> Result<(), Fault> {
+    for (xmlid, name, category, _) in crate::access::GROUPS {
+        let portal = matches!(*xmlid, "base.group_portal" | "base.group_public");
+        let id = env.create(
+            "res.groups",
+            vals(
+                json!({"name": name, "full_name": format!("{category} / {name}"), "share": portal}),
+            ),
+        )?;
+        let (module, xname) = xmlid.split_once('.').unwrap_or(("base", xmlid));
+        env.create(
+            "ir.model.data",
+            vals(json!({"module": module, "name": xname, "model": "res.groups", "res_id": id})),
+        )?;
+    }
+    for (xmlid, _, _, implied) in crate::access::GROUPS {
+        let Some(id) = crate::access::group_id(env, xmlid) else {
+            continue;
+        };
+        let ids: Vec<i64> = implied
+            .iter()
+            .filter_map(|x| crate::access::group_id(env, x))
+            .collect();
+        env.write(
+            "res.groups",
+            &[id],
+            &vals(json!({"implied_ids": [[6, 0, ids]]})),
+        )?;
+    }
     Ok(())
 }
 
