@@ -29,6 +29,7 @@ pub mod access;
 pub mod apikeys;
 pub mod chaos;
 pub mod domain;
+pub mod export;
 pub mod fault;
 // handlers return `Result<_, Response>` to answer early; the Response goes
 // straight back to axum, so its size does not matter

@@ -199,6 +199,13 @@ pub fn call(
                 }
                 out.insert(name.clone(), Value::Object(a));
             }
+            // 16/17 analytic/models/analytic_mixin.py `fields_get` hides the
+            // search helper from filters whatever attributes were asked for
+            if env.version <= OdooVersion::V17
+                && let Some(Value::Object(f)) = out.get_mut("analytic_distribution_search")
+            {
+                f.insert("searchable".into(), json!(false));
+            }
             Value::Object(out)
         }
         "name_search" => {
@@ -238,6 +245,11 @@ pub fn call(
                     .map(|i| json!([i, env.display_name(model, *i)]))
                     .collect::<Vec<_>>()
             )
+        }
+        "export_data" => {
+            let ids = ids_arg(arg(args, kwargs, 0, "ids"));
+            let fields = strings(arg(args, kwargs, 1, "fields_to_export"));
+            crate::export::export_data(env, model, &ids, &fields)?
         }
         "load" => {
             let fields = strings(arg(args, kwargs, 0, "fields"));

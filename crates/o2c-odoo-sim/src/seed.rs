@@ -96,6 +96,16 @@ pub fn base(env: &mut Env, login: &str) -> Result<(), Fault> {
         )?
         .first()
         .copied();
+    if let Some(us) = us {
+        // the US states of base/data/res.country.state.csv (the recorded
+        // lookups resolve state codes of the US)
+        for (code, name) in US_STATES {
+            env.create(
+                "res.country.state",
+                vals(json!({"name": name, "code": code, "country_id": us})),
+            )?;
+        }
+    }
     env.create(
         "res.partner",
         vals(json!({"name": "My Company (San Francisco)", "is_company": true, "country_id": us, "city": "San Francisco", "zip": "94134", "street": "250 Executive Park Blvd, Suite 3400", "email": "info@yourcompany.com"})),
@@ -128,6 +138,60 @@ pub fn base(env: &mut Env, login: &str) -> Result<(), Fault> {
     )?;
     Ok(())
 }
+
+const US_STATES: &[(&str, &str)] = &[
+    ("AL", "Alabama"),
+    ("AK", "Alaska"),
+    ("AZ", "Arizona"),
+    ("AR", "Arkansas"),
+    ("CA", "California"),
+    ("CO", "Colorado"),
+    ("CT", "Connecticut"),
+    ("DE", "Delaware"),
+    ("DC", "District of Columbia"),
+    ("FL", "Florida"),
+    ("GA", "Georgia"),
+    ("HI", "Hawaii"),
+    ("ID", "Idaho"),
+    ("IL", "Illinois"),
+    ("IN", "Indiana"),
+    ("IA", "Iowa"),
+    ("KS", "Kansas"),
+    ("KY", "Kentucky"),
+    ("LA", "Louisiana"),
+    ("ME", "Maine"),
+    ("MT", "Montana"),
+    ("NE", "Nebraska"),
+    ("NV", "Nevada"),
+    ("NH", "New Hampshire"),
+    ("NJ", "New Jersey"),
+    ("NM", "New Mexico"),
+    ("NY", "New York"),
+    ("NC", "North Carolina"),
+    ("ND", "North Dakota"),
+    ("OH", "Ohio"),
+    ("OK", "Oklahoma"),
+    ("OR", "Oregon"),
+    ("MD", "Maryland"),
+    ("MA", "Massachusetts"),
+    ("MI", "Michigan"),
+    ("MN", "Minnesota"),
+    ("MS", "Mississippi"),
+    ("MO", "Missouri"),
+    ("PA", "Pennsylvania"),
+    ("RI", "Rhode Island"),
+    ("SC", "South Carolina"),
+    ("SD", "South Dakota"),
+    ("TN", "Tennessee"),
+    ("TX", "Texas"),
+    ("UT", "Utah"),
+    ("VT", "Vermont"),
+    ("VA", "Virginia"),
+    ("WA", "Washington"),
+    ("WV", "West Virginia"),
+    ("WI", "Wisconsin"),
+    ("WY", "Wyoming"),
+];
 
 /// The access groups (`crate::access::GROUPS`) with their external ids.
 fn groups(env: &mut Env) -> Result<(), Fault> {
@@ -321,7 +385,29 @@ pub fn demo(env: &mut Env, customers: usize, products: usize) -> Result<(), Faul
         );
         env.create("product.product", vals(v))?;
     }
+    odoo_demo(env)?;
     master::stock_and_shop(env)
+}
+
+/// A few records of Odoo's own demo data that the recordings look up by
+/// their demo values (c_master_data): the "[FURN_7777] Office Chair"
+/// product (product/data/product_demo.xml) and, on 16, the "Deco Addict"
+/// company with its 16 demo email (17+ demo data changed it).
+fn odoo_demo(env: &mut Env) -> Result<(), Fault> {
+    let chair = storable(
+        env,
+        json!({"name": "Office Chair", "default_code": "FURN_7777", "invoice_policy": "delivery",
+               "list_price": 70.0, "standard_price": 55.0, "sale_ok": true}),
+    );
+    env.create("product.product", vals(chair))?;
+    if env.version == crate::OdooVersion::V16 {
+        env.create(
+            "res.partner",
+            vals(json!({"name": "Deco Addict", "is_company": true,
+                        "email": "deco.addict82@example.com", "customer_rank": 1})),
+        )?;
+    }
+    Ok(())
 }
 
 #[cfg(test)]

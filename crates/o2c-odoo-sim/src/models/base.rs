@@ -25,6 +25,15 @@ pub fn models(version: OdooVersion) -> Vec<ModelSpec> {
                 "Country Calling Code",
             ))
             .field(FieldDef::new("currency_id", T::Many2one, "Currency").relation("res.currency")),
+        ModelSpec::new("res.country.state", "Country state")
+            .order("country_id, code")
+            .field(
+                FieldDef::new("country_id", T::Many2one, "Country")
+                    .relation("res.country")
+                    .required(),
+            )
+            .field(FieldDef::new("name", T::Char, "State Name").required())
+            .field(FieldDef::new("code", T::Char, "State Code").required()),
         ModelSpec::new("res.currency", "Currency")
             .order("active desc, name")
             .field(FieldDef::new("name", T::Char, "Currency").required())

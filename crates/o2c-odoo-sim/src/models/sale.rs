@@ -401,6 +401,9 @@ impl Hooks for SaleOrderLine {
     }
 
     fn defaults(&self, env: &mut Env, vals: &mut Map<String, Value>) -> Result<(), Fault> {
+        // a line of a quotation is `no` until the order is confirmed
+        // (sale_order_line.py `_compute_invoice_status`)
+        vals.entry("invoice_status").or_insert(json!("no"));
         let product = vals
             .get("product_id")
             .and_then(Value::as_i64)
