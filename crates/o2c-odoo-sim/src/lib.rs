@@ -117,6 +117,9 @@ pub enum Seed {
     Demo,
     /// Base records only (company, admin, currencies, countries, units).
     Empty,
+    /// `Demo` plus quotations and orders like those of Odoo's own demo data
+    /// (the recorded databases start with them, see `seed::odoo_demo_orders`).
+    OdooDemo,
 }
 
 impl FromStr for Seed {
@@ -125,7 +128,8 @@ impl FromStr for Seed {
         match s {
             "demo" => Ok(Seed::Demo),
             "empty" => Ok(Seed::Empty),
-            other => Err(format!("unknown seed {other:?} (demo or empty)")),
+            "odoo-demo" => Ok(Seed::OdooDemo),
+            other => Err(format!("unknown seed {other:?} (demo, odoo-demo or empty)")),
         }
     }
 }
@@ -255,8 +259,11 @@ fn fresh_store(config: &SimConfig, reg: &Registry) -> Store {
     {
         let mut env = Env::new(reg, &mut store, 1, config.version, Map::new());
         seed::base(&mut env, &config.login).expect("base seed");
-        if config.seed == Seed::Demo {
+        if config.seed != Seed::Empty {
             seed::demo(&mut env, config.demo_customers, config.demo_products).expect("demo seed");
+        }
+        if config.seed == Seed::OdooDemo {
+            seed::odoo_demo_orders(&mut env).expect("odoo demo orders");
         }
         models::ir_model::sync(&mut env).expect("ir.model rows");
     }

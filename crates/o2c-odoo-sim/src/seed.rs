@@ -410,6 +410,53 @@ fn odoo_demo(env: &mut Env) -> Result<(), Fault> {
     Ok(())
 }
 
+/// Six orders shaped like the first ones of Odoo's demo data
+/// (sale/data/sale_demo.xml: S00001-S00006, quotations except S00004 and
+/// S00006, which are confirmed), made by OdooBot so that a salesperson
+/// limited to their own documents cannot see them. Their product is
+/// invoiced on delivery, so nothing is to invoice yet.
+pub fn odoo_demo_orders(env: &mut Env) -> Result<(), Fault> {
+    let chair = env
+        .search(
+            "product.product",
+            &json!([["default_code", "=", "FURN_7777"]]),
+            0,
+            Some(1),
+            None,
+        )?
+        .first()
+        .copied();
+    let customer = env
+        .search(
+            "res.partner",
+            &json!([["customer_rank", ">", 0]]),
+            0,
+            Some(1),
+            Some("id"),
+        )?
+        .first()
+        .copied();
+    let (Some(chair), Some(customer)) = (chair, customer) else {
+        return Ok(());
+    };
+    for n in 1..=6 {
+        let order = env.create(
+            "sale.order",
+            vals(json!({"partner_id": customer, "order_line": [[0, 0, {"product_id": chair, "product_uom_qty": n}]]})),
+        )?;
+        if n == 4 || n == 6 {
+            crate::methods::call(
+                env,
+                "sale.order",
+                "action_confirm",
+                &[json!([order])],
+                &Map::new(),
+            )?;
+        }
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

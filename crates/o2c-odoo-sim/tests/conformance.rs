@@ -55,7 +55,8 @@ fn config(version: &str, extra_databases: Vec<String>) -> SimConfig {
     SimConfig {
         version: version.parse().unwrap(),
         db: recorded_db(version),
-        seed: Seed::Demo,
+        // the recorded databases hold Odoo's demo orders
+        seed: Seed::OdooDemo,
         demo_customers: 60,
         demo_products: 200,
         extra_databases,
@@ -846,6 +847,9 @@ impl Replay {
                 let first = err.lines().next().unwrap_or("").to_string();
                 return Outcome::Mismatched(format!("unexpected error here: {first}"));
             }
+        }
+        if std::env::var("O2C_CONF_DEBUG").is_ok_and(|s| step.contains(&s)) {
+            eprintln!("DEBUG {step}\n rec={rec}\n act={act}");
         }
         match compare("$", &rec, &act) {
             None => Outcome::Matched,
