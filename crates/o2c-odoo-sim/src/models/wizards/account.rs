@@ -573,8 +573,14 @@ impl Hooks for Reversal {
             v.insert("move_ids".into(), json!([[6, 0, moves.clone()]]));
         }
         if let Some(first) = moves.first() {
-            v.entry("journal_id")
-                .or_insert(json!(many2one(env, AM, *first, "journal_id")));
+            let journal = many2one(env, AM, *first, "journal_id");
+            v.entry("journal_id").or_insert(json!(journal));
+            // 17+ `_compute_available_journal_ids`: the journals of the
+            // moves' type (here the sales journal of the invoice)
+            if let Some(j) = journal {
+                v.entry("available_journal_ids")
+                    .or_insert(json!([[6, 0, [j]]]));
+            }
             v.entry("move_type")
                 .or_insert(json!(string(env, AM, *first, "move_type")));
         }
