@@ -29,6 +29,25 @@ const SHOW: &str = "res.users.apikeys.show";
 pub const IDENTITY_CHECK_TTL: Duration = Duration::from_secs(600);
 
 /// Whether `model` is one of the API-key models handled here.
+/// The recorded `fields_get` dump of an API-key model on `version`.
+fn fields_dump(version: OdooVersion, model: &str) -> Option<&'static str> {
+    Some(match (version, model) {
+        (OdooVersion::V17, KEYS) => include_str!("../data/odoo17/fields/res.users.apikeys.json"),
+        (OdooVersion::V17, DESCRIPTION) => {
+            include_str!("../data/odoo17/fields/res.users.apikeys.description.json")
+        }
+        (OdooVersion::V18, KEYS) => include_str!("../data/odoo18/fields/res.users.apikeys.json"),
+        (OdooVersion::V18, DESCRIPTION) => {
+            include_str!("../data/odoo18/fields/res.users.apikeys.description.json")
+        }
+        (OdooVersion::V19, KEYS) => include_str!("../data/odoo19/fields/res.users.apikeys.json"),
+        (OdooVersion::V19, DESCRIPTION) => {
+            include_str!("../data/odoo19/fields/res.users.apikeys.description.json")
+        }
+        _ => return None,
+    })
+}
+
 pub fn handles(model: &str) -> bool {
     matches!(model, DESCRIPTION | CHECK | KEYS | SHOW)
 }
@@ -203,6 +222,34 @@ pub fn call(
         .cloned()
         .unwrap_or_default();
     match (model, method) {
+        // 17+ answer from their recorded dumps (data/odoo<N>/fields)
+        (KEYS | DESCRIPTION, "fields_get") if fields_dump(version, model).is_some() => {
+            let dump = fields_dump(version, model).unwrap_or("{}");
+            let all: Map<String, Value> = serde_json::from_str(dump).unwrap_or_default();
+            let wanted = |v: Option<&Value>| -> Vec<String> {
+                v.and_then(Value::as_array)
+                    .map(|a| {
+                        a.iter()
+                            .filter_map(|s| s.as_str().map(str::to_string))
+                            .collect()
+                    })
+                    .unwrap_or_default()
+            };
+            let fields = wanted(args.first().or_else(|| kwargs.get("allfields")));
+            let attrs = wanted(args.get(1).or_else(|| kwargs.get("attributes")));
+            let mut out = Map::new();
+            for (name, f) in all {
+                if !fields.is_empty() && !fields.contains(&name) {
+                    continue;
+                }
+                let mut f = f.as_object().cloned().unwrap_or_default();
+                if !attrs.is_empty() {
+                    f.retain(|k, _| attrs.contains(k));
+                }
+                out.insert(name, Value::Object(f));
+            }
+            Ok(Some(Value::Object(out)))
+        }
         (DESCRIPTION, "create") => {
             let vals = args.first().or_else(|| kwargs.get("vals_list"));
             let list: Vec<Value> = match vals {

@@ -25,9 +25,11 @@ use std::time::Duration;
 use axum::Router;
 use serde_json::{Map, Value, json};
 
+pub mod access;
 pub mod apikeys;
 pub mod chaos;
 pub mod domain;
+pub mod export;
 pub mod fault;
 pub mod hierarchy;
 // handlers return `Result<_, Response>` to answer early; the Response goes
@@ -117,6 +119,9 @@ pub enum Seed {
     Demo,
     /// Base records only (company, admin, currencies, countries, units).
     Empty,
+    /// `Demo` plus quotations and orders like those of Odoo's own demo data
+    /// (the recorded databases start with them, see `seed::odoo_demo_orders`).
+    OdooDemo,
 }
 
 impl FromStr for Seed {
@@ -125,7 +130,8 @@ impl FromStr for Seed {
         match s {
             "demo" => Ok(Seed::Demo),
             "empty" => Ok(Seed::Empty),
-            other => Err(format!("unknown seed {other:?} (demo or empty)")),
+            "odoo-demo" => Ok(Seed::OdooDemo),
+            other => Err(format!("unknown seed {other:?} (demo, odoo-demo or empty)")),
         }
     }
 }
@@ -255,8 +261,11 @@ fn fresh_store(config: &SimConfig, reg: &Registry) -> Store {
     {
         let mut env = Env::new(reg, &mut store, 1, config.version, Map::new());
         seed::base(&mut env, &config.login).expect("base seed");
-        if config.seed == Seed::Demo {
+        if config.seed != Seed::Empty {
             seed::demo(&mut env, config.demo_customers, config.demo_products).expect("demo seed");
+        }
+        if config.seed == Seed::OdooDemo {
+            seed::odoo_demo_orders(&mut env).expect("odoo demo orders");
         }
         models::ir_model::sync(&mut env).expect("ir.model rows");
     }
@@ -627,9 +636,46 @@ impl Sandbox {
     /// Whether `secret` is the user's password or one of their API keys.
     pub(crate) fn check_secret(&self, uid: i64, secret: &str) -> bool {
         if uid != ADMIN_UID {
-            return false;
+            // users made over RPC (res.users.create with a password)
+            return self.user_password_ok(uid, secret) || self.api_key_uid(secret) == Some(uid);
         }
         secret == self.inner.config.password || self.api_key_uid(secret) == Some(uid)
+    }
+
+    /// Whether `uid` is an active user other than the admin whose stored
+    /// password is `secret`.
+    fn user_password_ok(&self, uid: i64, secret: &str) -> bool {
+        let store = lock(&self.inner.store);
+        store
+            .tables
+            .get("res.users")
+            .and_then(|t| t.get(&uid))
+            .is_some_and(|u| {
+                u.get("active") != Some(&json!(false)) && access::password_matches(u, secret)
+            })
+    }
+
+    /// Whether `uid` is an active user other than the admin.
+    fn is_other_user(&self, uid: i64) -> bool {
+        uid != ADMIN_UID
+            && lock(&self.inner.store)
+                .tables
+                .get("res.users")
+                .and_then(|t| t.get(&uid))
+                .is_some_and(|u| u.get("active") != Some(&json!(false)))
+    }
+
+    /// The active user with `login` (the admin's login is the configured one).
+    fn uid_of_login(&self, login: &str) -> Option<i64> {
+        if login == self.inner.config.login {
+            return Some(ADMIN_UID);
+        }
+        let store = lock(&self.inner.store);
+        store.tables.get("res.users")?.iter().find_map(|(id, u)| {
+            (u.get("login").and_then(Value::as_str) == Some(login)
+                && u.get("active") != Some(&json!(false)))
+            .then_some(*id)
+        })
     }
 
     /// The user an API key belongs to (configured or generated keys).
@@ -645,11 +691,12 @@ impl Sandbox {
     /// `db` (the extra databases have no users).
     pub(crate) fn login_uid(&self, db: &Value, login: &Value, password: &Value) -> Option<i64> {
         let c = &self.inner.config;
-        if db.as_str() != Some(c.db.as_str()) || login.as_str() != Some(c.login.as_str()) {
+        if db.as_str() != Some(c.db.as_str()) {
             return None;
         }
+        let uid = self.uid_of_login(login.as_str()?)?;
         let pw = password.as_str()?;
-        self.check_secret(ADMIN_UID, pw).then_some(ADMIN_UID)
+        self.check_secret(uid, pw).then_some(uid)
     }
 
     /// Handles one JSON-RPC / XML-RPC service call (`service`, `method`,
@@ -704,7 +751,7 @@ impl Sandbox {
                 if a(0).as_str() != Some(self.inner.config.db.as_str()) {
                     return Err(Fault::access_denied());
                 }
-                if uid != ADMIN_UID {
+                if uid != ADMIN_UID && !self.is_other_user(uid) {
                     // odoo/addons/base/models/res_users.py `check`: the
                     // password check browses res.users(uid) first
                     if secret == self.inner.config.password {

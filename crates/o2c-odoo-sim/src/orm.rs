@@ -645,6 +645,11 @@ impl<'a> Env<'a> {
         let spec = self.spec(model)?;
         for k in vals.keys() {
             if !spec.has(k) {
+                // 19's write looks the field up by name (`self._fields[fname]`)
+                // and lets the KeyError through (recorded f unknown_field)
+                if self.version >= OdooVersion::V19 {
+                    return Err(Fault::new("builtins.KeyError", k.clone()));
+                }
                 return Err(Fault::invalid_field(model, k));
             }
         }

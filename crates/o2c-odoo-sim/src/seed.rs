@@ -96,6 +96,16 @@ pub fn base(env: &mut Env, login: &str) -> Result<(), Fault> {
         )?
         .first()
         .copied();
+    if let Some(us) = us {
+        // the US states of base/data/res.country.state.csv (the recorded
+        // lookups resolve state codes of the US)
+        for (code, name) in US_STATES {
+            env.create(
+                "res.country.state",
+                vals(json!({"name": name, "code": code, "country_id": us})),
+            )?;
+        }
+    }
     env.create(
         "res.partner",
         vals(json!({"name": "My Company (San Francisco)", "is_company": true, "country_id": us, "city": "San Francisco", "zip": "94134", "street": "250 Executive Park Blvd, Suite 3400", "email": "info@yourcompany.com"})),
@@ -112,14 +122,107 @@ pub fn base(env: &mut Env, login: &str) -> Result<(), Fault> {
         "res.company",
         vals(json!({"name": "My Company (San Francisco)", "partner_id": 1, "currency_id": 2, "country_id": us, "sequence": 0})),
     )?;
+    groups(env)?;
+    let admin_groups: Vec<i64> = crate::access::ADMIN_GROUPS
+        .iter()
+        .filter_map(|x| crate::access::group_id(env, x))
+        .collect();
+    let field = crate::access::groups_field(env.version);
     env.create(
         "res.users",
-        vals(json!({"name": "OdooBot", "login": "__system__", "partner_id": 2, "company_id": 1, "active": false})),
+        vals(json!({"name": "OdooBot", "login": "__system__", "partner_id": 2, "company_id": 1, "active": false, field: [[6, 0, []]]})),
     )?;
     env.create(
         "res.users",
-        vals(json!({"name": "Mitchell Admin", "login": login, "partner_id": 3, "company_id": 1})),
+        vals(json!({"name": "Mitchell Admin", "login": login, "partner_id": 3, "company_id": 1, field: [[6, 0, admin_groups]]})),
     )?;
+    Ok(())
+}
+
+const US_STATES: &[(&str, &str)] = &[
+    ("AL", "Alabama"),
+    ("AK", "Alaska"),
+    ("AZ", "Arizona"),
+    ("AR", "Arkansas"),
+    ("CA", "California"),
+    ("CO", "Colorado"),
+    ("CT", "Connecticut"),
+    ("DE", "Delaware"),
+    ("DC", "District of Columbia"),
+    ("FL", "Florida"),
+    ("GA", "Georgia"),
+    ("HI", "Hawaii"),
+    ("ID", "Idaho"),
+    ("IL", "Illinois"),
+    ("IN", "Indiana"),
+    ("IA", "Iowa"),
+    ("KS", "Kansas"),
+    ("KY", "Kentucky"),
+    ("LA", "Louisiana"),
+    ("ME", "Maine"),
+    ("MT", "Montana"),
+    ("NE", "Nebraska"),
+    ("NV", "Nevada"),
+    ("NH", "New Hampshire"),
+    ("NJ", "New Jersey"),
+    ("NM", "New Mexico"),
+    ("NY", "New York"),
+    ("NC", "North Carolina"),
+    ("ND", "North Dakota"),
+    ("OH", "Ohio"),
+    ("OK", "Oklahoma"),
+    ("OR", "Oregon"),
+    ("MD", "Maryland"),
+    ("MA", "Massachusetts"),
+    ("MI", "Michigan"),
+    ("MN", "Minnesota"),
+    ("MS", "Mississippi"),
+    ("MO", "Missouri"),
+    ("PA", "Pennsylvania"),
+    ("RI", "Rhode Island"),
+    ("SC", "South Carolina"),
+    ("SD", "South Dakota"),
+    ("TN", "Tennessee"),
+    ("TX", "Texas"),
+    ("UT", "Utah"),
+    ("VT", "Vermont"),
+    ("VA", "Virginia"),
+    ("WA", "Washington"),
+    ("WV", "West Virginia"),
+    ("WI", "Wisconsin"),
+    ("WY", "Wyoming"),
+];
+
+/// The access groups (`crate::access::GROUPS`) with their external ids.
+fn groups(env: &mut Env) -> Result<(), Fault> {
+    for (xmlid, name, category, _) in crate::access::GROUPS {
+        let portal = matches!(*xmlid, "base.group_portal" | "base.group_public");
+        let id = env.create(
+            "res.groups",
+            vals(
+                json!({"name": name, "full_name": format!("{category} / {name}"), "share": portal}),
+            ),
+        )?;
+        let (module, xname) = xmlid.split_once('.').unwrap_or(("base", xmlid));
+        env.create(
+            "ir.model.data",
+            vals(json!({"module": module, "name": xname, "model": "res.groups", "res_id": id})),
+        )?;
+    }
+    for (xmlid, _, _, implied) in crate::access::GROUPS {
+        let Some(id) = crate::access::group_id(env, xmlid) else {
+            continue;
+        };
+        let ids: Vec<i64> = implied
+            .iter()
+            .filter_map(|x| crate::access::group_id(env, x))
+            .collect();
+        env.write(
+            "res.groups",
+            &[id],
+            &vals(json!({"implied_ids": [[6, 0, ids]]})),
+        )?;
+    }
     Ok(())
 }
 
@@ -282,7 +385,76 @@ pub fn demo(env: &mut Env, customers: usize, products: usize) -> Result<(), Faul
         );
         env.create("product.product", vals(v))?;
     }
+    odoo_demo(env)?;
     master::stock_and_shop(env)
+}
+
+/// A few records of Odoo's own demo data that the recordings look up by
+/// their demo values (c_master_data): the "[FURN_7777] Office Chair"
+/// product (product/data/product_demo.xml) and, on 16, the "Deco Addict"
+/// company with its 16 demo email (17+ demo data changed it).
+fn odoo_demo(env: &mut Env) -> Result<(), Fault> {
+    let chair = storable(
+        env,
+        json!({"name": "Office Chair", "default_code": "FURN_7777", "invoice_policy": "delivery",
+               "list_price": 70.0, "standard_price": 55.0, "sale_ok": true}),
+    );
+    env.create("product.product", vals(chair))?;
+    if env.version == crate::OdooVersion::V16 {
+        env.create(
+            "res.partner",
+            vals(json!({"name": "Deco Addict", "is_company": true,
+                        "email": "deco.addict82@example.com", "customer_rank": 1})),
+        )?;
+    }
+    Ok(())
+}
+
+/// Six orders shaped like the first ones of Odoo's demo data
+/// (sale/data/sale_demo.xml: S00001-S00006, quotations except S00004 and
+/// S00006, which are confirmed), made by OdooBot so that a salesperson
+/// limited to their own documents cannot see them. Their product is
+/// invoiced on delivery, so nothing is to invoice yet.
+pub fn odoo_demo_orders(env: &mut Env) -> Result<(), Fault> {
+    let chair = env
+        .search(
+            "product.product",
+            &json!([["default_code", "=", "FURN_7777"]]),
+            0,
+            Some(1),
+            None,
+        )?
+        .first()
+        .copied();
+    let customer = env
+        .search(
+            "res.partner",
+            &json!([["customer_rank", ">", 0]]),
+            0,
+            Some(1),
+            Some("id"),
+        )?
+        .first()
+        .copied();
+    let (Some(chair), Some(customer)) = (chair, customer) else {
+        return Ok(());
+    };
+    for n in 1..=6 {
+        let order = env.create(
+            "sale.order",
+            vals(json!({"partner_id": customer, "order_line": [[0, 0, {"product_id": chair, "product_uom_qty": n}]]})),
+        )?;
+        if n == 4 || n == 6 {
+            crate::methods::call(
+                env,
+                "sale.order",
+                "action_confirm",
+                &[json!([order])],
+                &Map::new(),
+            )?;
+        }
+    }
+    Ok(())
 }
 
 #[cfg(test)]

@@ -55,7 +55,8 @@ fn config(version: &str, extra_databases: Vec<String>) -> SimConfig {
     SimConfig {
         version: version.parse().unwrap(),
         db: recorded_db(version),
-        seed: Seed::Demo,
+        // the recorded databases hold Odoo's demo orders
+        seed: Seed::OdooDemo,
         demo_customers: 60,
         demo_products: 200,
         extra_databases,
@@ -221,13 +222,32 @@ impl Replay {
         let Some(items) = d.as_array() else {
             return d.clone();
         };
+        // ir.model.data: `res_id` points into the model of the `model` leaf
+        let target = (model == "ir.model.data")
+            .then(|| {
+                items
+                    .iter()
+                    .find_map(|l| match l.as_array().map(|a| a.as_slice()) {
+                        Some([Value::String(f), Value::String(op), Value::String(m)])
+                            if f == "model" && op == "=" =>
+                        {
+                            Some(m.clone())
+                        }
+                        _ => None,
+                    })
+            })
+            .flatten();
         Value::Array(
             items
                 .iter()
                 .map(|leaf| match leaf.as_array().map(|a| a.as_slice()) {
                     Some([Value::String(f), op, value]) => {
                         let first = f.split('.').next().unwrap_or(f);
-                        let rel = self.relation(model, first);
+                        let rel = if f == "res_id" && target.is_some() {
+                            target.clone()
+                        } else {
+                            self.relation(model, first)
+                        };
                         let mapped = if f.contains('.') || value.is_string() {
                             value.clone()
                         } else {
@@ -248,7 +268,11 @@ impl Replay {
         };
         let mut out = Map::new();
         for (f, v) in o {
-            let rel = self.relation(model, f);
+            let rel = if model == "ir.model.data" && f == "res_id" {
+                o.get("model").and_then(Value::as_str).map(str::to_string)
+            } else {
+                self.relation(model, f)
+            };
             let mapped = match (rel, v) {
                 (Some(rel), Value::Array(cmds)) if cmds.first().is_some_and(Value::is_array) => {
                     Value::Array(
@@ -473,6 +497,17 @@ impl Replay {
         ) {
             self.learn(model, ri, ai);
         }
+        // an external id's `res_id` points into the model named by `model`
+        // (a many2one_reference, so fields_get gives no relation)
+        if model == "ir.model.data"
+            && let (Some(m), Some(ri), Some(ai)) = (
+                r.get("model").and_then(Value::as_str),
+                r.get("res_id").and_then(Value::as_i64),
+                a.get("res_id").and_then(Value::as_i64),
+            )
+        {
+            self.learn(m, ri, ai);
+        }
         for (f, rv) in r {
             if f == "id" {
                 continue;
@@ -635,6 +670,10 @@ impl Replay {
                     if let Some(pw) = a.get(2).cloned() {
                         a[2] = self.map_strings(&pw);
                     }
+                    // the uid of a user the recording created
+                    if let Some(uid) = a.get(1).cloned() {
+                        a[1] = self.map_ids(Some("res.users"), &uid);
+                    }
                     body["params"]["args"] = Value::Array(a);
                 } else if endpoint.starts_with("/web/dataset/call_kw") {
                     model = params["model"].as_str().unwrap_or("").to_string();
@@ -675,6 +714,7 @@ impl Replay {
                     if params.len() > 6 {
                         params[6] = kwargs;
                     }
+                    params[1] = self.map_ids(Some("res.users"), &params[1]);
                 }
                 let params: Vec<Value> = params.iter().map(|p| self.map_strings(p)).collect();
                 let out = MethodCall::new(call.method, params.iter().map(X::from_json).collect());
@@ -807,6 +847,9 @@ impl Replay {
                 let first = err.lines().next().unwrap_or("").to_string();
                 return Outcome::Mismatched(format!("unexpected error here: {first}"));
             }
+        }
+        if std::env::var("O2C_CONF_DEBUG").is_ok_and(|s| step.contains(&s)) {
+            eprintln!("DEBUG {step}\n rec={rec}\n act={act}");
         }
         match compare("$", &rec, &act) {
             None => Outcome::Matched,

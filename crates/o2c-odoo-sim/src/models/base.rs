@@ -12,7 +12,8 @@ use crate::schema::{FieldDef, FieldType as T, ModelSpec};
 
 use super::{Hooks, m2o, text};
 
-pub fn models() -> Vec<ModelSpec> {
+pub fn models(version: OdooVersion) -> Vec<ModelSpec> {
+    let groups = crate::access::groups_field(version);
     vec![
         ModelSpec::new("res.country", "Country")
             .order("name")
@@ -24,6 +25,15 @@ pub fn models() -> Vec<ModelSpec> {
                 "Country Calling Code",
             ))
             .field(FieldDef::new("currency_id", T::Many2one, "Currency").relation("res.currency")),
+        ModelSpec::new("res.country.state", "Country state")
+            .order("country_id, code")
+            .field(
+                FieldDef::new("country_id", T::Many2one, "Country")
+                    .relation("res.country")
+                    .required(),
+            )
+            .field(FieldDef::new("name", T::Char, "State Name").required())
+            .field(FieldDef::new("code", T::Char, "State Code").required()),
         ModelSpec::new("res.currency", "Currency")
             .order("active desc, name")
             .field(FieldDef::new("name", T::Char, "Currency").required())
@@ -63,9 +73,17 @@ pub fn models() -> Vec<ModelSpec> {
                     .required(),
             )
             .field(FieldDef::new("company_id", T::Many2one, "Company").relation("res.company"))
-            .field(FieldDef::new("share", T::Boolean, "Share User"))
+            .field(FieldDef::new("share", T::Boolean, "Share User").readonly())
             .field(FieldDef::new("active", T::Boolean, "Active"))
+            .field(FieldDef::new("password", T::Char, "Password"))
+            .field(FieldDef::new(groups, T::Many2many, "Groups").relation("res.groups"))
             .hooks(Arc::new(Users)),
+        ModelSpec::new("res.groups", "Access Groups")
+            .order("name")
+            .field(FieldDef::new("name", T::Char, "Name").required())
+            .field(FieldDef::new("full_name", T::Char, "Group Name"))
+            .field(FieldDef::new("share", T::Boolean, "Share Group"))
+            .field(FieldDef::new("implied_ids", T::Many2many, "Inherits").relation("res.groups")),
         ModelSpec::new("uom.category", "Product UoM Categories")
             .order("id")
             .field(FieldDef::new("name", T::Char, "Unit of Measure Category").required()),
@@ -101,6 +119,43 @@ impl Hooks for Users {
         }
         m2o(rec, "partner_id").map(|p| env.display_name("res.partner", p))
     }
+    fn defaults(&self, env: &mut Env, vals: &mut Map<String, Value>) -> Result<(), Fault> {
+        // res.users `_inherits` res.partner: a user made without a partner
+        // gets one named after it
+        if !vals.contains_key("partner_id") {
+            let mut p = Map::new();
+            p.insert(
+                "name".into(),
+                vals.get("name").cloned().unwrap_or(json!(false)),
+            );
+            if let Some(e) = vals.get("email") {
+                p.insert("email".into(), e.clone());
+            }
+            let partner = env.create("res.partner", p)?;
+            vals.insert("partner_id".into(), json!(partner));
+        }
+        if !vals.contains_key("company_id") {
+            vals.insert("company_id".into(), json!(1));
+        }
+        let field = crate::access::groups_field(env.version);
+        if !vals.contains_key(field)
+            && let Some(g) = crate::access::group_id(env, "base.group_user")
+        {
+            // the default user template's group
+            vals.insert(field.into(), json!([[6, 0, [g]]]));
+        }
+        Ok(())
+    }
+    fn after_create(&self, env: &mut Env, id: i64) -> Result<(), Fault> {
+        secure(env, id);
+        Ok(())
+    }
+    fn after_write(&self, env: &mut Env, ids: &[i64], _fields: &[String]) -> Result<(), Fault> {
+        for id in ids {
+            secure(env, *id);
+        }
+        Ok(())
+    }
     fn methods(&self, _version: OdooVersion) -> &'static [&'static str] {
         &["context_get"]
     }
@@ -121,4 +176,37 @@ impl Hooks for Users {
             other => Err(Fault::unknown_method("res.users", other)),
         }
     }
+}
+
+/// After a create or write: the password moves out of the record into its
+/// hash (a `read` of `password` gives `""`, as in Odoo), implied groups are
+/// added (16-18 store them in `groups_id`; 19 keeps `group_ids` as given and
+/// computes `all_group_ids`), and `share` is set for users outside
+/// base.group_user (`_compute_share`).
+fn secure(env: &mut Env, id: i64) {
+    let Some(rec) = env.record("res.users", id).cloned() else {
+        return;
+    };
+    let mut set = Map::new();
+    if let Some(pw) = text(&rec, "password").filter(|p| !p.is_empty()) {
+        set.insert(
+            crate::access::PASSWORD_KEY.into(),
+            json!(crate::access::hash_password(pw)),
+        );
+        set.insert("password".into(), json!(""));
+    }
+    let field = crate::access::groups_field(env.version);
+    let groups: Vec<i64> = rec
+        .get(field)
+        .and_then(Value::as_array)
+        .map(|a| a.iter().filter_map(Value::as_i64).collect())
+        .unwrap_or_default();
+    let all = crate::access::with_implied(env, &groups);
+    if env.version <= OdooVersion::V18 && all.len() != groups.len() {
+        set.insert(field.into(), json!(all));
+    }
+    let internal =
+        crate::access::group_id(env, "base.group_user").is_some_and(|g| all.contains(&g));
+    set.insert("share".into(), json!(!internal));
+    env.set_raw("res.users", id, set);
 }

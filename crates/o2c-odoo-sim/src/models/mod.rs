@@ -26,6 +26,7 @@ pub mod stock;
 pub mod stock_done;
 pub mod stock_ops;
 pub mod util;
+pub mod views;
 pub mod wizards;
 
 /// Behaviour of one model, called by the generic ORM. Every hook has a
@@ -87,7 +88,7 @@ const IR_MODEL_DATA: &str = include_str!("../../data/odoo16/fields/ir.model.data
 /// Builds every simulated model for `version`.
 pub fn registry(version: OdooVersion) -> Registry {
     let mut reg = Registry::default();
-    for m in base::models() {
+    for m in base::models(version) {
         reg.add(m);
     }
     reg.add(

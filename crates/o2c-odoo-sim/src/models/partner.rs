@@ -103,7 +103,16 @@ impl Hooks for Partner {
         )
     }
 
-    fn defaults(&self, _env: &mut Env, vals: &mut Map<String, Value>) -> Result<(), Fault> {
+    fn defaults(&self, env: &mut Env, vals: &mut Map<String, Value>) -> Result<(), Fault> {
+        // 16: the company property gives every new partner the default
+        // pricelist (recorded c `res.partner.read.company`: Public
+        // Pricelist); 17+ read `false` until one is set
+        if env.version == OdooVersion::V16
+            && !vals.contains_key("property_product_pricelist")
+            && let Some(pl) = super::util::find(env, "product.pricelist", |_| true).first()
+        {
+            vals.insert("property_product_pricelist".into(), json!(pl));
+        }
         if let Some(Value::String(ct)) = vals.get("company_type").cloned() {
             vals.entry("is_company").or_insert(json!(ct == "company"));
         }

@@ -9,6 +9,7 @@ use crate::OdooVersion;
 use crate::fault::Fault;
 use crate::orm::{Env, Record};
 
+use super::util::vals;
 use super::{Hooks, ids_arg, m2o, num, text};
 
 const SO: &str = "sale.order";
@@ -199,18 +200,26 @@ impl SaleOrder {
         {
             // a confirmed order opens the cancel wizard and cancels nothing
             let id = ids.first().copied().unwrap_or(0);
+            // sale/models/sale_order.py `_action_cancel`-wizard context: 16
+            // adds `default_use_template`; the template is
+            // sale.mail_template_sale_cancellation (id 14 on every recording)
+            let mut ctx = vals(json!({
+                "default_template_id": 14,
+                "default_order_id": id,
+                "mark_so_as_canceled": true,
+                "default_email_layout_xmlid": "mail.mail_notification_layout_with_responsible_signature",
+                "model_description": "Sales Order",
+            }));
+            if env.version == OdooVersion::V16 {
+                ctx.insert("default_use_template".into(), json!(true));
+            }
             return Ok(Some(json!({
                 "name": "Cancel Sales Order",
                 "view_mode": "form",
                 "res_model": "sale.order.cancel",
-                "view_id": false,
+                "view_id": super::views::wizard_form(env.version, "sale.order.cancel"),
                 "type": "ir.actions.act_window",
-                "context": {
-                    "default_use_template": true,
-                    "default_order_id": id,
-                    "mark_so_as_canceled": true,
-                    "model_description": "Sales Order",
-                },
+                "context": ctx,
                 "target": "new",
             })));
         }
@@ -392,6 +401,9 @@ impl Hooks for SaleOrderLine {
     }
 
     fn defaults(&self, env: &mut Env, vals: &mut Map<String, Value>) -> Result<(), Fault> {
+        // a line of a quotation is `no` until the order is confirmed
+        // (sale_order_line.py `_compute_invoice_status`)
+        vals.entry("invoice_status").or_insert(json!("no"));
         let product = vals
             .get("product_id")
             .and_then(Value::as_i64)

@@ -52,14 +52,21 @@ fn wizard_ctx(env: &Env, ids: &[i64], picks: &[i64]) -> Map<String, Value> {
     c
 }
 
-fn action(name: &str, model: &str, res_id: Option<i64>, ctx: Map<String, Value>) -> Value {
+fn action(
+    env: &Env,
+    name: &str,
+    model: &str,
+    res_id: Option<i64>,
+    ctx: Map<String, Value>,
+) -> Value {
+    let view = super::views::wizard_form(env.version, model);
     let mut a = super::util::vals(json!({
         "name": name,
         "type": "ir.actions.act_window",
         "view_mode": "form",
         "res_model": model,
-        "views": [[false, "form"]],
-        "view_id": false,
+        "views": [[view, "form"]],
+        "view_id": view,
         "target": "new",
     }));
     if let Some(r) = res_id {
@@ -117,6 +124,7 @@ fn validate_in_ctx(env: &mut Env, ids: &[i64]) -> Result<Option<Value>, Fault> {
                 .collect();
             if !immediate.is_empty() {
                 return Ok(Some(action(
+                    env,
                     "Immediate Transfer?",
                     "stock.immediate.transfer",
                     None,
@@ -154,6 +162,7 @@ fn validate_in_ctx(env: &mut Env, ids: &[i64]) -> Result<Option<Value>, Fault> {
             .collect();
         if !short.is_empty() {
             return Ok(Some(action(
+                env,
                 "Create Backorder?",
                 "stock.backorder.confirmation",
                 None,
@@ -171,6 +180,7 @@ fn validate_in_ctx(env: &mut Env, ids: &[i64]) -> Result<Option<Value>, Fault> {
                 vals(json!({"picking_id": first, "company_id": company})),
             )?;
             return Ok(Some(action(
+                env,
                 "SMS",
                 "confirm.stock.sms",
                 Some(wiz),

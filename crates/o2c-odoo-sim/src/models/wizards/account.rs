@@ -84,8 +84,12 @@ impl AdvanceInv {
     }
 }
 
-/// The `account.action_move_out_invoice_type` action opened on `invoices`.
+/// The `account.action_move_out_invoice_type` action opened on `invoices`
+/// (sale/models/sale_order.py `action_view_invoice`: one invoice opens its
+/// form with `res_id`, several a list filtered on their ids). Its keys are
+/// those `ir.actions.act_window._get_action_dict` returns on each version.
 fn invoices_action(env: &Env, invoices: &[i64], so: Option<i64>) -> Value {
+    let v = env.version;
     let order = so.map(|s| rec(env, "sale.order", s)).unwrap_or_default();
     let mut ctx = vals(json!({"default_move_type": "out_invoice"}));
     for (k, f) in [
@@ -93,31 +97,89 @@ fn invoices_action(env: &Env, invoices: &[i64], so: Option<i64>) -> Value {
         ("default_partner_shipping_id", "partner_shipping_id"),
         ("default_invoice_payment_term_id", "payment_term_id"),
     ] {
-        if let Some(v) = m2o(&order, f) {
-            ctx.insert(k.into(), json!(v));
+        if let Some(id) = m2o(&order, f) {
+            ctx.insert(k.into(), json!(id));
         }
     }
-    if let Some(n) = text(&order, "name") {
+    // 19 dropped `default_invoice_origin` from the context
+    if v <= OdooVersion::V18
+        && let Some(n) = text(&order, "name")
+    {
         ctx.insert("default_invoice_origin".into(), json!(n));
     }
-    let view_mode = if env.version == OdooVersion::V16 {
-        "tree,kanban,form"
+    let ids = crate::models::views::invoice_action(v);
+    let list = if v <= OdooVersion::V17 {
+        "tree"
     } else {
-        "list,kanban,form"
+        "list"
     };
+    let mut views = vec![
+        json!([ids.form, "form"]),
+        json!([ids.list, list]),
+        json!([false, "kanban"]),
+    ];
+    if v >= OdooVersion::V17 {
+        views.push(json!([false, "activity"]));
+    }
+    let view_mode = match v {
+        OdooVersion::V16 => "tree,kanban,form",
+        OdooVersion::V17 => "tree,kanban,form,activity",
+        _ => "list,kanban,form,activity",
+    };
+    let domain = match v {
+        OdooVersion::V16 | OdooVersion::V17 => "[('move_type', '=', 'out_invoice')]",
+        OdooVersion::V18 => "[('move_type', 'in', ['out_invoice', 'out_refund'])]",
+        _ => "[('move_type', 'in', ['out_invoice', 'out_refund', 'out_receipt'])]",
+    };
+    let list_view = format!("account.out.invoice.{list}");
     let mut a = vals(json!({
-        "id": 243, "name": "Invoices", "type": "ir.actions.act_window",
+        "id": ids.action, "name": "Invoices", "type": "ir.actions.act_window",
         "xml_id": "account.action_move_out_invoice_type", "help": "", "binding_model_id": false,
         "binding_type": "action", "binding_view_types": "list,form", "display_name": "Invoices",
-        "domain": "[('move_type', '=', 'out_invoice')]", "context": ctx, "res_model": "account.move",
+        "view_id": [ids.list, list_view],
+        "domain": domain, "context": ctx, "res_model": "account.move",
         "target": "current", "view_mode": view_mode, "limit": 80, "filter": false,
+        "search_view_id": [ids.search, "account.invoice.select"],
     }));
+    a.insert(
+        if v >= OdooVersion::V19 {
+            "group_ids"
+        } else {
+            "groups_id"
+        }
+        .into(),
+        json!([]),
+    );
+    if v >= OdooVersion::V17 {
+        a.insert("mobile_view_mode".into(), json!("kanban"));
+    }
+    if v >= OdooVersion::V18 {
+        a.insert("path".into(), json!("invoicing"));
+        a.insert("embedded_action_ids".into(), json!([]));
+    }
+    if v >= OdooVersion::V19 {
+        a.insert("cache".into(), json!(true));
+    }
+    if v == OdooVersion::V16 {
+        // 16's `_get_action_dict` still inlines the search view (its
+        // `str()` of the view dict); the arch is not reproduced
+        a.insert(
+            "search_view".into(),
+            json!(format!(
+                "{{'arch': '<search string=\"Search Invoice\"/>', 'id': {}, 'model': 'account.move'}}",
+                ids.search
+            )),
+        );
+    }
     if invoices.len() == 1 {
         a.insert("res_id".into(), json!(invoices[0]));
-        a.insert("views".into(), json!([[false, "form"]]));
+        // the form first, then the action's other views
+        a.insert("views".into(), json!(views));
     } else {
         a.insert("domain".into(), json!([["id", "in", invoices]]));
-        a.insert("views".into(), json!([[false, "list"], [false, "form"]]));
+        views.remove(0);
+        views.push(json!([ids.form, "form"]));
+        a.insert("views".into(), json!(views));
     }
     Value::Object(a)
 }
@@ -511,8 +573,14 @@ impl Hooks for Reversal {
             v.insert("move_ids".into(), json!([[6, 0, moves.clone()]]));
         }
         if let Some(first) = moves.first() {
-            v.entry("journal_id")
-                .or_insert(json!(many2one(env, AM, *first, "journal_id")));
+            let journal = many2one(env, AM, *first, "journal_id");
+            v.entry("journal_id").or_insert(json!(journal));
+            // 17+ `_compute_available_journal_ids`: the journals of the
+            // moves' type (here the sales journal of the invoice)
+            if let Some(j) = journal {
+                v.entry("available_journal_ids")
+                    .or_insert(json!([[6, 0, [j]]]));
+            }
             v.entry("move_type")
                 .or_insert(json!(string(env, AM, *first, "move_type")));
         }
