@@ -363,3 +363,46 @@ async fn a_rounding_difference_is_posted_so_the_odoo_total_is_the_channels() {
     assert_eq!(sale[0]["order_line"].as_array().map(Vec::len), Some(1));
     hub.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_overdue_invoice_holds_unless_within_the_channels_grace() {
+    let mut config = strict_b2b();
+    config.validation.channels.insert(
+        "rest:lenient".to_owned(),
+        ChannelPolicy {
+            overdue_grace_days: Some(36_500),
+            ..ChannelPolicy::default()
+        },
+    );
+    let hub = TestHub::sqlite_with(config).await;
+    let acme = acme_id(&hub).await;
+    let widget = odoo(
+        &hub,
+        "product.product",
+        "search",
+        json!([[["default_code", "=", "SHOP-001"]]]),
+    )
+    .await[0]
+        .clone();
+    // An invoice dated long ago, due at once, never paid.
+    let invoice = odoo(
+        &hub,
+        "account.move",
+        "create",
+        json!([{ "move_type": "out_invoice", "partner_id": acme, "invoice_date": "2026-01-05",
+            "invoice_line_ids": [[0, 0, { "product_id": widget, "quantity": 1, "price_unit": 100.0, "name": "Widget" }]] }]),
+    )
+    .await;
+    let invoice = invoice
+        .as_i64()
+        .or_else(|| invoice[0].as_i64())
+        .expect("invoice id");
+    odoo(&hub, "account.move", "action_post", json!([[invoice]])).await;
+    let (_, _, findings) = outcome(&hub, &acme_order("VAL-OVERDUE-1", "22.50", "6.75")).await;
+    assert_eq!(findings, found("credit_hold", "/customer"));
+    let mut lenient = acme_order("VAL-OVERDUE-2", "22.50", "6.75");
+    lenient["channel"]["account"] = json!("lenient");
+    let (_, status, findings) = outcome(&hub, &lenient).await;
+    assert_eq!((status.as_str(), findings), ("confirmed", vec![]));
+    hub.shutdown().await;
+}

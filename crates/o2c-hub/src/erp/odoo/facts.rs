@@ -425,17 +425,28 @@ impl OdooErp {
         positions.dedup();
         let mut book = TaxBook::default();
         if !positions.is_empty() {
-            let pairs = rows(
-                self.client
-                    .execute_kw(
-                        "account.fiscal.position.tax",
-                        "search_read",
-                        json!([[["position_id", "in", positions]]]),
-                        json!({ "fields": ["position_id", "tax_src_id", "tax_dest_id"] }),
-                        Some(cid),
-                    )
-                    .await?,
-            )?;
+            let answer = self
+                .client
+                .execute_kw(
+                    "account.fiscal.position.tax",
+                    "search_read",
+                    json!([[["position_id", "in", positions]]]),
+                    json!({ "fields": ["position_id", "tax_src_id", "tax_dest_id"] }),
+                    Some(cid),
+                )
+                .await;
+            let pairs = match answer.and_then(rows) {
+                Ok(pairs) => pairs,
+                Err(error) if error.is_transient() => return Err(error),
+                // A server without this mapping model (or without access to
+                // it): the taxes of these customers are not computed, so
+                // the tax rule skips them rather than stopping every order.
+                Err(error) => {
+                    tracing::warn!(%error, ?positions, "fiscal positions unreadable; their customers' tax is not checked");
+                    book.unmapped.extend(positions);
+                    Vec::new()
+                }
+            };
             for pair in pairs {
                 if let (Some(position), Some(src)) = (
                     many2one(&pair, "position_id"),
@@ -624,6 +635,8 @@ impl CustomerKeys {
 struct TaxBook {
     taxes: HashMap<i64, TaxRule>,
     mappings: HashMap<(i64, i64), Vec<i64>>,
+    /// Fiscal positions whose mapping could not be read.
+    unmapped: std::collections::HashSet<i64>,
 }
 
 impl TaxBook {
@@ -635,6 +648,9 @@ impl TaxBook {
         partner: Option<&Partner>,
     ) -> Vec<Option<Decimal>> {
         let position = partner.and_then(|p| p.fiscal_position);
+        if position.is_some_and(|p| self.unmapped.contains(&p)) {
+            return order.lines.iter().map(|_| None).collect();
+        }
         let digits = order.currency.minor_units();
         order
             .lines
@@ -723,6 +739,69 @@ mod tests {
         assert_eq!(
             line_tax(d("2.5"), d("1"), &[tax("percent", "5", false)], 2),
             Some(d("0.13"))
+        );
+    }
+
+    fn found(taxes: Vec<i64>) -> HashMap<String, FoundProduct> {
+        HashMap::from([(
+            "A".to_owned(),
+            FoundProduct {
+                id: 1,
+                matched_by: ProductMatch::Sku,
+                discontinued: false,
+                uom_id: None,
+                uom: None,
+                taxes,
+            },
+        )])
+    }
+
+    fn partner(fiscal_position: Option<i64>) -> Partner {
+        Partner {
+            id: 7,
+            matched_by: CustomerMatch::Email,
+            credit_limit: None,
+            pricelist: None,
+            fiscal_position,
+        }
+    }
+
+    fn order() -> Order {
+        serde_json::from_value(json!({
+            "channel": { "kind": "edi", "account": "acme" },
+            "channel_order_id": "PO-1",
+            "order_date": "2026-11-27T10:00:00Z",
+            "currency": "USD",
+            "customer": { "name": "Acme" },
+            "lines": [{ "line_id": "1", "sku": "A", "quantity": { "value": "2", "uom": "Units" }, "unit_price": "50" }]
+        }))
+        .expect("order")
+    }
+
+    #[test]
+    fn the_fiscal_position_maps_the_products_taxes() {
+        let mut book = TaxBook::default();
+        book.taxes.insert(1, tax("percent", "15", false));
+        book.taxes.insert(2, tax("percent", "5", false));
+        // position 9: 15 % becomes 5 %; position 10: 15 % is dropped (export)
+        book.mappings.insert((9, 1), vec![2]);
+        book.mappings.insert((10, 1), vec![]);
+        let products = found(vec![1]);
+        let o = order();
+        assert_eq!(book.for_order(&o, &products, None), vec![Some(d("15.00"))]);
+        assert_eq!(
+            book.for_order(&o, &products, Some(&partner(Some(9)))),
+            vec![Some(d("5.00"))]
+        );
+        assert_eq!(
+            book.for_order(&o, &products, Some(&partner(Some(10)))),
+            vec![Some(d("0"))]
+        );
+        // An unreadable mapping: not computed rather than guessed.
+        book.unmapped.insert(11);
+        assert_eq!(
+            book.for_order(&o, &products, Some(&partner(Some(11)))),
+            vec![None]
         );
     }
 
