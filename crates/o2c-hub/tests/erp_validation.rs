@@ -196,11 +196,13 @@ async fn a_price_mismatch_is_held_then_overridden_into_a_confirmed_sale_order() 
         &hub.odoo_url,
         "sale.order",
         json!([["client_order_ref", "=", "VAL-PRICE-HOLD"]]),
-        &["state", "amount_untaxed"],
+        &["state", "amount_untaxed", "partner_id"],
     )
     .await;
     assert_eq!(orders.len(), 1);
     assert_eq!(orders[0]["state"], "sale");
+    // The customer the order was checked against, not a new one.
+    assert_eq!(orders[0]["partner_id"][0], json!(acme_id(&hub).await));
     // The channel's price stands after the override.
     let untaxed: Decimal = serde_json::from_value(orders[0]["amount_untaxed"].clone())
         .map(|f: f64| Decimal::try_from(f).expect("decimal"))

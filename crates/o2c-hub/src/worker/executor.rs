@@ -282,10 +282,17 @@ impl Executor {
                             reasons: verdict.reasons(),
                             detail: verdict.detail(),
                         },
-                        Some(if checked.facts.is_null() {
-                            json!({ "findings": findings })
-                        } else {
-                            json!({ "findings": findings, "erp_facts": checked.facts })
+                        Some({
+                            let mut data = json!({ "findings": findings });
+                            if !checked.facts.is_null() {
+                                data["erp_facts"] = checked.facts;
+                            }
+                            // Kept on a hold too: an override sends the order
+                            // on to the customer record it was checked against.
+                            if let Some(enriched) = checked.enriched {
+                                data["order"] = json!(enriched);
+                            }
+                            data
                         }),
                     )))
                 }
