@@ -268,6 +268,7 @@ fn submit(order: Order) -> SubmitRequest {
         order_id: Uuid::now_v7(),
         correlation_id: format!("corr-{}", order.channel_order_id),
         order,
+        rounding_adjustment: None,
     }
 }
 

@@ -415,6 +415,42 @@ pub trait ApiKeys: Send + Sync {
     ) -> Result<bool>;
 }
 
+// ---------------------------------------------------------------- order fingerprints
+
+/// What makes two orders look like the same purchase (customer, lines,
+/// total), hashed by the caller; kept so a later order with the same
+/// fingerprint and another channel order id can be suspected a duplicate.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct OrderFingerprint {
+    pub order_id: Uuid,
+    pub fingerprint: String,
+    pub channel: String,
+    pub channel_order_id: String,
+    pub recorded_at: DateTime<Utc>,
+}
+
+/// An earlier order with the same fingerprint.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct FingerprintMatch {
+    pub order_id: Uuid,
+    pub channel: String,
+    pub channel_order_id: String,
+    pub recorded_at: DateTime<Utc>,
+}
+
+#[async_trait]
+pub trait Fingerprints: Send + Sync {
+    /// Records the order's fingerprint (replacing its earlier one: an
+    /// amended order gets a new fingerprint) and returns the OTHER orders
+    /// with the same fingerprint recorded since `since`, oldest first,
+    /// leaving out cancelled orders. Safe to repeat.
+    async fn record_fingerprint(
+        &self,
+        entry: OrderFingerprint,
+        since: DateTime<Utc>,
+    ) -> Result<Vec<FingerprintMatch>>;
+}
+
 // ---------------------------------------------------------------- the step commit
 
 /// Everything one workflow step changes, committed in ONE transaction.
@@ -447,7 +483,9 @@ pub trait Steps: Send + Sync {
 }
 
 /// The whole store, as the runtime sees it.
-pub trait Store: Inbox + Journal + Outbox + Jobs + Exceptions + Audit + ApiKeys + Steps {
+pub trait Store:
+    Inbox + Journal + Outbox + Jobs + Exceptions + Audit + ApiKeys + Steps + Fingerprints
+{
     /// "sqlite" or "postgres".
     fn backend(&self) -> &'static str;
 }

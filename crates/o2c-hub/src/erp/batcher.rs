@@ -1,12 +1,13 @@
 //! Cross-order batching of ERP work.
 //!
 //! Workers run one job per order; several orders often reach the same step
-//! (`SubmitToErp`, `ConfirmErpOrder`) at the same moment. [`ErpBatcher`]
+//! (`ValidateOrder`'s facts, `SubmitToErp`, `ConfirmErpOrder`) at the same moment. [`ErpBatcher`]
 //! wraps an [`Erp`] and gathers those calls: the first call of a kind opens
 //! a short window (`max_wait`, a few ms); every call arriving within it
 //! joins, and the window closes early when `max_batch` calls have gathered.
 //! The gathered calls go to the inner adapter's batch method
-//! ([`Erp::submit_orders`] / [`Erp::confirm_orders`]) in ONE round trip, and
+//! ([`Erp::submit_orders`] / [`Erp::confirm_orders`] /
+//! [`Erp::orders_facts`]) in ONE round trip, and
 //! each caller gets back its own order's result. Nothing else changes for
 //! the caller: each job still commits its own step, in its own order.
 //!
@@ -24,7 +25,10 @@ use o2c_model::Order;
 use serde::Deserialize;
 use tokio::sync::oneshot;
 
-use super::{ConfirmRequest, Erp, ErpCall, ErpError, ErpSubmission, SubmitRequest};
+use super::{
+    ConfirmRequest, Erp, ErpCall, ErpError, ErpFacts, ErpSubmission, FactsRequest, FactsScope,
+    SubmitRequest,
+};
 
 /// How calls are gathered.
 #[derive(Debug, Clone, Copy, PartialEq, Deserialize)]
@@ -72,6 +76,20 @@ impl BatchOp for SubmitOp {
     type Resp = Result<ErpSubmission, ErpError>;
     async fn run(erp: &dyn Erp, batch: &[SubmitRequest]) -> Vec<Self::Resp> {
         erp.submit_orders(batch).await
+    }
+    fn lost() -> Self::Resp {
+        Err(lost_error())
+    }
+}
+
+struct FactsOp;
+
+#[async_trait]
+impl BatchOp for FactsOp {
+    type Req = FactsRequest;
+    type Resp = Result<Option<ErpFacts>, ErpError>;
+    async fn run(erp: &dyn Erp, batch: &[FactsRequest]) -> Vec<Self::Resp> {
+        erp.orders_facts(batch).await
     }
     fn lost() -> Self::Resp {
         Err(lost_error())
@@ -193,6 +211,7 @@ pub struct ErpBatcher {
     inner: Arc<dyn Erp>,
     submits: Arc<Lane<SubmitOp>>,
     confirms: Arc<Lane<ConfirmOp>>,
+    facts: Arc<Lane<FactsOp>>,
 }
 
 impl ErpBatcher {
@@ -200,6 +219,7 @@ impl ErpBatcher {
         Self {
             submits: Arc::new(Lane::new(inner.clone(), config)),
             confirms: Arc::new(Lane::new(inner.clone(), config)),
+            facts: Arc::new(Lane::new(inner.clone(), config)),
             inner,
         }
     }
@@ -241,6 +261,7 @@ impl Erp for ErpBatcher {
             order_id: call.order_id,
             correlation_id: call.correlation_id.to_owned(),
             order: order.clone(),
+            rounding_adjustment: call.rounding_adjustment,
         };
         self.submits
             .push(request)
@@ -265,6 +286,34 @@ impl Erp for ErpBatcher {
             .push(request)
             .await
             .unwrap_or_else(|_| Err(dropped()))
+    }
+
+    async fn order_facts(
+        &self,
+        call: ErpCall<'_>,
+        order: &Order,
+        scope: FactsScope,
+    ) -> Result<Option<ErpFacts>, ErpError> {
+        if !self.active() {
+            return self.inner.order_facts(call, order, scope).await;
+        }
+        let request = FactsRequest {
+            order_id: call.order_id,
+            correlation_id: call.correlation_id.to_owned(),
+            order: order.clone(),
+            scope,
+        };
+        self.facts
+            .push(request)
+            .await
+            .unwrap_or_else(|_| Err(dropped()))
+    }
+
+    async fn orders_facts(
+        &self,
+        batch: &[FactsRequest],
+    ) -> Vec<Result<Option<ErpFacts>, ErpError>> {
+        self.inner.orders_facts(batch).await
     }
 
     fn calls(&self) -> u64 {
@@ -342,6 +391,7 @@ mod tests {
                 let call = ErpCall {
                     order_id,
                     correlation_id: "c",
+                    rounding_adjustment: None,
                 };
                 (id, batcher.confirm_order(call, id).await)
             });

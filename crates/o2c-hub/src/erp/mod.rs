@@ -9,18 +9,26 @@
 //! are ready at the same moment into such batches.
 
 pub mod batcher;
+pub mod facts;
 pub mod odoo;
 
 use async_trait::async_trait;
 use o2c_flow::HoldReason;
 use o2c_model::Order;
+use rust_decimal::Decimal;
 use uuid::Uuid;
+
+pub use facts::ErpFacts;
 
 /// Who a call is for, so the adapter can tag and trace it.
 #[derive(Debug, Clone, Copy)]
 pub struct ErpCall<'a> {
     pub order_id: Uuid,
     pub correlation_id: &'a str,
+    /// For a submission: the totals difference validation accepted as
+    /// rounding (declared minus computed), to post as its own line so the
+    /// ERP order's total is the channel's.
+    pub rounding_adjustment: Option<Decimal>,
 }
 
 /// The result of handing an order to the ERP.
@@ -58,6 +66,7 @@ pub struct SubmitRequest {
     pub order_id: Uuid,
     pub correlation_id: String,
     pub order: Order,
+    pub rounding_adjustment: Option<Decimal>,
 }
 
 impl SubmitRequest {
@@ -65,6 +74,39 @@ impl SubmitRequest {
         ErpCall {
             order_id: self.order_id,
             correlation_id: &self.correlation_id,
+            rounding_adjustment: self.rounding_adjustment,
+        }
+    }
+}
+
+/// One order's part of a batched facts lookup.
+#[derive(Debug, Clone)]
+pub struct FactsRequest {
+    pub order_id: Uuid,
+    pub correlation_id: String,
+    pub order: Order,
+    pub scope: FactsScope,
+}
+
+/// Which facts the rules in force need.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct FactsScope {
+    /// An unknown customer will be created (it is `New`, not `Unknown`).
+    pub create_customers: bool,
+    /// The customer's pricelist price per line.
+    pub prices: bool,
+    /// The ERP's computed tax per line.
+    pub taxes: bool,
+    /// The customer's credit standing.
+    pub credit: bool,
+}
+
+impl FactsRequest {
+    pub fn call(&self) -> ErpCall<'_> {
+        ErpCall {
+            order_id: self.order_id,
+            correlation_id: &self.correlation_id,
+            rounding_adjustment: None,
         }
     }
 }
@@ -82,6 +124,7 @@ impl ConfirmRequest {
         ErpCall {
             order_id: self.order_id,
             correlation_id: &self.correlation_id,
+            rounding_adjustment: None,
         }
     }
 }
@@ -99,6 +142,37 @@ pub trait Erp: Send + Sync {
     /// Confirms the ERP order (safe to repeat); returns the ERP's order name.
     async fn confirm_order(&self, call: ErpCall<'_>, erp_order_id: i64)
     -> Result<String, ErpError>;
+
+    /// What the ERP knows of the order's customer, products, prices, taxes
+    /// and credit, for the validation rules; read-only. `scope` says which
+    /// facts the rules in force need, so no call is made for the others.
+    /// `None` (the default): this adapter gathers no facts and the rules
+    /// that need them do not run.
+    async fn order_facts(
+        &self,
+        call: ErpCall<'_>,
+        order: &Order,
+        scope: FactsScope,
+    ) -> Result<Option<ErpFacts>, ErpError> {
+        let _ = (call, order, scope);
+        Ok(None)
+    }
+
+    /// Facts of several orders; one result per request, in order. Default:
+    /// one [`Self::order_facts`] after another.
+    async fn orders_facts(
+        &self,
+        batch: &[FactsRequest],
+    ) -> Vec<Result<Option<ErpFacts>, ErpError>> {
+        let mut out = Vec::with_capacity(batch.len());
+        for request in batch {
+            out.push(
+                self.order_facts(request.call(), &request.order, request.scope)
+                    .await,
+            );
+        }
+        out
+    }
 
     /// Calls made to the ERP so far (a metric: calls per order).
     fn calls(&self) -> u64;

@@ -5,7 +5,10 @@
 //! retry after a crash updates the same record instead of creating a second
 //! one (`client_order_ref` is not unique in Odoo; external ids are — see
 //! shared/odoo16/README.md, "Idempotent create with `load`"). Customers are
-//! upserted the same way; products are resolved by SKU and cached.
+//! upserted the same way; products are resolved by SKU (or barcode) and
+//! cached. A rounding difference validation accepted is posted as its own
+//! line on a tax-free service product (`__o2c__.rounding_adjustment`), so
+//! the Odoo total is the channel's.
 //!
 //! Batches: the adapter takes the work of many orders at once
 //! (`submit_orders`, `confirm_orders`): their products in one lookup, their
@@ -27,12 +30,18 @@ use o2c_odoo::ops::decimal_json;
 use o2c_odoo::{
     OdooClient, OdooError, PartnerValues, ProductInfo, SaleLineValues, SaleOrderValues,
 };
+use rust_decimal::Decimal;
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 use tokio::sync::Mutex;
 use uuid::Uuid;
 
-use super::{ConfirmRequest, Erp, ErpCall, ErpError, ErpSubmission, SubmitRequest};
+use super::{
+    ConfirmRequest, Erp, ErpCall, ErpError, ErpFacts, ErpSubmission, FactsRequest, FactsScope,
+    SubmitRequest,
+};
+
+mod facts;
 
 /// How long a resolved product or customer id is trusted.
 const CACHE_TTL: Duration = Duration::from_secs(300);
@@ -47,6 +56,12 @@ pub struct OdooErp {
     client: OdooClient,
     products: Mutex<HashMap<String, (ProductInfo, Instant)>>,
     partners: Mutex<HashMap<String, (i64, Instant)>>,
+    /// The server's dialect, asked once (pricing needs it).
+    dialect: tokio::sync::OnceCell<o2c_odoo::version::Dialect>,
+    /// Pricelist rules and product facts for the price rule.
+    master: o2c_odoo::cache::MasterDataCache,
+    /// The service product of rounding lines, found or made once.
+    rounding_product: tokio::sync::OnceCell<i64>,
 }
 
 impl OdooErp {
@@ -55,6 +70,9 @@ impl OdooErp {
             client,
             products: Mutex::new(HashMap::new()),
             partners: Mutex::new(HashMap::new()),
+            dialect: tokio::sync::OnceCell::new(),
+            master: o2c_odoo::cache::MasterDataCache::new(10_000, CACHE_TTL),
+            rounding_product: tokio::sync::OnceCell::new(),
         }
     }
 
@@ -82,6 +100,22 @@ impl OdooErp {
                 .products_by_sku(&missing, Some(call.correlation_id))
                 .await
                 .map_err(map_error)?;
+            // A channel may send the barcode where the SKU goes (the
+            // validation's product rule accepts it, so must the submission).
+            let unmatched: Vec<String> = missing
+                .iter()
+                .filter(|s| !fetched.contains_key(*s))
+                .cloned()
+                .collect();
+            let mut fetched = fetched;
+            if !unmatched.is_empty() {
+                fetched.extend(
+                    self.client
+                        .products_by_barcode(&unmatched, Some(call.correlation_id))
+                        .await
+                        .map_err(map_error)?,
+                );
+            }
             let mut cache = self.products.lock().await;
             for (sku, info) in fetched {
                 cache.insert(sku.clone(), (info.clone(), Instant::now()));
@@ -139,15 +173,81 @@ impl OdooErp {
 }
 
 impl OdooErp {
-    /// The sale order as `load` will write it.
+    /// The service product that carries rounding adjustments, upserted by
+    /// its external id (`load`, so concurrent hubs make one product), with
+    /// no taxes (a rounding line must not change the tax). Two calls, once
+    /// per process.
+    async fn rounding_product(&self, correlation_id: &str) -> Result<i64, ErpError> {
+        self.rounding_product
+            .get_or_try_init(|| async {
+                let answer = self
+                    .client
+                    .execute_kw(
+                        "product.product",
+                        "load",
+                        json!([
+                            [
+                                "id",
+                                "name",
+                                "type",
+                                "sale_ok",
+                                "purchase_ok",
+                                "list_price",
+                                "invoice_policy"
+                            ],
+                            // `load` takes cells as import text
+                            [[
+                                ROUNDING_PRODUCT_XMLID,
+                                "Rounding adjustment",
+                                "service",
+                                "1",
+                                "0",
+                                "0",
+                                "order"
+                            ]]
+                        ]),
+                        json!({}),
+                        Some(correlation_id),
+                    )
+                    .await
+                    .map_err(map_error)?;
+                let id = answer
+                    .get("ids")
+                    .and_then(Value::as_array)
+                    .and_then(|ids| ids.first())
+                    .and_then(Value::as_i64)
+                    .ok_or_else(|| {
+                        ErpError::Permanent(format!(
+                            "Odoo did not create the rounding product: {answer}"
+                        ))
+                    })?;
+                self.client
+                    .execute_kw(
+                        "product.product",
+                        "write",
+                        json!([[id], { "taxes_id": [[6, 0, []]] }]),
+                        json!({}),
+                        Some(correlation_id),
+                    )
+                    .await
+                    .map_err(map_error)?;
+                Ok(id)
+            })
+            .await
+            .copied()
+    }
+
+    /// The sale order as `load` will write it; `rounding`: the rounding
+    /// product and the amount to post on it.
     fn sale_values(
         order_id: Uuid,
         order: &Order,
         products: &HashMap<String, ProductInfo>,
         partner_id: i64,
+        rounding: Option<(i64, Decimal)>,
     ) -> SaleOrderValues {
         let order_xmlid = order_xmlid(order_id);
-        let lines = order
+        let mut lines: Vec<SaleLineValues> = order
             .lines
             .iter()
             .enumerate()
@@ -162,6 +262,15 @@ impl OdooErp {
                 })
             })
             .collect();
+        if let Some((product_id, amount)) = rounding.filter(|(_, a)| !a.is_zero()) {
+            lines.push(SaleLineValues {
+                xmlid: format!("{order_xmlid}_rounding"),
+                product_id,
+                quantity: Decimal::ONE,
+                price_unit: amount,
+                discount: Decimal::ZERO,
+            });
+        }
         SaleOrderValues {
             xmlid: order_xmlid,
             partner_id,
@@ -475,6 +584,7 @@ impl Erp for OdooErp {
             order_id: call.order_id,
             correlation_id: call.correlation_id.to_owned(),
             order: order.clone(),
+            rounding_adjustment: call.rounding_adjustment,
         };
         self.submit_orders(std::slice::from_ref(&request))
             .await
@@ -498,6 +608,37 @@ impl Erp for OdooErp {
             .into_iter()
             .next()
             .unwrap_or_else(|| Err(ErpError::Permanent("no result for the order".into())))
+    }
+
+    async fn order_facts(
+        &self,
+        call: ErpCall<'_>,
+        order: &Order,
+        scope: FactsScope,
+    ) -> Result<Option<ErpFacts>, ErpError> {
+        let request = FactsRequest {
+            order_id: call.order_id,
+            correlation_id: call.correlation_id.to_owned(),
+            order: order.clone(),
+            scope,
+        };
+        self.orders_facts(std::slice::from_ref(&request))
+            .await
+            .into_iter()
+            .next()
+            .unwrap_or_else(|| Err(ErpError::Permanent("no facts for the order".into())))
+    }
+
+    /// Every order's facts with one set of calls (see `facts.rs`).
+    async fn orders_facts(
+        &self,
+        batch: &[FactsRequest],
+    ) -> Vec<Result<Option<ErpFacts>, ErpError>> {
+        self.gather_facts(batch)
+            .await
+            .into_iter()
+            .map(|r| r.map(Some))
+            .collect()
     }
 
     fn calls(&self) -> u64 {
@@ -567,10 +708,26 @@ impl Erp for OdooErp {
                     resolved
                 }
             };
+            let rounding = match request.rounding_adjustment.filter(|a| !a.is_zero()) {
+                Some(amount) => match self.rounding_product(&request.correlation_id).await {
+                    Ok(product) => Some((product, amount)),
+                    Err(error) => {
+                        out[i] = Some(Err(error));
+                        continue;
+                    }
+                },
+                None => None,
+            };
             match partner {
                 Ok(partner_id) => to_load.push((
                     i,
-                    Self::sale_values(request.order_id, &request.order, &products, partner_id),
+                    Self::sale_values(
+                        request.order_id,
+                        &request.order,
+                        &products,
+                        partner_id,
+                        rounding,
+                    ),
                 )),
                 Err(error) => out[i] = Some(Err(error)),
             }
@@ -685,6 +842,9 @@ fn missing(id: i64) -> OdooError {
         message: format!("sale.order({id},) does not exist"),
     }
 }
+
+/// The external id of the service product that carries rounding lines.
+pub const ROUNDING_PRODUCT_XMLID: &str = "__o2c__.rounding_adjustment";
 
 /// `__o2c__.so_<uuid>`: the order's external id in Odoo.
 pub fn order_xmlid(order_id: uuid::Uuid) -> String {

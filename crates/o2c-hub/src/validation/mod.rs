@@ -6,6 +6,9 @@
 //! computed taxes) run against facts the connector supplies; the rules here
 //! need only the canonical order.
 
+mod duplicates;
+mod erp_rules;
+mod step;
 mod totals;
 
 use std::collections::BTreeMap;
@@ -15,6 +18,9 @@ use o2c_model::Order;
 use rust_decimal::Decimal;
 use serde::Deserialize;
 
+pub use duplicates::fingerprint;
+pub use erp_rules::check_facts;
+pub use step::{CheckError, Checked, check_order};
 pub use totals::{TotalsCheck, check_totals};
 
 /// Rule settings; `channels` overrides them per channel (`kind:account`, or
@@ -30,7 +36,34 @@ pub struct ValidationPolicy {
     pub totals_tolerance_ratio: Decimal,
     /// Orders must name where to deliver (off for pick-up channels).
     pub require_ship_to: bool,
+    /// Whether a customer Odoo does not know yet may be created (off: such
+    /// an order holds with `unknown_customer`).
+    pub create_customers: bool,
+    /// The channel's unit prices stand as sent (a web shop's checkout price
+    /// is what the buyer paid); off: each line is compared with the
+    /// customer's Odoo pricelist price and a difference holds the order.
+    pub price_authoritative: bool,
+    /// Largest unit-price difference still accepted, in the order currency.
+    pub price_tolerance: Decimal,
+    /// The same as a share of the Odoo price; the larger of the two applies.
+    pub price_tolerance_ratio: Decimal,
+    /// The channel's tax amounts stand as sent; off: each line's declared
+    /// tax is compared with the tax Odoo computes for it.
+    pub tax_authoritative: bool,
+    /// Largest tax difference per line still accepted, in the order currency.
+    pub tax_tolerance: Decimal,
+    /// Credit rule: exposure + this order over the credit limit, or an
+    /// overdue invoice, holds the order with `credit_hold`.
+    pub credit_check: bool,
+    /// Days past the due date before an unpaid invoice counts as overdue.
+    pub overdue_grace_days: i64,
+    /// How far back an order with the same customer, lines and total
+    /// counts as a suspected duplicate (0 turns the rule off).
+    pub duplicate_window_minutes: i64,
     pub channels: BTreeMap<String, ChannelPolicy>,
+    /// Per-customer overrides, keyed by `system:id` of one of the order's
+    /// customer references (`odoo:42`, `shopify:acme:7781`), or the email.
+    pub customers: BTreeMap<String, CustomerPolicy>,
 }
 
 /// Per-channel overrides; unset fields keep the global value.
@@ -40,6 +73,29 @@ pub struct ChannelPolicy {
     pub totals_tolerance: Option<Decimal>,
     pub totals_tolerance_ratio: Option<Decimal>,
     pub require_ship_to: Option<bool>,
+    pub create_customers: Option<bool>,
+    pub price_authoritative: Option<bool>,
+    pub price_tolerance: Option<Decimal>,
+    pub price_tolerance_ratio: Option<Decimal>,
+    pub tax_authoritative: Option<bool>,
+    pub tax_tolerance: Option<Decimal>,
+    pub credit_check: Option<bool>,
+    pub overdue_grace_days: Option<i64>,
+    pub duplicate_window_minutes: Option<i64>,
+}
+
+/// Per-customer overrides of the rules where a customer's terms differ
+/// (an agreed price list outside Odoo, a guaranteed account); they win over
+/// the channel's.
+#[derive(Debug, Clone, Deserialize, PartialEq, Default)]
+#[serde(default)]
+pub struct CustomerPolicy {
+    pub price_authoritative: Option<bool>,
+    pub price_tolerance: Option<Decimal>,
+    pub price_tolerance_ratio: Option<Decimal>,
+    pub tax_authoritative: Option<bool>,
+    pub credit_check: Option<bool>,
+    pub overdue_grace_days: Option<i64>,
 }
 
 impl Default for ValidationPolicy {
@@ -48,7 +104,17 @@ impl Default for ValidationPolicy {
             totals_tolerance: Decimal::new(2, 2),
             totals_tolerance_ratio: Decimal::ZERO,
             require_ship_to: true,
+            create_customers: true,
+            price_authoritative: true,
+            price_tolerance: Decimal::new(1, 2),
+            price_tolerance_ratio: Decimal::ZERO,
+            tax_authoritative: true,
+            tax_tolerance: Decimal::new(1, 2),
+            credit_check: true,
+            overdue_grace_days: 0,
+            duplicate_window_minutes: 0,
             channels: BTreeMap::new(),
+            customers: BTreeMap::new(),
         }
     }
 }
@@ -59,6 +125,15 @@ pub struct Effective {
     pub totals_tolerance: Decimal,
     pub totals_tolerance_ratio: Decimal,
     pub require_ship_to: bool,
+    pub create_customers: bool,
+    pub price_authoritative: bool,
+    pub price_tolerance: Decimal,
+    pub price_tolerance_ratio: Decimal,
+    pub tax_authoritative: bool,
+    pub tax_tolerance: Decimal,
+    pub credit_check: bool,
+    pub overdue_grace_days: i64,
+    pub duplicate_window_minutes: i64,
 }
 
 impl ValidationPolicy {
@@ -76,7 +151,49 @@ impl ValidationPolicy {
                 .totals_tolerance_ratio
                 .unwrap_or(self.totals_tolerance_ratio),
             require_ship_to: c.require_ship_to.unwrap_or(self.require_ship_to),
+            create_customers: c.create_customers.unwrap_or(self.create_customers),
+            price_authoritative: c.price_authoritative.unwrap_or(self.price_authoritative),
+            price_tolerance: c.price_tolerance.unwrap_or(self.price_tolerance),
+            price_tolerance_ratio: c
+                .price_tolerance_ratio
+                .unwrap_or(self.price_tolerance_ratio),
+            tax_authoritative: c.tax_authoritative.unwrap_or(self.tax_authoritative),
+            tax_tolerance: c.tax_tolerance.unwrap_or(self.tax_tolerance),
+            credit_check: c.credit_check.unwrap_or(self.credit_check),
+            overdue_grace_days: c.overdue_grace_days.unwrap_or(self.overdue_grace_days),
+            duplicate_window_minutes: c
+                .duplicate_window_minutes
+                .unwrap_or(self.duplicate_window_minutes),
         }
+    }
+
+    /// The settings for one order once its Odoo customer is known
+    /// (`partner_id`): the customer's overrides on top of the channel's.
+    pub fn for_customer(&self, order: &Order, partner_id: Option<i64>) -> Effective {
+        let mut effective = self.for_order(order);
+        let customer = &order.customer;
+        let mut keys: Vec<String> = customer
+            .external_refs
+            .iter()
+            .map(|r| format!("{}:{}", r.system, r.id))
+            .collect();
+        if let Some(id) = partner_id {
+            keys.push(format!("odoo:{id}"));
+        }
+        if let Some(email) = customer.email.as_deref() {
+            keys.push(email.trim().to_lowercase());
+        }
+        let Some(c) = keys.iter().find_map(|k| self.customers.get(k)) else {
+            return effective;
+        };
+        let e = &mut effective;
+        e.price_authoritative = c.price_authoritative.unwrap_or(e.price_authoritative);
+        e.price_tolerance = c.price_tolerance.unwrap_or(e.price_tolerance);
+        e.price_tolerance_ratio = c.price_tolerance_ratio.unwrap_or(e.price_tolerance_ratio);
+        e.tax_authoritative = c.tax_authoritative.unwrap_or(e.tax_authoritative);
+        e.credit_check = c.credit_check.unwrap_or(e.credit_check);
+        e.overdue_grace_days = c.overdue_grace_days.unwrap_or(e.overdue_grace_days);
+        effective
     }
 }
 
@@ -149,6 +266,22 @@ pub fn validate(order: &Order, policy: &ValidationPolicy) -> Verdict {
         findings,
         rounding_adjustment,
     }
+}
+
+/// Runs the order-only rules and, when the ERP supplied facts, the rules
+/// that compare the order with them (with the customer's overrides).
+pub fn validate_with_facts(
+    order: &Order,
+    policy: &ValidationPolicy,
+    facts: Option<&crate::erp::ErpFacts>,
+    today: chrono::NaiveDate,
+) -> Verdict {
+    let mut verdict = validate(order, policy);
+    if let Some(facts) = facts {
+        let effective = policy.for_customer(order, facts.customer.partner_id());
+        check_facts(order, facts, &effective, today, &mut verdict.findings);
+    }
+    verdict
 }
 
 fn check_ship_to(order: &Order, policy: &Effective, findings: &mut Vec<Finding>) {

@@ -139,3 +139,23 @@ fn an_incomplete_delivery_address_holds_the_order() {
     };
     assert!(validate(&order(json!({ "ship_to": null })), &pickup).passed());
 }
+
+#[test]
+fn the_policy_reads_from_configuration_with_channel_and_customer_overrides() {
+    let policy: ValidationPolicy = serde_json::from_value(json!({
+        "duplicate_window_minutes": 1440,
+        "channels": { "edi:acme": { "price_authoritative": false, "price_tolerance_ratio": "0.005" } },
+        "customers": { "odoo:42": { "price_authoritative": true } }
+    }))
+    .expect("policy");
+    let mut o = order(json!({ "channel": { "kind": "edi", "account": "acme" } }));
+    let channel = policy.for_order(&o);
+    assert!(!channel.price_authoritative);
+    assert_eq!(channel.price_tolerance_ratio, dec("0.005"));
+    assert_eq!(channel.duplicate_window_minutes, 1440);
+    assert!(policy.for_customer(&o, Some(42)).price_authoritative);
+    assert!(!policy.for_customer(&o, Some(43)).price_authoritative);
+    // Another channel keeps the defaults.
+    o.channel.account = "other".into();
+    assert!(policy.for_order(&o).price_authoritative);
+}

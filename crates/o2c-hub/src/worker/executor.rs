@@ -140,6 +140,7 @@ impl Executor {
         let call = ErpCall {
             order_id,
             correlation_id: &correlation_id,
+            rounding_adjustment: None,
         };
         let mut order: Option<Order> = None;
         let mut pending = Pending::default();
@@ -241,11 +242,34 @@ impl Executor {
             // hold an order with a reason an operator can act on.
             Command::ValidateOrder => {
                 let order = self.order(call.order_id, order).await?;
-                let verdict = crate::validation::validate(&order, &self.validation);
+                let checked = crate::validation::check_order(
+                    &order,
+                    &self.validation,
+                    self.erp.as_ref(),
+                    self.store.as_ref(),
+                    call,
+                    Utc::now(),
+                )
+                .await
+                .map_err(|e| match e {
+                    crate::validation::CheckError::Erp(e) => StepError::Erp(e),
+                    crate::validation::CheckError::Store(e) => StepError::Store(e),
+                })?;
+                let verdict = checked.verdict;
                 if verdict.passed() {
-                    let extra = verdict
-                        .rounding_adjustment
-                        .map(|d| json!({ "rounding_adjustment": d.to_string() }));
+                    let mut extra = json!({});
+                    if !checked.facts.is_null() {
+                        extra["erp_facts"] = checked.facts;
+                    }
+                    if let Some(d) = verdict.rounding_adjustment {
+                        extra["rounding_adjustment"] = json!(d.to_string());
+                    }
+                    if let Some(enriched) = checked.enriched {
+                        // The order as the ERP will get it (the customer's ERP record named).
+                        extra["order"] = json!(enriched);
+                    }
+                    let extra =
+                        Some(extra).filter(|e| e.as_object().is_some_and(|o| !o.is_empty()));
                     Ok(Some((Event::Validated, extra)))
                 } else {
                     let findings: Vec<Value> = verdict
@@ -258,12 +282,27 @@ impl Executor {
                             reasons: verdict.reasons(),
                             detail: verdict.detail(),
                         },
-                        Some(json!({ "findings": findings })),
+                        Some({
+                            let mut data = json!({ "findings": findings });
+                            if !checked.facts.is_null() {
+                                data["erp_facts"] = checked.facts;
+                            }
+                            // Kept on a hold too: an override sends the order
+                            // on to the customer record it was checked against.
+                            if let Some(enriched) = checked.enriched {
+                                data["order"] = json!(enriched);
+                            }
+                            data
+                        }),
                     )))
                 }
             }
             Command::SubmitToErp => {
                 let order = self.order(call.order_id, order).await?;
+                let call = ErpCall {
+                    rounding_adjustment: self.rounding_adjustment(call.order_id).await?,
+                    ..call
+                };
                 match self.erp.submit_order(call, &order).await? {
                     ErpSubmission::Created {
                         erp_order_id,
@@ -325,6 +364,23 @@ impl Executor {
             }
             other => Err(StepError::Unsupported(other.kind_name())),
         }
+    }
+
+    /// The rounding difference the latest validation accepted (none after
+    /// an override: the operator accepted the order as it is).
+    async fn rounding_adjustment(
+        &self,
+        order_id: Uuid,
+    ) -> Result<Option<rust_decimal::Decimal>, StepError> {
+        let journal = self.store.load_journal(order_id).await?;
+        let latest = journal
+            .iter()
+            .rev()
+            .find(|e| e.event_type == Event::Validated.type_name());
+        Ok(latest
+            .and_then(|e| e.data.get("rounding_adjustment"))
+            .and_then(Value::as_str)
+            .and_then(|d| d.parse().ok()))
     }
 
     /// The canonical order, read once per job from the journal's first row.

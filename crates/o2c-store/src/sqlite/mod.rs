@@ -12,6 +12,7 @@
 mod api_keys;
 mod audit;
 mod exceptions;
+mod fingerprints;
 mod inbox;
 mod jobs;
 mod journal;

@@ -12,7 +12,7 @@ use chrono::{DateTime, Duration, TimeZone, Utc};
 use o2c_store::{
     AcceptOutcome, Acceptance, ApiKeyRecord, AuditVerification, ExceptionClosure, JobState, Lease,
     NewAuditEntry, NewException, NewInboxMessage, NewJob, NewJournalEvent, NewOrder,
-    NewOutboxEvent, RejectedMessage, StepCommit, Store, StoreError,
+    NewOutboxEvent, OrderFingerprint, RejectedMessage, StepCommit, Store, StoreError,
 };
 use serde_json::{Value, json};
 use uuid::Uuid;
@@ -72,6 +72,7 @@ macro_rules! all_store_tests {
             projections_counts_and_rewrite,
             commit_step_closes_exceptions_once,
             inbox_for_order_lists_every_message,
+            fingerprints_match_other_orders_within_the_window,
         );
     };
 }
@@ -1333,4 +1334,72 @@ pub async fn inbox_for_order_lists_every_message(h: Harness) {
     assert_eq!(messages[0].id, first.inbox.id, "oldest first");
     assert!(messages.iter().all(|m| m.order_id == Some(order_id)));
     assert!(s.inbox_for_order(Uuid::now_v7()).await.unwrap().is_empty());
+}
+
+// ---------------------------------------------------------------- fingerprints
+
+fn fingerprint(order_id: Uuid, print: &str, channel_order_id: &str, secs: i64) -> OrderFingerprint {
+    OrderFingerprint {
+        order_id,
+        fingerprint: print.into(),
+        channel: "shopify:acme".into(),
+        channel_order_id: channel_order_id.into(),
+        recorded_at: at(secs),
+    }
+}
+
+pub async fn fingerprints_match_other_orders_within_the_window(h: Harness) {
+    let s = h.store;
+    let first = accept_one(&s, acceptance("k-fp-1", "SO-FP-1")).await;
+    let second = accept_one(&s, acceptance("k-fp-2", "SO-FP-2")).await;
+    let third = accept_one(&s, acceptance("k-fp-3", "SO-FP-3")).await;
+    // The first of its kind matches nothing; recording it again neither.
+    for _ in 0..2 {
+        let none = s
+            .record_fingerprint(fingerprint(first, "abc", "SO-FP-1", 0), at(-60))
+            .await
+            .unwrap();
+        assert!(none.is_empty(), "{none:?}");
+    }
+    // The same print later names the first order, not itself.
+    let found = s
+        .record_fingerprint(fingerprint(second, "abc", "SO-FP-2", 30), at(-30))
+        .await
+        .unwrap();
+    assert_eq!(found.len(), 1);
+    assert_eq!(found[0].order_id, first);
+    assert_eq!(found[0].channel_order_id, "SO-FP-1");
+    assert_eq!(found[0].recorded_at, at(0));
+    // Outside the window, or another print: no match.
+    let outside = s
+        .record_fingerprint(fingerprint(third, "abc", "SO-FP-3", 100), at(31))
+        .await
+        .unwrap();
+    assert!(outside.is_empty(), "{outside:?}");
+    let other = s
+        .record_fingerprint(fingerprint(third, "xyz", "SO-FP-3", 100), at(-100))
+        .await
+        .unwrap();
+    assert!(other.is_empty(), "{other:?}");
+    // An amended order's new print replaces its old one.
+    let replaced = s
+        .record_fingerprint(fingerprint(third, "abc", "SO-FP-3", 100), at(-100))
+        .await
+        .unwrap();
+    assert_eq!(
+        replaced.iter().map(|m| m.order_id).collect::<Vec<_>>(),
+        vec![first, second]
+    );
+    // A cancelled order is no longer a duplicate's original.
+    let mut cancel = step(first, 1, 1, None);
+    cancel.new_status = "cancelled".into();
+    s.commit_step(cancel).await.unwrap();
+    let after_cancel = s
+        .record_fingerprint(fingerprint(third, "abc", "SO-FP-3", 100), at(-100))
+        .await
+        .unwrap();
+    assert_eq!(
+        after_cancel.iter().map(|m| m.order_id).collect::<Vec<_>>(),
+        vec![second]
+    );
 }

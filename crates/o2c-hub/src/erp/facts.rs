@@ -1,0 +1,110 @@
+//! What the ERP knows about an order before it is created there: who the
+//! customer is and their credit standing, which products the lines name,
+//! the customer's price and the ERP's tax for each line. The validation
+//! rules compare the order with these facts; gathering them is the
+//! adapter's job ([`super::Erp::order_facts`]), judging them is not.
+
+use chrono::NaiveDate;
+use rust_decimal::Decimal;
+use serde::Serialize;
+
+/// The ERP's view of one order.
+#[derive(Debug, Clone, PartialEq, Default, Serialize)]
+pub struct ErpFacts {
+    pub customer: CustomerFacts,
+    /// One entry per order line, in the order's line order.
+    pub lines: Vec<LineFacts>,
+}
+
+/// How the order's customer maps to an ERP record.
+#[derive(Debug, Clone, PartialEq, Default, Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum CustomerFacts {
+    /// An existing record.
+    Known {
+        partner_id: i64,
+        matched_by: CustomerMatch,
+        credit: CreditFacts,
+    },
+    /// No record yet; the submission will create one (the channel may).
+    New,
+    /// No record, and the channel may not create customers.
+    #[default]
+    Unknown,
+}
+
+impl CustomerFacts {
+    pub fn partner_id(&self) -> Option<i64> {
+        match self {
+            CustomerFacts::Known { partner_id, .. } => Some(*partner_id),
+            _ => None,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CustomerMatch {
+    /// The order named the ERP record itself.
+    ErpId,
+    /// The hub's own external id from an earlier order.
+    ExternalId,
+    /// The partner's reference (`ref`) equals one of the order's customer ids.
+    Reference,
+    Email,
+    Vat,
+}
+
+/// A customer's credit standing, in the company currency.
+#[derive(Debug, Clone, PartialEq, Default, Serialize)]
+pub struct CreditFacts {
+    /// `None`: no limit set (credit is not limited).
+    pub limit: Option<Decimal>,
+    /// Open receivables: the residual of posted customer invoices less
+    /// credit notes.
+    pub receivable: Decimal,
+    /// Confirmed orders not invoiced yet.
+    pub open_orders: Decimal,
+    pub overdue: Vec<OverdueInvoice>,
+}
+
+/// An unpaid invoice; whether it counts as overdue is the rule's call
+/// (it knows the grace period).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct OverdueInvoice {
+    pub name: String,
+    pub due: NaiveDate,
+    pub residual: Decimal,
+}
+
+/// What the ERP has for one line.
+#[derive(Debug, Clone, PartialEq, Default, Serialize)]
+pub struct LineFacts {
+    /// `None`: no product matches the line's SKU.
+    pub product: Option<ProductFacts>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ProductFacts {
+    pub product_id: i64,
+    pub matched_by: ProductMatch,
+    /// Archived or not sellable (`active` false / `sale_ok` false).
+    pub discontinued: bool,
+    /// The product's sales unit name.
+    pub uom: Option<String>,
+    /// The customer's pricelist price per unit of the line (`None`: not
+    /// computed, e.g. an unknown customer).
+    pub price_unit: Option<Decimal>,
+    /// The tax the ERP computes for the line at the channel's price
+    /// (`None`: not computed).
+    pub tax: Option<Decimal>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ProductMatch {
+    Sku,
+    Barcode,
+    /// The customer's own code for the product.
+    CustomerCode,
+}

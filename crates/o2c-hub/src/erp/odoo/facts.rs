@@ -1,0 +1,815 @@
+//! Gathers [`ErpFacts`] for an order from Odoo, read-only, in few calls:
+//! ONE `search_read` of partners (reference, email or VAT), ONE of products
+//! (SKU or barcode, archived ones included so a discontinued product is told
+//! apart from an unknown one), then, only when the rules in force need
+//! them and concurrently: the open invoices and the open orders (credit),
+//! the taxes (ONE `read`, plus the fiscal position's mapping when the
+//! customer has one), and the pricelist prices (evaluated here from the
+//! cached pricelist rules, see `o2c_odoo::ops::pricing`).
+//!
+//! Tax computation follows `account.tax._compute_amount` for `percent`,
+//! `division` and `fixed` taxes, price-included or excluded, each tax on the
+//! line's net amount, rounded per line (Odoo's default `round_per_line`).
+//! Not covered (the tax is then not computed and the tax rule does not run
+//! for that line): group taxes, `code` (Python) taxes, and taxes that
+//! affect the base of later ones (`include_base_amount`), which are
+//! computed on the plain base. Customer codes for products
+//! (`product.customerinfo`) are an OCA module, not standard Odoo, and are
+//! not looked up. Amounts are taken in the order's currency: a customer's
+//! receivables in another currency are not converted.
+
+use std::collections::HashMap;
+
+use o2c_model::Order;
+use o2c_odoo::ops::{json_decimal, m2o_id};
+use o2c_odoo::{OdooError, ops::Ops};
+use rust_decimal::{Decimal, RoundingStrategy};
+use serde_json::{Value, json};
+
+use super::{ODOO_SYSTEM, OdooErp, map_error};
+use crate::erp::facts::*;
+use crate::erp::{ErpError, FactsRequest, FactsScope};
+
+/// One `account.tax` as the computation needs it.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct TaxRule {
+    pub amount_type: String,
+    pub amount: Decimal,
+    pub price_include: bool,
+}
+
+/// The tax of one line: `net` is the line's amount after discounts,
+/// `quantity` its quantity (for fixed taxes); `None` when a tax is of a kind
+/// not computed here.
+pub(crate) fn line_tax(
+    net: Decimal,
+    quantity: Decimal,
+    taxes: &[TaxRule],
+    digits: u32,
+) -> Option<Decimal> {
+    let hundred = Decimal::ONE_HUNDRED;
+    let mut total = Decimal::ZERO;
+    for tax in taxes {
+        let rate = tax.amount / hundred;
+        let amount = match (tax.amount_type.as_str(), tax.price_include) {
+            ("percent", false) => net * rate,
+            ("percent", true) => net - net / (Decimal::ONE + rate),
+            ("division", false) if rate < Decimal::ONE => net / (Decimal::ONE - rate) - net,
+            ("division", true) => net * rate,
+            ("fixed", _) => quantity * tax.amount,
+            _ => return None,
+        };
+        total += amount;
+    }
+    Some(total.round_dp_with_strategy(digits, RoundingStrategy::MidpointAwayFromZero))
+}
+
+fn text(record: &Value, field: &str) -> Option<String> {
+    record
+        .get(field)
+        .and_then(Value::as_str)
+        .filter(|s| !s.is_empty())
+        .map(str::to_owned)
+}
+
+fn decimal(record: &Value, field: &str) -> Decimal {
+    record.get(field).map(json_decimal).unwrap_or_default()
+}
+
+fn many2one(record: &Value, field: &str) -> Option<i64> {
+    record.get(field).and_then(m2o_id)
+}
+
+fn rows(value: Value) -> Result<Vec<Value>, OdooError> {
+    match value {
+        Value::Array(rows) => Ok(rows),
+        other => Err(OdooError::Protocol {
+            message: format!("expected a list of records, got {other}"),
+        }),
+    }
+}
+
+/// The customer as found in Odoo.
+struct Partner {
+    id: i64,
+    matched_by: CustomerMatch,
+    credit_limit: Option<Decimal>,
+    pricelist: Option<i64>,
+    fiscal_position: Option<i64>,
+}
+
+const PARTNER_FIELDS: &[&str] = &[
+    "ref",
+    "email",
+    "vat",
+    "credit_limit",
+    "property_product_pricelist",
+    "property_account_position_id",
+];
+
+impl OdooErp {
+    /// The facts of several orders with the same few calls as one order's:
+    /// one partner search, one product search, and (as needed) one invoice
+    /// search, one open-order search, one fiscal-position and one tax read
+    /// for the whole batch. A failed call fails every order of the batch
+    /// (the executor retries them).
+    pub(super) async fn gather_facts(
+        &self,
+        batch: &[FactsRequest],
+    ) -> Vec<Result<ErpFacts, ErpError>> {
+        let Some(first) = batch.first() else {
+            return Vec::new();
+        };
+        match self.gather(&first.correlation_id, batch).await {
+            Ok(facts) => facts.into_iter().map(Ok).collect(),
+            Err(error) => vec![Err(map_error(error)); batch.len()],
+        }
+    }
+
+    async fn gather(&self, cid: &str, batch: &[FactsRequest]) -> Result<Vec<ErpFacts>, OdooError> {
+        let orders: Vec<&Order> = batch.iter().map(|r| &r.order).collect();
+        let (partners, products) = tokio::join!(
+            self.find_customers(cid, &orders),
+            self.find_products(cid, &orders)
+        );
+        let partners = partners?;
+        let products = products?;
+        let wanted = |pick: fn(&FactsScope) -> bool| batch.iter().any(|r| pick(&r.scope));
+        let known: Vec<&Partner> = partners.iter().flatten().collect();
+        let credit = async {
+            if wanted(|s| s.credit) && !known.is_empty() {
+                self.credit(cid, &known).await
+            } else {
+                Ok(HashMap::new())
+            }
+        };
+        let taxes = async {
+            if wanted(|s| s.taxes) {
+                self.tax_rules(cid, &products, &known).await.map(Some)
+            } else {
+                Ok(None)
+            }
+        };
+        let (credit, taxes) = tokio::join!(credit, taxes);
+        let credit = credit?;
+        let taxes = taxes?;
+        let mut out = Vec::with_capacity(batch.len());
+        for (request, partner) in batch.iter().zip(&partners) {
+            let order = &request.order;
+            let scope = request.scope;
+            let customer_known = partner.is_some() || scope.create_customers;
+            let prices = if scope.prices && customer_known {
+                Some(
+                    self.line_prices(cid, order, &products, partner.as_ref())
+                        .await?,
+                )
+            } else {
+                None
+            };
+            let line_taxes = match &taxes {
+                Some(rules) if scope.taxes && customer_known => {
+                    Some(rules.for_order(order, &products, partner.as_ref()))
+                }
+                _ => None,
+            };
+            let customer = match partner {
+                Some(p) => CustomerFacts::Known {
+                    partner_id: p.id,
+                    matched_by: p.matched_by,
+                    credit: if scope.credit {
+                        credit.get(&p.id).cloned().unwrap_or(CreditFacts {
+                            limit: p.credit_limit,
+                            ..CreditFacts::default()
+                        })
+                    } else {
+                        CreditFacts::default()
+                    },
+                },
+                None if scope.create_customers => CustomerFacts::New,
+                None => CustomerFacts::Unknown,
+            };
+            let lines = order
+                .lines
+                .iter()
+                .enumerate()
+                .map(|(index, line)| LineFacts {
+                    product: products.get(&line.sku).map(|p| ProductFacts {
+                        product_id: p.id,
+                        matched_by: p.matched_by,
+                        discontinued: p.discontinued,
+                        uom: p.uom.clone(),
+                        price_unit: prices
+                            .as_ref()
+                            .and_then(|v| v.get(index).copied().flatten()),
+                        tax: line_taxes
+                            .as_ref()
+                            .and_then(|v| v.get(index).copied().flatten()),
+                    }),
+                })
+                .collect();
+            out.push(ErpFacts { customer, lines });
+        }
+        Ok(out)
+    }
+
+    /// Each order's customer: the Odoo id it names, else the first of its
+    /// references, email and VAT that a partner has; ONE search for all.
+    async fn find_customers(
+        &self,
+        cid: &str,
+        orders: &[&Order],
+    ) -> Result<Vec<Option<Partner>>, OdooError> {
+        let keys: Vec<CustomerKeys> = orders.iter().map(|o| CustomerKeys::of(o)).collect();
+        let mut ids: Vec<i64> = keys.iter().filter_map(|k| k.named).collect();
+        let mut refs: Vec<&str> = keys
+            .iter()
+            .flat_map(|k| k.refs.iter().map(String::as_str))
+            .collect();
+        let mut emails: Vec<&str> = keys.iter().filter_map(|k| k.email.as_deref()).collect();
+        let mut vats: Vec<&str> = keys.iter().filter_map(|k| k.vat.as_deref()).collect();
+        for list in [&mut refs, &mut emails, &mut vats] {
+            list.sort_unstable();
+            list.dedup();
+        }
+        ids.sort_unstable();
+        ids.dedup();
+        let mut terms: Vec<Value> = Vec::new();
+        if !ids.is_empty() {
+            terms.push(json!(["id", "in", ids]));
+        }
+        if !refs.is_empty() {
+            terms.push(json!(["ref", "in", refs]));
+        }
+        // `=ilike` per address: Odoo stores emails as typed.
+        terms.extend(emails.iter().map(|e| json!(["email", "=ilike", e])));
+        if !vats.is_empty() {
+            terms.push(json!(["vat", "in", vats]));
+        }
+        if terms.is_empty() {
+            return Ok(orders.iter().map(|_| None).collect());
+        }
+        let mut domain: Vec<Value> = std::iter::repeat_n(json!("|"), terms.len() - 1).collect();
+        domain.extend(terms);
+        let found = rows(
+            self.client
+                .execute_kw(
+                    "res.partner",
+                    "search_read",
+                    json!([domain]),
+                    json!({ "fields": PARTNER_FIELDS, "order": "id" }),
+                    Some(cid),
+                )
+                .await?,
+        )?;
+        Ok(keys.iter().map(|k| k.pick(&found)).collect())
+    }
+
+    /// Products by SKU or barcode in ONE `search_read`, archived included.
+    async fn find_products(
+        &self,
+        cid: &str,
+        orders: &[&Order],
+    ) -> Result<HashMap<String, FoundProduct>, OdooError> {
+        let mut codes: Vec<&str> = orders
+            .iter()
+            .flat_map(|o| o.lines.iter().map(|l| l.sku.as_str()))
+            .collect();
+        codes.sort_unstable();
+        codes.dedup();
+        if codes.is_empty() {
+            return Ok(HashMap::new());
+        }
+        let domain = json!([
+            "&",
+            ["active", "in", [true, false]],
+            "|",
+            ["default_code", "in", codes],
+            ["barcode", "in", codes]
+        ]);
+        let found = rows(
+            self.client
+                .execute_kw(
+                    "product.product",
+                    "search_read",
+                    json!([domain]),
+                    json!({ "fields": ["default_code", "barcode", "active", "sale_ok", "uom_id", "taxes_id"], "order": "active desc, id" }),
+                    Some(cid),
+                )
+                .await?,
+        )?;
+        let mut out: HashMap<String, FoundProduct> = HashMap::new();
+        // By SKU first, a barcode only where no SKU matched; an active
+        // product wins over an archived one (rows come active first).
+        for (field, matched_by) in [
+            ("default_code", ProductMatch::Sku),
+            ("barcode", ProductMatch::Barcode),
+        ] {
+            for r in &found {
+                let (Some(code), Some(id)) = (text(r, field), r.get("id").and_then(Value::as_i64))
+                else {
+                    continue;
+                };
+                if !codes.contains(&code.as_str()) || out.contains_key(&code) {
+                    continue;
+                }
+                let active = r.get("active").and_then(Value::as_bool).unwrap_or(true);
+                let sale_ok = r.get("sale_ok").and_then(Value::as_bool).unwrap_or(true);
+                out.insert(
+                    code,
+                    FoundProduct {
+                        id,
+                        matched_by,
+                        discontinued: !active || !sale_ok,
+                        uom_id: many2one(r, "uom_id"),
+                        uom: r
+                            .get("uom_id")
+                            .and_then(|u| u.get(1))
+                            .and_then(Value::as_str)
+                            .map(str::to_owned),
+                        taxes: r
+                            .get("taxes_id")
+                            .and_then(Value::as_array)
+                            .map(|a| a.iter().filter_map(Value::as_i64).collect())
+                            .unwrap_or_default(),
+                    },
+                );
+            }
+        }
+        Ok(out)
+    }
+
+    /// Open receivables, unpaid invoices and open orders of the partners:
+    /// ONE invoice search and ONE order search, concurrently.
+    async fn credit(
+        &self,
+        cid: &str,
+        partners: &[&Partner],
+    ) -> Result<HashMap<i64, CreditFacts>, OdooError> {
+        let mut ids: Vec<i64> = partners.iter().map(|p| p.id).collect();
+        ids.sort_unstable();
+        ids.dedup();
+        let invoices = self.client.execute_kw(
+            "account.move",
+            "search_read",
+            json!([[
+                ["partner_id", "in", ids],
+                ["state", "=", "posted"],
+                ["move_type", "in", ["out_invoice", "out_refund"]],
+                ["amount_residual", "!=", 0]
+            ]]),
+            json!({ "fields": ["partner_id", "name", "move_type", "amount_residual", "invoice_date_due"] }),
+            Some(cid),
+        );
+        let orders = self.client.execute_kw(
+            "sale.order",
+            "search_read",
+            json!([[
+                ["partner_id", "in", ids],
+                ["state", "=", "sale"],
+                ["invoice_status", "!=", "invoiced"]
+            ]]),
+            json!({ "fields": ["partner_id", "amount_total"] }),
+            Some(cid),
+        );
+        let (invoices, orders) = tokio::join!(invoices, orders);
+        let mut out: HashMap<i64, CreditFacts> = partners
+            .iter()
+            .map(|p| {
+                (
+                    p.id,
+                    CreditFacts {
+                        limit: p.credit_limit,
+                        ..CreditFacts::default()
+                    },
+                )
+            })
+            .collect();
+        for r in rows(invoices?)? {
+            let Some(credit) = many2one(&r, "partner_id").and_then(|p| out.get_mut(&p)) else {
+                continue;
+            };
+            let residual = decimal(&r, "amount_residual");
+            if text(&r, "move_type").as_deref() == Some("out_refund") {
+                credit.receivable -= residual;
+                continue;
+            }
+            credit.receivable += residual;
+            if let Some(due) = text(&r, "invoice_date_due")
+                .and_then(|d| chrono::NaiveDate::parse_from_str(&d, "%Y-%m-%d").ok())
+            {
+                credit.overdue.push(OverdueInvoice {
+                    name: text(&r, "name").unwrap_or_default(),
+                    due,
+                    residual,
+                });
+            }
+        }
+        for r in rows(orders?)? {
+            if let Some(credit) = many2one(&r, "partner_id").and_then(|p| out.get_mut(&p)) {
+                credit.open_orders += decimal(&r, "amount_total");
+            }
+        }
+        Ok(out)
+    }
+
+    /// The taxes of every product and the fiscal positions' mappings of
+    /// every customer: ONE search and ONE read.
+    async fn tax_rules(
+        &self,
+        cid: &str,
+        products: &HashMap<String, FoundProduct>,
+        partners: &[&Partner],
+    ) -> Result<TaxBook, OdooError> {
+        let mut positions: Vec<i64> = partners.iter().filter_map(|p| p.fiscal_position).collect();
+        positions.sort_unstable();
+        positions.dedup();
+        let mut book = TaxBook::default();
+        if !positions.is_empty() {
+            let answer = self
+                .client
+                .execute_kw(
+                    "account.fiscal.position.tax",
+                    "search_read",
+                    json!([[["position_id", "in", positions]]]),
+                    json!({ "fields": ["position_id", "tax_src_id", "tax_dest_id"] }),
+                    Some(cid),
+                )
+                .await;
+            let pairs = match answer.and_then(rows) {
+                Ok(pairs) => pairs,
+                Err(error) if error.is_transient() => return Err(error),
+                // A server without this mapping model (or without access to
+                // it): the taxes of these customers are not computed, so
+                // the tax rule skips them rather than stopping every order.
+                Err(error) => {
+                    tracing::warn!(%error, ?positions, "fiscal positions unreadable; their customers' tax is not checked");
+                    book.unmapped.extend(positions);
+                    Vec::new()
+                }
+            };
+            for pair in pairs {
+                if let (Some(position), Some(src)) = (
+                    many2one(&pair, "position_id"),
+                    many2one(&pair, "tax_src_id"),
+                ) {
+                    let to = book.mappings.entry((position, src)).or_default();
+                    // a mapping to nothing removes the tax
+                    to.extend(many2one(&pair, "tax_dest_id"));
+                }
+            }
+        }
+        let mut all: Vec<i64> = products
+            .values()
+            .flat_map(|p| p.taxes.iter().copied())
+            .chain(book.mappings.values().flatten().copied())
+            .collect();
+        all.sort_unstable();
+        all.dedup();
+        if !all.is_empty() {
+            let read = rows(
+                self.client
+                    .execute_kw(
+                        "account.tax",
+                        "read",
+                        json!([all]),
+                        json!({ "fields": ["amount_type", "amount", "price_include"] }),
+                        Some(cid),
+                    )
+                    .await?,
+            )?;
+            for r in read {
+                if let Some(id) = r.get("id").and_then(Value::as_i64) {
+                    book.taxes.insert(
+                        id,
+                        TaxRule {
+                            amount_type: text(&r, "amount_type").unwrap_or_default(),
+                            amount: decimal(&r, "amount"),
+                            price_include: r
+                                .get("price_include")
+                                .and_then(Value::as_bool)
+                                .unwrap_or(false),
+                        },
+                    );
+                }
+            }
+        }
+        Ok(book)
+    }
+
+    /// The customer's pricelist price per line (a new customer gets the
+    /// first pricelist, as Odoo gives one). The pricelist rules and product
+    /// facts come through the master-data cache.
+    async fn line_prices(
+        &self,
+        cid: &str,
+        order: &Order,
+        products: &HashMap<String, FoundProduct>,
+        partner: Option<&Partner>,
+    ) -> Result<Vec<Option<Decimal>>, OdooError> {
+        let dialect = self
+            .dialect
+            .get_or_try_init(|| self.client.dialect())
+            .await?;
+        let ops: Ops<'_> = self
+            .client
+            .ops(*dialect)
+            .with_correlation_id(cid)
+            .with_cache(&self.master);
+        let pricelist = match partner.and_then(|p| p.pricelist) {
+            Some(id) => Some(id),
+            None => self.default_pricelist(&ops).await?,
+        };
+        let partner_id = partner.map(|p| p.id).unwrap_or_default();
+        let date = order.order_date.format("%Y-%m-%d %H:%M:%S").to_string();
+        let mut out = Vec::with_capacity(order.lines.len());
+        for line in &order.lines {
+            let Some(product) = products.get(&line.sku).filter(|p| !p.discontinued) else {
+                out.push(None);
+                continue;
+            };
+            let priced = ops
+                .price_line(
+                    partner_id,
+                    pricelist,
+                    product.id,
+                    line.quantity.value,
+                    product.uom_id,
+                    &date,
+                )
+                .await?;
+            out.push(Some(priced.price_unit));
+        }
+        Ok(out)
+    }
+
+    /// The first pricelist (what Odoo gives a partner without one), cached.
+    async fn default_pricelist(&self, ops: &Ops<'_>) -> Result<Option<i64>, OdooError> {
+        const KEY: &str = "default_pricelist";
+        if let Some(v) = self.master.get_key("product.pricelist", KEY) {
+            return Ok(v.as_i64());
+        }
+        let id = ops
+            .search_read(
+                "product.pricelist",
+                json!([]),
+                &["id"],
+                Some("sequence, id"),
+                Some(1),
+            )
+            .await?
+            .first()
+            .and_then(|r| r.get("id"))
+            .and_then(Value::as_i64);
+        self.master
+            .put_key("product.pricelist", KEY, id.unwrap_or_default(), json!(id));
+        Ok(id)
+    }
+}
+
+/// What identifies one order's customer in Odoo.
+struct CustomerKeys {
+    named: Option<i64>,
+    refs: Vec<String>,
+    email: Option<String>,
+    vat: Option<String>,
+}
+
+impl CustomerKeys {
+    fn of(order: &Order) -> CustomerKeys {
+        let customer = &order.customer;
+        let clean = |v: Option<&str>| {
+            v.map(str::trim)
+                .filter(|v| !v.is_empty())
+                .map(str::to_owned)
+        };
+        CustomerKeys {
+            named: customer
+                .external_refs
+                .iter()
+                .find(|r| r.system == ODOO_SYSTEM)
+                .and_then(|r| r.id.parse::<i64>().ok()),
+            refs: customer
+                .external_refs
+                .iter()
+                .filter(|r| r.system != ODOO_SYSTEM && !r.id.trim().is_empty())
+                .map(|r| r.id.clone())
+                .collect(),
+            email: clean(customer.email.as_deref()),
+            vat: clean(customer.vat.as_deref()),
+        }
+    }
+
+    /// The partner among `found` by the first key that matches one.
+    fn pick(&self, found: &[Value]) -> Option<Partner> {
+        let id_of = |r: &Value| r.get("id").and_then(Value::as_i64);
+        let by = |test: &dyn Fn(&Value) -> bool| found.iter().find(|r| test(r));
+        let hit = self
+            .named
+            .and_then(|n| by(&|r| id_of(r) == Some(n)).map(|r| (r, CustomerMatch::ErpId)))
+            .or_else(|| {
+                by(&|r| text(r, "ref").is_some_and(|x| self.refs.contains(&x)))
+                    .map(|r| (r, CustomerMatch::Reference))
+            })
+            .or_else(|| {
+                let email = self.email.as_deref()?;
+                by(&|r| text(r, "email").is_some_and(|x| x.trim().eq_ignore_ascii_case(email)))
+                    .map(|r| (r, CustomerMatch::Email))
+            })
+            .or_else(|| {
+                let vat = self.vat.as_deref()?;
+                by(&|r| text(r, "vat").as_deref() == Some(vat)).map(|r| (r, CustomerMatch::Vat))
+            });
+        let (r, matched_by) = hit?;
+        Some(Partner {
+            id: id_of(r)?,
+            matched_by,
+            credit_limit: Some(decimal(r, "credit_limit")).filter(|l| *l > Decimal::ZERO),
+            pricelist: many2one(r, "property_product_pricelist"),
+            fiscal_position: many2one(r, "property_account_position_id"),
+        })
+    }
+}
+
+/// Taxes by id and the fiscal positions' mappings `(position, tax) → taxes`.
+#[derive(Default)]
+struct TaxBook {
+    taxes: HashMap<i64, TaxRule>,
+    mappings: HashMap<(i64, i64), Vec<i64>>,
+    /// Fiscal positions whose mapping could not be read.
+    unmapped: std::collections::HashSet<i64>,
+}
+
+impl TaxBook {
+    /// Odoo's tax per line of `order` for its customer.
+    fn for_order(
+        &self,
+        order: &Order,
+        products: &HashMap<String, FoundProduct>,
+        partner: Option<&Partner>,
+    ) -> Vec<Option<Decimal>> {
+        let position = partner.and_then(|p| p.fiscal_position);
+        if position.is_some_and(|p| self.unmapped.contains(&p)) {
+            return order.lines.iter().map(|_| None).collect();
+        }
+        let digits = order.currency.minor_units();
+        order
+            .lines
+            .iter()
+            .map(|line| {
+                let product = products.get(&line.sku)?;
+                let taxes: Option<Vec<TaxRule>> = product
+                    .taxes
+                    .iter()
+                    .flat_map(|t| {
+                        position
+                            .and_then(|p| self.mappings.get(&(p, *t)).cloned())
+                            .unwrap_or_else(|| vec![*t])
+                    })
+                    .map(|t| self.taxes.get(&t).cloned())
+                    .collect();
+                line_tax(
+                    order.line_net(line).amount,
+                    line.quantity.value,
+                    &taxes?,
+                    digits,
+                )
+            })
+            .collect()
+    }
+}
+
+/// A product as found by code.
+pub(super) struct FoundProduct {
+    id: i64,
+    matched_by: ProductMatch,
+    discontinued: bool,
+    uom_id: Option<i64>,
+    uom: Option<String>,
+    taxes: Vec<i64>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn d(s: &str) -> Decimal {
+        s.parse().expect("decimal")
+    }
+
+    fn tax(kind: &str, amount: &str, included: bool) -> TaxRule {
+        TaxRule {
+            amount_type: kind.into(),
+            amount: d(amount),
+            price_include: included,
+        }
+    }
+
+    #[test]
+    fn percent_taxes_excluded_and_included() {
+        // 15 % on 129.00
+        assert_eq!(
+            line_tax(d("129.00"), d("1"), &[tax("percent", "15", false)], 2),
+            Some(d("19.35"))
+        );
+        // 20 % included in 120.00 is 20.00
+        assert_eq!(
+            line_tax(d("120.00"), d("1"), &[tax("percent", "20", true)], 2),
+            Some(d("20.00"))
+        );
+    }
+
+    #[test]
+    fn division_fixed_and_several_taxes() {
+        // division 10 % excluded: 90 / 0.9 - 90 = 10
+        assert_eq!(
+            line_tax(d("90"), d("1"), &[tax("division", "10", false)], 2),
+            Some(d("10"))
+        );
+        // a fixed eco-tax of 0.50 per unit on 4 units plus 5 %
+        assert_eq!(
+            line_tax(
+                d("100"),
+                d("4"),
+                &[tax("fixed", "0.5", false), tax("percent", "5", false)],
+                2
+            ),
+            Some(d("7.00"))
+        );
+        // rounded per line, half away from zero: 0.125 -> 0.13
+        assert_eq!(
+            line_tax(d("2.5"), d("1"), &[tax("percent", "5", false)], 2),
+            Some(d("0.13"))
+        );
+    }
+
+    fn found(taxes: Vec<i64>) -> HashMap<String, FoundProduct> {
+        HashMap::from([(
+            "A".to_owned(),
+            FoundProduct {
+                id: 1,
+                matched_by: ProductMatch::Sku,
+                discontinued: false,
+                uom_id: None,
+                uom: None,
+                taxes,
+            },
+        )])
+    }
+
+    fn partner(fiscal_position: Option<i64>) -> Partner {
+        Partner {
+            id: 7,
+            matched_by: CustomerMatch::Email,
+            credit_limit: None,
+            pricelist: None,
+            fiscal_position,
+        }
+    }
+
+    fn order() -> Order {
+        serde_json::from_value(json!({
+            "channel": { "kind": "edi", "account": "acme" },
+            "channel_order_id": "PO-1",
+            "order_date": "2026-11-27T10:00:00Z",
+            "currency": "USD",
+            "customer": { "name": "Acme" },
+            "lines": [{ "line_id": "1", "sku": "A", "quantity": { "value": "2", "uom": "Units" }, "unit_price": "50" }]
+        }))
+        .expect("order")
+    }
+
+    #[test]
+    fn the_fiscal_position_maps_the_products_taxes() {
+        let mut book = TaxBook::default();
+        book.taxes.insert(1, tax("percent", "15", false));
+        book.taxes.insert(2, tax("percent", "5", false));
+        // position 9: 15 % becomes 5 %; position 10: 15 % is dropped (export)
+        book.mappings.insert((9, 1), vec![2]);
+        book.mappings.insert((10, 1), vec![]);
+        let products = found(vec![1]);
+        let o = order();
+        assert_eq!(book.for_order(&o, &products, None), vec![Some(d("15.00"))]);
+        assert_eq!(
+            book.for_order(&o, &products, Some(&partner(Some(9)))),
+            vec![Some(d("5.00"))]
+        );
+        assert_eq!(
+            book.for_order(&o, &products, Some(&partner(Some(10)))),
+            vec![Some(d("0"))]
+        );
+        // An unreadable mapping: not computed rather than guessed.
+        book.unmapped.insert(11);
+        assert_eq!(
+            book.for_order(&o, &products, Some(&partner(Some(11)))),
+            vec![None]
+        );
+    }
+
+    #[test]
+    fn group_taxes_are_not_computed() {
+        assert_eq!(
+            line_tax(d("10"), d("1"), &[tax("group", "0", false)], 2),
+            None
+        );
+    }
+}

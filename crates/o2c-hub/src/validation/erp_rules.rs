@@ -1,0 +1,206 @@
+//! The rules that need the ERP's view of an order (customer, products,
+//! prices, taxes, credit): pure comparisons of the canonical order with
+//! [`ErpFacts`], each finding naming the JSON pointer of the field at fault.
+//!
+//! Prices: a line passes when either its gross unit price or its net unit
+//! price (after the line's discounts) is within tolerance of the customer's
+//! pricelist price, because channels send a list price with a discount as
+//! often as the net price, and Odoo's pricelist may hold either.
+
+use chrono::{Duration, NaiveDate};
+use o2c_flow::HoldReason;
+use o2c_model::Order;
+use rust_decimal::Decimal;
+
+use super::{Effective, Finding};
+use crate::erp::facts::{CreditFacts, CustomerFacts, ErpFacts};
+
+/// Compares the order with the ERP's facts; `today` decides what is overdue.
+pub fn check_facts(
+    order: &Order,
+    facts: &ErpFacts,
+    policy: &Effective,
+    today: NaiveDate,
+    findings: &mut Vec<Finding>,
+) {
+    match &facts.customer {
+        CustomerFacts::Unknown => findings.push(Finding {
+            reason: HoldReason::UnknownCustomer,
+            pointer: "/customer".into(),
+            detail: "no Odoo customer matches the order's references, email or VAT, and this channel may not create customers".into(),
+        }),
+        CustomerFacts::Known { credit, .. } if policy.credit_check => {
+            check_credit(order, credit, policy, today, findings);
+        }
+        _ => {}
+    }
+    for (index, line) in order.lines.iter().enumerate() {
+        let Some(product) = facts.lines.get(index).and_then(|f| f.product.as_ref()) else {
+            findings.push(Finding {
+                reason: HoldReason::UnknownProduct,
+                pointer: format!("/lines/{index}/sku"),
+                detail: format!(
+                    "no Odoo product has the SKU, barcode or customer code {:?}",
+                    line.sku
+                ),
+            });
+            continue;
+        };
+        if product.discontinued {
+            findings.push(Finding {
+                reason: HoldReason::UnknownProduct,
+                pointer: format!("/lines/{index}/sku"),
+                detail: format!(
+                    "product {:?} is discontinued in Odoo (archived or not for sale)",
+                    line.sku
+                ),
+            });
+            continue;
+        }
+        if !policy.price_authoritative
+            && let Some(expected) = product.price_unit
+        {
+            let tolerance = policy
+                .price_tolerance
+                .max(expected.abs() * policy.price_tolerance_ratio);
+            let gross = line.unit_price;
+            let net = if line.quantity.value.is_zero() {
+                gross
+            } else {
+                order.line_net(line).amount / line.quantity.value
+            };
+            if (gross - expected).abs() > tolerance && (net - expected).abs() > tolerance {
+                findings.push(Finding {
+                    reason: HoldReason::PriceMismatch,
+                    pointer: format!("/lines/{index}/unit_price"),
+                    detail: format!(
+                        "the channel's price {gross} (net {}) differs from the customer's Odoo price {expected} by more than {tolerance} {}",
+                        net.round_dp(4).normalize(),
+                        order.currency.code()
+                    ),
+                });
+            }
+        }
+        if !policy.tax_authoritative
+            && let Some(computed) = product.tax
+        {
+            let declared: Option<Decimal> = line
+                .taxes
+                .iter()
+                .filter_map(|t| t.amount)
+                .fold(None, |acc, a| Some(acc.unwrap_or_default() + a));
+            if let Some(declared) = declared
+                && (declared - computed).abs() > policy.tax_tolerance
+            {
+                findings.push(Finding {
+                    reason: HoldReason::TaxMismatch,
+                    pointer: format!("/lines/{index}/taxes"),
+                    detail: format!(
+                        "the channel declares {declared} tax but Odoo computes {computed} {}",
+                        order.currency.code()
+                    ),
+                });
+            }
+        }
+    }
+    if !policy.tax_authoritative {
+        check_order_tax(order, facts, policy, findings);
+    }
+}
+
+/// A channel that declares tax only for the whole order: its lines' Odoo
+/// tax must add up to it (within the tolerance per line).
+fn check_order_tax(
+    order: &Order,
+    facts: &ErpFacts,
+    policy: &Effective,
+    findings: &mut Vec<Finding>,
+) {
+    let per_line_declared = order
+        .lines
+        .iter()
+        .any(|l| l.taxes.iter().any(|t| t.amount.is_some()));
+    let Some(declared) = order.declared_totals.as_ref().and_then(|t| t.tax) else {
+        return;
+    };
+    if per_line_declared {
+        return;
+    }
+    let computed: Option<Decimal> = facts
+        .lines
+        .iter()
+        .map(|l| l.product.as_ref().and_then(|p| p.tax))
+        .sum();
+    let Some(computed) = computed else {
+        return;
+    };
+    let tolerance = policy.tax_tolerance * Decimal::from(order.lines.len().max(1));
+    if (declared - computed).abs() > tolerance {
+        findings.push(Finding {
+            reason: HoldReason::TaxMismatch,
+            pointer: "/declared_totals/tax".into(),
+            detail: format!(
+                "the channel declares {declared} tax but Odoo computes {computed} {} for the lines",
+                order.currency.code()
+            ),
+        });
+    }
+}
+
+fn check_credit(
+    order: &Order,
+    credit: &CreditFacts,
+    policy: &Effective,
+    today: NaiveDate,
+    findings: &mut Vec<Finding>,
+) {
+    let cutoff = today - Duration::days(policy.overdue_grace_days.max(0));
+    let overdue: Vec<String> = credit
+        .overdue
+        .iter()
+        .filter(|i| i.due < cutoff && i.residual > Decimal::ZERO)
+        .map(|i| format!("{} ({} due {})", i.name, i.residual, i.due))
+        .collect();
+    if !overdue.is_empty() {
+        findings.push(Finding {
+            reason: HoldReason::CreditHold,
+            pointer: "/customer".into(),
+            detail: format!("overdue invoices: {}", overdue.join(", ")),
+        });
+    }
+    let Some(limit) = credit.limit.filter(|l| *l > Decimal::ZERO) else {
+        return;
+    };
+    let this_order = order_amount(order);
+    let exposure = credit.receivable + credit.open_orders + this_order;
+    if exposure > limit {
+        findings.push(Finding {
+            reason: HoldReason::CreditHold,
+            pointer: "/customer".into(),
+            detail: format!(
+                "open receivables {} + open orders {} + this order {this_order} = {exposure} exceeds the credit limit {limit} {}",
+                credit.receivable,
+                credit.open_orders,
+                order.currency.code()
+            ),
+        });
+    }
+}
+
+/// What the order will add to the customer's exposure: the declared total,
+/// else lines + shipping + declared tax.
+fn order_amount(order: &Order) -> Decimal {
+    if let Some(total) = order.declared_total() {
+        return total.amount;
+    }
+    let tax: Decimal = order
+        .lines
+        .iter()
+        .flat_map(|l| &l.taxes)
+        .filter_map(|t| t.amount)
+        .sum();
+    order.subtotal().amount + order.shipping_amount().amount + tax
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,247 @@
+//! Each ERP-backed rule: one order that triggers it, one that passes.
+
+use chrono::NaiveDate;
+use o2c_flow::HoldReason;
+use o2c_model::Order;
+use rust_decimal::Decimal;
+use serde_json::{Value, json};
+
+use crate::erp::facts::*;
+use crate::validation::{ValidationPolicy, validate_with_facts};
+
+fn order(extra: Value) -> Order {
+    let mut base = json!({
+        "channel": { "kind": "edi", "account": "acme" },
+        "channel_order_id": "PO-1",
+        "order_date": "2026-11-27T10:00:00Z",
+        "currency": "USD",
+        "customer": { "name": "Acme", "email": "ap@acme.example",
+            "external_refs": [{ "system": "edi:acme", "id": "ACME" }] },
+        "ship_to": { "street_lines": ["1 Main St"], "city": "Springfield", "postal_code": "62701", "country": "US" },
+        "lines": [
+            { "line_id": "1", "sku": "A", "quantity": { "value": "2", "uom": "Units" }, "unit_price": "10.00",
+              "taxes": [{ "code": "VAT", "amount": "3.00" }] },
+            { "line_id": "2", "sku": "B", "quantity": { "value": "1", "uom": "Units" }, "unit_price": "40.00",
+              "discount_percent": "10", "taxes": [{ "code": "VAT", "amount": "5.40" }] }
+        ],
+        "declared_totals": { "total": "64.40" }
+    });
+    if let (Value::Object(base), Value::Object(extra)) = (&mut base, extra) {
+        base.extend(extra);
+    }
+    serde_json::from_value(base).expect("canonical order")
+}
+
+fn dec(text: &str) -> Decimal {
+    text.parse().expect("decimal")
+}
+
+fn product(id: i64, price: &str, tax: &str) -> LineFacts {
+    LineFacts {
+        product: Some(ProductFacts {
+            product_id: id,
+            matched_by: ProductMatch::Sku,
+            discontinued: false,
+            uom: Some("Units".into()),
+            price_unit: Some(dec(price)),
+            tax: Some(dec(tax)),
+        }),
+    }
+}
+
+/// Facts that agree with `order(json!({}))`: B's pricelist price is the
+/// net 36.00 (10 % off 40.00), A's the list price.
+fn facts() -> ErpFacts {
+    ErpFacts {
+        customer: CustomerFacts::Known {
+            partner_id: 7,
+            matched_by: CustomerMatch::Reference,
+            credit: CreditFacts {
+                limit: Some(dec("1000")),
+                receivable: dec("500"),
+                open_orders: dec("100"),
+                overdue: Vec::new(),
+            },
+        },
+        lines: vec![product(1, "10.00", "3.00"), product(2, "36.00", "5.40")],
+    }
+}
+
+/// Every check on: the channel is neither price- nor tax-authoritative.
+fn strict() -> ValidationPolicy {
+    ValidationPolicy {
+        price_authoritative: false,
+        tax_authoritative: false,
+        ..ValidationPolicy::default()
+    }
+}
+
+fn today() -> NaiveDate {
+    NaiveDate::from_ymd_opt(2026, 11, 27).expect("date")
+}
+
+fn reasons(
+    order: &Order,
+    facts: &ErpFacts,
+    policy: &ValidationPolicy,
+) -> Vec<(HoldReason, String)> {
+    validate_with_facts(order, policy, Some(facts), today())
+        .findings
+        .into_iter()
+        .map(|f| (f.reason, f.pointer))
+        .collect()
+}
+
+#[test]
+fn matching_facts_pass_every_rule() {
+    assert_eq!(reasons(&order(json!({})), &facts(), &strict()), vec![]);
+}
+
+#[test]
+fn an_unknown_customer_holds_only_where_customers_may_not_be_created() {
+    let mut f = facts();
+    f.customer = CustomerFacts::Unknown;
+    assert_eq!(
+        reasons(&order(json!({})), &f, &strict()),
+        vec![(HoldReason::UnknownCustomer, "/customer".into())]
+    );
+    f.customer = CustomerFacts::New;
+    assert_eq!(reasons(&order(json!({})), &f, &strict()), vec![]);
+}
+
+#[test]
+fn an_unknown_or_discontinued_product_holds_the_line() {
+    let mut f = facts();
+    f.lines[1].product = None;
+    assert_eq!(
+        reasons(&order(json!({})), &f, &strict()),
+        vec![(HoldReason::UnknownProduct, "/lines/1/sku".into())]
+    );
+    let mut f = facts();
+    if let Some(p) = f.lines[0].product.as_mut() {
+        p.discontinued = true;
+    }
+    assert_eq!(
+        reasons(&order(json!({})), &f, &strict()),
+        vec![(HoldReason::UnknownProduct, "/lines/0/sku".into())]
+    );
+}
+
+#[test]
+fn a_price_beyond_tolerance_holds_unless_the_channel_is_price_authoritative() {
+    let mut f = facts();
+    f.lines[0] = product(1, "9.50", "3.00");
+    assert_eq!(
+        reasons(&order(json!({})), &f, &strict()),
+        vec![(HoldReason::PriceMismatch, "/lines/0/unit_price".into())]
+    );
+    // Within an absolute or a percent tolerance it passes.
+    let mut loose = strict();
+    loose.price_tolerance = dec("0.50");
+    assert_eq!(reasons(&order(json!({})), &f, &loose), vec![]);
+    let mut ratio = strict();
+    ratio.price_tolerance_ratio = dec("0.06");
+    assert_eq!(reasons(&order(json!({})), &f, &ratio), vec![]);
+    // A price-authoritative channel's price stands.
+    let mut policy = strict();
+    policy.channels.insert(
+        "edi:acme".into(),
+        crate::validation::ChannelPolicy {
+            price_authoritative: Some(true),
+            ..Default::default()
+        },
+    );
+    assert_eq!(reasons(&order(json!({})), &f, &policy), vec![]);
+    // ... and so does a customer's with agreed prices.
+    let mut policy = strict();
+    policy.customers.insert(
+        "odoo:7".into(),
+        crate::validation::CustomerPolicy {
+            price_authoritative: Some(true),
+            ..Default::default()
+        },
+    );
+    assert_eq!(reasons(&order(json!({})), &f, &policy), vec![]);
+}
+
+#[test]
+fn the_gross_price_with_a_channel_discount_matches_a_list_price() {
+    let mut f = facts();
+    // B's Odoo price is the list price 40.00; the channel sent 40.00 less 10 %.
+    f.lines[1] = product(2, "40.00", "5.40");
+    assert_eq!(reasons(&order(json!({})), &f, &strict()), vec![]);
+}
+
+#[test]
+fn a_tax_difference_holds_unless_the_channel_is_tax_authoritative() {
+    let mut f = facts();
+    f.lines[1] = product(2, "36.00", "5.50");
+    assert_eq!(
+        reasons(&order(json!({})), &f, &strict()),
+        vec![(HoldReason::TaxMismatch, "/lines/1/taxes".into())]
+    );
+    assert_eq!(
+        reasons(&order(json!({})), &f, &ValidationPolicy::default()),
+        vec![]
+    );
+}
+
+#[test]
+fn an_order_level_tax_is_compared_with_the_sum_of_the_lines() {
+    let mut o = order(json!({}));
+    for line in &mut o.lines {
+        line.taxes.clear();
+    }
+    o.declared_totals = serde_json::from_value(json!({ "tax": "8.40", "total": "64.40" })).ok();
+    assert_eq!(reasons(&o, &facts(), &strict()), vec![]);
+    o.declared_totals = serde_json::from_value(json!({ "tax": "9.40", "total": "65.40" })).ok();
+    assert_eq!(
+        reasons(&o, &facts(), &strict()),
+        vec![(HoldReason::TaxMismatch, "/declared_totals/tax".into())]
+    );
+}
+
+#[test]
+fn exposure_over_the_credit_limit_holds() {
+    let mut f = facts();
+    // 500 receivable + 100 open orders + 64.40 = 664.40
+    if let CustomerFacts::Known { credit, .. } = &mut f.customer {
+        credit.limit = Some(dec("664.39"));
+    }
+    assert_eq!(
+        reasons(&order(json!({})), &f, &strict()),
+        vec![(HoldReason::CreditHold, "/customer".into())]
+    );
+    if let CustomerFacts::Known { credit, .. } = &mut f.customer {
+        credit.limit = Some(dec("664.40"));
+    }
+    assert_eq!(reasons(&order(json!({})), &f, &strict()), vec![]);
+    // No limit at all: credit is not limited.
+    if let CustomerFacts::Known { credit, .. } = &mut f.customer {
+        credit.limit = None;
+        credit.receivable = dec("1000000");
+    }
+    assert_eq!(reasons(&order(json!({})), &f, &strict()), vec![]);
+}
+
+#[test]
+fn an_overdue_invoice_holds_after_the_grace_period() {
+    let mut f = facts();
+    if let CustomerFacts::Known { credit, .. } = &mut f.customer {
+        credit.overdue.push(OverdueInvoice {
+            name: "INV/2026/0007".into(),
+            due: NaiveDate::from_ymd_opt(2026, 11, 20).expect("date"),
+            residual: dec("120.00"),
+        });
+    }
+    assert_eq!(
+        reasons(&order(json!({})), &f, &strict()),
+        vec![(HoldReason::CreditHold, "/customer".into())]
+    );
+    let mut lenient = strict();
+    lenient.overdue_grace_days = 10;
+    assert_eq!(reasons(&order(json!({})), &f, &lenient), vec![]);
+    let mut off = strict();
+    off.credit_check = false;
+    assert_eq!(reasons(&order(json!({})), &f, &off), vec![]);
+}

@@ -1,0 +1,410 @@
+//! The rules that need Odoo's data, end to end against the sandbox's demo
+//! seed: each rule held once and passed once, and a price mismatch
+//! overridden through the exceptions API that then becomes a confirmed
+//! sale order.
+//!
+//! The seed's "Acme Shop Customer Inc" buys on the "Shop B2B (-10%)"
+//! pricelist; SHOP-001 lists at 25.00 (22.50 for Acme) and carries the
+//! 15 % sale tax.
+
+mod common;
+
+use std::collections::BTreeMap;
+
+use common::TestHub;
+use o2c_hub::HubConfig;
+use o2c_hub::validation::{ChannelPolicy, ValidationPolicy};
+use rust_decimal::Decimal;
+use serde_json::{Value, json};
+
+/// `rest:b2b` checks everything against Odoo and creates no customers.
+fn strict_b2b() -> HubConfig {
+    let mut channels = BTreeMap::new();
+    channels.insert(
+        "rest:b2b".to_owned(),
+        ChannelPolicy {
+            price_authoritative: Some(false),
+            tax_authoritative: Some(false),
+            create_customers: Some(false),
+            ..ChannelPolicy::default()
+        },
+    );
+    HubConfig {
+        validation: ValidationPolicy {
+            channels,
+            ..ValidationPolicy::default()
+        },
+        ..HubConfig::default()
+    }
+}
+
+/// Acme orders `quantity` SHOP-001 at `price` with `tax` declared on the line.
+fn acme_order(reference: &str, price: &str, tax: &str) -> Value {
+    json!({
+        "channel": { "kind": "rest", "account": "b2b" },
+        "channel_order_id": reference,
+        "order_date": "2026-11-27T10:00:00Z",
+        "currency": "USD",
+        "customer": { "name": "Acme Shop Customer Inc", "email": "billing@acme-shop.example.com" },
+        "ship_to": { "name": "Acme Warehouse Dock", "street_lines": ["500 Industrial Way"], "city": "Oakland", "postal_code": "94607", "country": "US" },
+        "lines": [
+            { "line_id": "1", "sku": "SHOP-001", "quantity": { "value": "2", "uom": "Units" }, "unit_price": price,
+              "taxes": [{ "code": "TAX15", "rate": "15", "amount": tax }] }
+        ]
+    })
+}
+
+async fn odoo(hub: &TestHub, model: &str, method: &str, args: Value) -> Value {
+    let request = json!({
+        "jsonrpc": "2.0", "method": "call", "id": 1,
+        "params": { "service": "object", "method": "execute_kw",
+            "args": ["o2c", 2, "admin", model, method, args] }
+    });
+    let answer: Value = hub
+        .http
+        .post(format!("{}/jsonrpc", hub.odoo_url))
+        .json(&request)
+        .send()
+        .await
+        .expect("rpc")
+        .json()
+        .await
+        .expect("json");
+    answer
+        .get("result")
+        .cloned()
+        .unwrap_or_else(|| panic!("{model}.{method} failed: {answer}"))
+}
+
+async fn acme_id(hub: &TestHub) -> i64 {
+    odoo(
+        hub,
+        "res.partner",
+        "search",
+        json!([[["email", "=", "billing@acme-shop.example.com"]]]),
+    )
+    .await[0]
+        .as_i64()
+        .expect("the seed's Acme")
+}
+
+/// Posts the order and waits until it is confirmed or on hold; returns the
+/// status and the open exception's reasons and pointers.
+async fn outcome(hub: &TestHub, order: &Value) -> (String, String, Vec<(String, String)>) {
+    let answer: Value = hub.post_order(order).await.json().await.expect("json");
+    let order_id = answer["order_id"].as_str().expect("order id").to_owned();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    loop {
+        let body: Value = hub
+            .get(&format!("/v1/orders/{order_id}"))
+            .await
+            .json()
+            .await
+            .expect("json");
+        let status = body["status"].as_str().unwrap_or_default().to_owned();
+        if status == "confirmed" {
+            return (order_id, status, Vec::new());
+        }
+        if status == "on_hold" {
+            let list: Value = hub
+                .get("/v1/exceptions?status=open")
+                .await
+                .json()
+                .await
+                .expect("json");
+            let exception = list["exceptions"]
+                .as_array()
+                .expect("list")
+                .iter()
+                .find(|e| e["order_id"] == json!(order_id))
+                .expect("an exception for the held order")
+                .clone();
+            let id = exception["id"].as_str().expect("id").to_owned();
+            let detail: Value = hub
+                .get(&format!("/v1/exceptions/{id}"))
+                .await
+                .json()
+                .await
+                .expect("json");
+            let findings = detail["exception"]["details"]["hold"]["findings"]
+                .as_array()
+                .cloned()
+                .unwrap_or_default()
+                .iter()
+                .map(|f| {
+                    (
+                        f["reason"].as_str().unwrap_or_default().to_owned(),
+                        f["pointer"].as_str().unwrap_or_default().to_owned(),
+                    )
+                })
+                .collect();
+            return (order_id, id, findings);
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "order {order_id} neither confirmed nor held: {body}"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(25)).await;
+    }
+}
+
+fn found(reason: &str, pointer: &str) -> Vec<(String, String)> {
+    vec![(reason.to_owned(), pointer.to_owned())]
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_pricelist_price_passes_and_goes_to_the_matched_customer() {
+    let hub = TestHub::sqlite_with(strict_b2b()).await;
+    // 2 × 22.50 = 45.00, 15 % = 6.75
+    let (_, status, findings) = outcome(&hub, &acme_order("VAL-PRICE-OK", "22.50", "6.75")).await;
+    assert_eq!((status.as_str(), findings), ("confirmed", vec![]));
+    let orders = common::odoo_search_read(
+        &hub.odoo_url,
+        "sale.order",
+        json!([["client_order_ref", "=", "VAL-PRICE-OK"]]),
+        &["partner_id", "state", "amount_untaxed"],
+    )
+    .await;
+    assert_eq!(orders.len(), 1);
+    // The existing customer, found by email, not a new one.
+    assert_eq!(orders[0]["partner_id"][0], json!(acme_id(&hub).await));
+    hub.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_price_mismatch_is_held_then_overridden_into_a_confirmed_sale_order() {
+    let hub = TestHub::sqlite_with(strict_b2b()).await;
+    // The list price, not Acme's 22.50; tax 15 % of 50.00.
+    let (order_id, exception_id, findings) =
+        outcome(&hub, &acme_order("VAL-PRICE-HOLD", "25.00", "7.50")).await;
+    assert_eq!(findings, found("price_mismatch", "/lines/0/unit_price"));
+    assert!(hub.sale_orders("VAL-PRICE-HOLD").await.is_empty());
+    let overridden = hub
+        .http
+        .post(format!(
+            "{}/v1/exceptions/{exception_id}/override",
+            hub.base
+        ))
+        .bearer_auth(&hub.key)
+        .json(&json!({ "reason": "list price agreed by sales for this order" }))
+        .send()
+        .await
+        .expect("override");
+    assert_eq!(overridden.status(), 200);
+    hub.wait_for_status(&order_id, "confirmed").await;
+    let orders = common::odoo_search_read(
+        &hub.odoo_url,
+        "sale.order",
+        json!([["client_order_ref", "=", "VAL-PRICE-HOLD"]]),
+        &["state", "amount_untaxed", "partner_id"],
+    )
+    .await;
+    assert_eq!(orders.len(), 1);
+    assert_eq!(orders[0]["state"], "sale");
+    // The customer the order was checked against, not a new one.
+    assert_eq!(orders[0]["partner_id"][0], json!(acme_id(&hub).await));
+    // The channel's price stands after the override.
+    let untaxed: Decimal = serde_json::from_value(orders[0]["amount_untaxed"].clone())
+        .map(|f: f64| Decimal::try_from(f).expect("decimal"))
+        .expect("amount");
+    assert_eq!(untaxed, Decimal::from(50));
+    hub.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_tax_the_channel_computed_differently_is_held() {
+    let hub = TestHub::sqlite_with(strict_b2b()).await;
+    let (_, _, findings) = outcome(&hub, &acme_order("VAL-TAX", "22.50", "7.00")).await;
+    assert_eq!(findings, found("tax_mismatch", "/lines/0/taxes"));
+    hub.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_unknown_customer_is_held_where_the_channel_may_not_create_one() {
+    let hub = TestHub::sqlite_with(strict_b2b()).await;
+    let mut order = acme_order("VAL-CUST", "25.00", "7.50");
+    order["customer"] = json!({ "name": "Nobody Ltd", "email": "nobody@nowhere.example" });
+    let (_, _, findings) = outcome(&hub, &order).await;
+    assert_eq!(findings, found("unknown_customer", "/customer"));
+    // The default channel creates the customer and takes its price.
+    order["channel"] = json!({ "kind": "rest", "account": "web" });
+    let (_, status, findings) = outcome(&hub, &order).await;
+    assert_eq!((status.as_str(), findings), ("confirmed", vec![]));
+    hub.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn unknown_and_discontinued_products_are_held_at_validation() {
+    let hub = TestHub::sqlite_with(strict_b2b()).await;
+    let mut order = acme_order("VAL-SKU", "22.50", "6.75");
+    order["lines"][0]["sku"] = json!("NO-SUCH-SKU");
+    let (_, _, findings) = outcome(&hub, &order).await;
+    assert_eq!(findings, found("unknown_product", "/lines/0/sku"));
+    // A barcode finds the product as well as its SKU.
+    order["channel_order_id"] = json!("VAL-BARCODE");
+    let barcode = common::odoo_search_read(
+        &hub.odoo_url,
+        "product.product",
+        json!([["default_code", "=", "SHOP-001"]]),
+        &["barcode"],
+    )
+    .await[0]["barcode"]
+        .clone();
+    order["lines"][0]["sku"] = barcode;
+    let (_, status, findings) = outcome(&hub, &order).await;
+    assert_eq!((status.as_str(), findings), ("confirmed", vec![]));
+    // Archived in Odoo: discontinued.
+    let ids = odoo(
+        &hub,
+        "product.product",
+        "search",
+        json!([[["default_code", "=", "SHOP-002"]]]),
+    )
+    .await;
+    odoo(
+        &hub,
+        "product.product",
+        "write",
+        json!([ids, { "active": false }]),
+    )
+    .await;
+    let mut order = acme_order("VAL-ARCHIVED", "36.00", "5.40");
+    order["lines"][0]["sku"] = json!("SHOP-002");
+    order["lines"][0]["quantity"]["value"] = json!("1");
+    let (_, _, findings) = outcome(&hub, &order).await;
+    assert_eq!(findings, found("unknown_product", "/lines/0/sku"));
+    hub.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_order_over_the_credit_limit_is_held() {
+    let hub = TestHub::sqlite_with(strict_b2b()).await;
+    let acme = acme_id(&hub).await;
+    odoo(
+        &hub,
+        "res.partner",
+        "write",
+        json!([[acme], { "credit_limit": 100.0 }]),
+    )
+    .await;
+    // 51.75 fits under 100.
+    let (_, status, findings) = outcome(&hub, &acme_order("VAL-CREDIT-1", "22.50", "6.75")).await;
+    assert_eq!((status.as_str(), findings), ("confirmed", vec![]));
+    // The first order is open (confirmed, not invoiced): 51.75 + 51.75 > 100.
+    let (_, _, findings) = outcome(&hub, &acme_order("VAL-CREDIT-2", "22.50", "6.75")).await;
+    assert_eq!(findings, found("credit_hold", "/customer"));
+    hub.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_same_purchase_under_another_id_is_a_suspected_duplicate() {
+    let mut config = strict_b2b();
+    config.validation.duplicate_window_minutes = 60;
+    let hub = TestHub::sqlite_with(config).await;
+    let (_, status, findings) = outcome(&hub, &acme_order("VAL-DUP-1", "22.50", "6.75")).await;
+    assert_eq!((status.as_str(), findings), ("confirmed", vec![]));
+    let (_, _, findings) = outcome(&hub, &acme_order("VAL-DUP-2", "22.50", "6.75")).await;
+    assert_eq!(findings, found("duplicate_suspected", "/channel_order_id"));
+    // Another quantity is another purchase.
+    let mut other = acme_order("VAL-DUP-3", "22.50", "10.13");
+    other["lines"][0]["quantity"]["value"] = json!("3");
+    let (_, status, findings) = outcome(&hub, &other).await;
+    assert_eq!((status.as_str(), findings), ("confirmed", vec![]));
+    hub.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_rounding_difference_is_posted_so_the_odoo_total_is_the_channels() {
+    let hub = TestHub::sqlite_with(strict_b2b()).await;
+    // Lines 45.00 + tax 6.75 = 51.75; the channel rounded to 51.76.
+    for (reference, total) in [("VAL-ROUND-1", "51.76"), ("VAL-ROUND-2", "51.74")] {
+        let mut order = acme_order(reference, "22.50", "6.75");
+        order["declared_totals"] = json!({ "total": total });
+        let (_, status, findings) = outcome(&hub, &order).await;
+        assert_eq!((status.as_str(), findings), ("confirmed", vec![]));
+        let sale = common::odoo_search_read(
+            &hub.odoo_url,
+            "sale.order",
+            json!([["client_order_ref", "=", reference]]),
+            &["amount_total", "amount_tax", "order_line"],
+        )
+        .await;
+        assert_eq!(sale.len(), 1);
+        let amount = |field: &str| -> Decimal {
+            Decimal::try_from(sale[0][field].as_f64().expect("amount"))
+                .expect("decimal")
+                .round_dp(2)
+        };
+        assert_eq!(
+            amount("amount_total"),
+            total.parse::<Decimal>().expect("total")
+        );
+        // The rounding line carries no tax.
+        assert_eq!(
+            amount("amount_tax"),
+            "6.75".parse::<Decimal>().expect("tax")
+        );
+        assert_eq!(sale[0]["order_line"].as_array().map(Vec::len), Some(2));
+    }
+    // One rounding product, however many orders used it.
+    let products = common::odoo_search_read(
+        &hub.odoo_url,
+        "ir.model.data",
+        json!([
+            ["module", "=", "__o2c__"],
+            ["name", "=", "rounding_adjustment"]
+        ]),
+        &["res_id"],
+    )
+    .await;
+    assert_eq!(products.len(), 1);
+    // No difference: no rounding line.
+    let (_, status, _) = outcome(&hub, &acme_order("VAL-ROUND-0", "22.50", "6.75")).await;
+    assert_eq!(status, "confirmed");
+    let sale = hub.sale_orders("VAL-ROUND-0").await;
+    assert_eq!(sale[0]["order_line"].as_array().map(Vec::len), Some(1));
+    hub.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_overdue_invoice_holds_unless_within_the_channels_grace() {
+    let mut config = strict_b2b();
+    config.validation.channels.insert(
+        "rest:lenient".to_owned(),
+        ChannelPolicy {
+            overdue_grace_days: Some(36_500),
+            ..ChannelPolicy::default()
+        },
+    );
+    let hub = TestHub::sqlite_with(config).await;
+    let acme = acme_id(&hub).await;
+    let widget = odoo(
+        &hub,
+        "product.product",
+        "search",
+        json!([[["default_code", "=", "SHOP-001"]]]),
+    )
+    .await[0]
+        .clone();
+    // An invoice dated long ago, due at once, never paid.
+    let invoice = odoo(
+        &hub,
+        "account.move",
+        "create",
+        json!([{ "move_type": "out_invoice", "partner_id": acme, "invoice_date": "2026-01-05",
+            "invoice_line_ids": [[0, 0, { "product_id": widget, "quantity": 1, "price_unit": 100.0, "name": "Widget" }]] }]),
+    )
+    .await;
+    let invoice = invoice
+        .as_i64()
+        .or_else(|| invoice[0].as_i64())
+        .expect("invoice id");
+    odoo(&hub, "account.move", "action_post", json!([[invoice]])).await;
+    let (_, _, findings) = outcome(&hub, &acme_order("VAL-OVERDUE-1", "22.50", "6.75")).await;
+    assert_eq!(findings, found("credit_hold", "/customer"));
+    let mut lenient = acme_order("VAL-OVERDUE-2", "22.50", "6.75");
+    lenient["channel"]["account"] = json!("lenient");
+    let (_, status, findings) = outcome(&hub, &lenient).await;
+    assert_eq!((status.as_str(), findings), ("confirmed", vec![]));
+    hub.shutdown().await;
+}

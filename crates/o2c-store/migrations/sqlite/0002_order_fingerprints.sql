@@ -1,0 +1,11 @@
+-- Fingerprints of validated orders (customer + lines + total), for the
+-- duplicate-suspect rule: same fingerprint, another channel order id,
+-- within a time window.
+CREATE TABLE order_fingerprints (
+    order_id         TEXT PRIMARY KEY REFERENCES orders (order_id),
+    fingerprint      TEXT NOT NULL,
+    channel          TEXT NOT NULL,
+    channel_order_id TEXT NOT NULL,
+    recorded_at      INTEGER NOT NULL
+);
+CREATE INDEX order_fingerprints_by_print ON order_fingerprints (fingerprint, recorded_at);
