@@ -24,7 +24,10 @@ use o2c_model::Order;
 use serde::Deserialize;
 use tokio::sync::oneshot;
 
-use super::{ConfirmRequest, Erp, ErpCall, ErpError, ErpSubmission, SubmitRequest};
+use super::{
+    ConfirmRequest, Erp, ErpCall, ErpCancellation, ErpError, ErpRevision, ErpSubmission,
+    OrderRevision, SubmitRequest,
+};
 
 /// How calls are gathered.
 #[derive(Debug, Clone, Copy, PartialEq, Deserialize)]
@@ -281,6 +284,24 @@ impl Erp for ErpBatcher {
 
     async fn confirm_orders(&self, batch: &[ConfirmRequest]) -> Vec<Result<String, ErpError>> {
         self.inner.confirm_orders(batch).await
+    }
+
+    // Rare, per-order changes: never batched.
+    async fn cancel_order(
+        &self,
+        call: ErpCall<'_>,
+        erp_order_id: i64,
+    ) -> Result<ErpCancellation, ErpError> {
+        self.inner.cancel_order(call, erp_order_id).await
+    }
+
+    async fn revise_order(
+        &self,
+        call: ErpCall<'_>,
+        erp_order_id: i64,
+        revision: OrderRevision<'_>,
+    ) -> Result<ErpRevision, ErpError> {
+        self.inner.revise_order(call, erp_order_id, revision).await
     }
 }
 
