@@ -373,3 +373,89 @@ async fn a_refund_is_journaled_with_its_money_and_lines_once() {
     assert_eq!(kept["status"], "kept");
     hub.shutdown().await;
 }
+
+/// Odoo ships part of the order (a done delivery), as the warehouse would.
+async fn ship_in_odoo(hub: &TestHub, sale_order: i64) {
+    let client = o2c_odoo::OdooClient::new(common::odoo_config(&hub.odoo_url)).expect("client");
+    let dialect = client.dialect().await.expect("dialect");
+    let ops = client.ops(dialect);
+    let pickings = ops.pickings_of_order(sale_order).await.expect("pickings");
+    let picking = pickings.first().expect("a delivery");
+    let product = odoo_search_read(
+        &hub.odoo_url,
+        "product.product",
+        json!([["default_code", "=", SKU]]),
+        &["id"],
+    )
+    .await[0]["id"]
+        .as_i64()
+        .expect("product");
+    ops.validate_picking(&o2c_odoo::ops::ValidateRequest {
+        picking_id: picking.id,
+        quantities: Some(vec![(product, rust_decimal::Decimal::ONE)]),
+        backorder: o2c_odoo::ops::BackorderPolicy::Create,
+        ..o2c_odoo::ops::ValidateRequest::default()
+    })
+    .await
+    .expect("validated");
+}
+
+async fn open_exceptions(hub: &TestHub) -> Vec<Value> {
+    let open: Value = hub
+        .get("/v1/exceptions?status=open")
+        .await
+        .json()
+        .await
+        .expect("json");
+    open["exceptions"].as_array().cloned().unwrap_or_default()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn after_a_delivery_changes_and_cancels_become_exceptions_with_the_reason() {
+    let hub = hub().await;
+    let order_id = confirmed_order(&hub).await;
+    let sale_order = sale_orders(&hub).await[0]["id"].as_i64().expect("id");
+    ship_in_odoo(&hub, sale_order).await;
+
+    let newer = edited("2022-01-02T09:00:00-05:00", 3).to_string();
+    deliver(&hub, "orders/updated", "late-update", &newer).await;
+    settle(&hub).await;
+    // Odoo's order is untouched; an operator sees why and what changed.
+    assert_eq!(line_quantities(&hub, sale_order).await, [1.0, 1.0]);
+    let open = open_exceptions(&hub).await;
+    assert_eq!(open.len(), 1, "{open:?}");
+    assert_eq!(
+        open[0]["reasons"],
+        json!(["channel_change_after_fulfilment"])
+    );
+    let detail: Value = hub
+        .get(&format!(
+            "/v1/exceptions/{}",
+            open[0]["id"].as_str().expect("id")
+        ))
+        .await
+        .json()
+        .await
+        .expect("json");
+    let text = detail.to_string();
+    assert!(text.contains("done deliveries"), "{text}");
+    assert!(
+        text.contains("/lines/866550311766439020/quantity/value"),
+        "{text}"
+    );
+
+    // The shopper cancels in Shopify: the hub order is cancelled, Odoo's
+    // is not (goods left), and the exception carries the reason.
+    let cancel = body_of("hookdeck_2024-10_orders.cancelled.json").to_string();
+    deliver(&hub, "orders/cancelled", "late-cancel", &cancel).await;
+    hub.wait_for_status(&order_id, "cancelled").await;
+    settle(&hub).await;
+    assert_eq!(sale_orders(&hub).await[0]["state"], "sale");
+    let open = open_exceptions(&hub).await;
+    let refused: Vec<&Value> = open
+        .iter()
+        .filter(|e| e["reasons"] == json!(["erp_cancel_refused"]))
+        .collect();
+    assert_eq!(refused.len(), 1, "{open:?}");
+    hub.shutdown().await;
+}
