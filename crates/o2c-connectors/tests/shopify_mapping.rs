@@ -20,8 +20,12 @@ fn webhook_body(name: &str) -> String {
 }
 
 fn map(payload: &str) -> Order {
+    map_with(payload, 1)
+}
+
+fn map_with(payload: &str, version: u32) -> Order {
     let set = MappingSet::shipped().expect("mappings");
-    let mapping = set.get("shopify", Some(1)).expect("shopify v1");
+    let mapping = set.get("shopify", Some(version)).expect("shopify mapping");
     let mut out = mapping
         .program
         .run(
@@ -122,4 +126,88 @@ fn a_line_without_sku_is_a_named_mapping_error() {
         .expect_err("fails");
     assert!(err.to_string().contains("466157049"), "{err}");
     assert!(err.to_string().contains("has no SKU"), "{err}");
+}
+
+/// What the order's lines, shipping and tax add up to under a mapping.
+fn computed_total(order: &Order) -> Decimal {
+    let shipping = order
+        .shipping
+        .as_ref()
+        .map(|s| s.amount)
+        .unwrap_or_default();
+    let tax = order
+        .declared_totals
+        .as_ref()
+        .and_then(|t| t.tax)
+        .unwrap_or_default();
+    order.subtotal().amount + shipping + tax
+}
+
+#[test]
+fn v2_spreads_the_order_discount_over_the_lines() {
+    let body = webhook_body("hookdeck_2024-10_orders.create.json");
+    // v1 leaves the 20.00 order discount out of the lines: 398 + 10 ≠ 388.
+    let v1 = map_with(&body, 1);
+    assert_eq!(computed_total(&v1), dec("408.00"));
+    let v2 = map_with(&body, 2);
+    let discounts: Vec<Option<Decimal>> = v2.lines.iter().map(|l| l.discount_amount).collect();
+    assert_eq!(discounts, [Some(dec("10.00")), Some(dec("10.00"))]);
+    assert_eq!(computed_total(&v2), dec("388.00"));
+    assert_eq!(
+        v2.declared_totals.as_ref().map(|t| t.total),
+        Some(dec("388.00"))
+    );
+    assert_eq!(
+        v2.mapping.as_ref().map(|m| (m.name.as_str(), m.version)),
+        Some(("shopify", 2))
+    );
+}
+
+#[test]
+fn v2_reads_discount_allocations_and_splits_remainders_exactly() {
+    let mut body = fixture("hookdeck_2024-10_orders.create.json")["body"].clone();
+    // Three lines of 199.00, 2 × 5.00 and 1 × 0.01; a 10.00 code allocated by
+    // Shopify to the first line, a 0.01 shipping discount, and 10.00 more
+    // that Shopify counted but allocated nowhere.
+    let first = body["line_items"][0].clone();
+    let mut second = first.clone();
+    second["id"] = Value::from(2);
+    second["admin_graphql_api_id"] = Value::from("gid://shopify/LineItem/2");
+    second["price"] = Value::from("5.00");
+    second["quantity"] = Value::from(2);
+    let mut third = first.clone();
+    third["id"] = Value::from(3);
+    third["admin_graphql_api_id"] = Value::from("gid://shopify/LineItem/3");
+    third["price"] = Value::from("0.01");
+    body["line_items"][0]["discount_allocations"] =
+        serde_json::json!([{ "amount": "10.00", "discount_application_index": 0 }]);
+    body["line_items"] = Value::Array(vec![body["line_items"][0].clone(), second, third]);
+    body["shipping_lines"][0]["discount_allocations"] =
+        serde_json::json!([{ "amount": "0.01", "discount_application_index": 1 }]);
+    body["total_discounts"] = Value::from("20.01");
+    // 199.00 + 10.00 + 0.01 − 20.00 + 10.00 − 0.01
+    body["total_price"] = Value::from("199.00");
+    let order = map_with(&body.to_string(), 2);
+    let discounts: Vec<Decimal> = order
+        .lines
+        .iter()
+        .map(|l| l.discount_amount.unwrap_or_default())
+        .collect();
+    // 10.00 allocated + the 10.00 spread by what is left of each line
+    // (189.00 : 10.00 : 0.01): 9.49 and 0.50 floored, the last takes the rest.
+    assert_eq!(discounts, [dec("19.49"), dec("0.50"), dec("0.01")]);
+    assert_eq!(discounts.iter().copied().sum::<Decimal>(), dec("20.00"));
+    assert_eq!(order.shipping.as_ref().map(|s| s.amount), Some(dec("9.99")));
+    assert_eq!(computed_total(&order), dec("199.00"));
+    if let Err(violations) = order.validate() {
+        panic!("invalid: {violations:?}");
+    }
+}
+
+#[test]
+fn v2_keeps_undiscounted_orders_as_v1_maps_them() {
+    let body = fixture("pyapi_order.json").to_string();
+    let (v1, v2) = (map_with(&body, 1), map_with(&body, 2));
+    assert_eq!(v1.lines, v2.lines);
+    assert_eq!(v1.shipping, v2.shipping);
 }

@@ -80,6 +80,14 @@ pub fn apply(state: OrderState, event: &Event) -> Result<OrderState, FlowError> 
                 by,
                 ..
             } => amended(&mut s, event, lines, *order_total, by)?,
+            Event::Revised {
+                lines,
+                order_total,
+                by,
+            } => revised(&mut s, event, lines, *order_total, by)?,
+            Event::ChannelRefunded { refund_id, amount } => {
+                channel_refunded(&mut s, refund_id, *amount)?
+            }
         }
     }
     s.version += 1;
@@ -258,8 +266,11 @@ fn fresh_lines(lines: &[LineSpec]) -> Result<BTreeMap<String, LineProgress>, Flo
     Ok(progress)
 }
 
-/// An operator corrected a held order before it reached the ERP: its lines
-/// and total are replaced and validation runs again from the start.
+/// The order was corrected before it reached the ERP (an operator on a held
+/// order, or the channel while validation runs): its lines and total are
+/// replaced and validation runs again from the start. A Validated order has
+/// a submission queued; it is no longer due once the order is Mapped again,
+/// and validation of the new content queues the next one.
 fn amended(
     s: &mut OrderState,
     event: &Event,
@@ -267,7 +278,8 @@ fn amended(
     order_total: Decimal,
     by: &str,
 ) -> Result<(), FlowError> {
-    guard(s, event, s.status == OnHold && !s.is_submitted())?;
+    let before_erp = matches!(s.status, OnHold | Mapped | Validated);
+    guard(s, event, before_erp && !s.is_submitted())?;
     non_empty(by, "by")?;
     if lines.is_empty() {
         return Err(FlowError::NoLines { event: "amended" });
@@ -280,6 +292,63 @@ fn amended(
     s.hold_detail = None;
     s.held_from = None;
     s.status = Mapped;
+    Ok(())
+}
+
+/// The ERP order was revised to the channel's new content. The allocation
+/// of a line the revision keeps is kept up to its new quantity (the ERP
+/// re-reserves the rest); a line the revision drops loses its allocation.
+fn revised(
+    s: &mut OrderState,
+    event: &Event,
+    lines: &[LineSpec],
+    order_total: Decimal,
+    by: &str,
+) -> Result<(), FlowError> {
+    // Named first: "too late" is what the channel needs to hear.
+    if s.anything_shipped() {
+        return Err(FlowError::CannotRevise { what: "shipped" });
+    }
+    if s.anything_invoiced() {
+        return Err(FlowError::CannotRevise { what: "invoiced" });
+    }
+    let eff = effective_status(s);
+    let open = eff == Submitted || eff.is_allocation() || eff == Released;
+    guard(s, event, s.is_submitted() && open)?;
+    non_empty(by, "by")?;
+    if lines.is_empty() {
+        return Err(FlowError::NoLines { event: "revised" });
+    }
+    check_amount(order_total, true)?;
+    let mut progress = fresh_lines(lines)?;
+    for (id, l) in &mut progress {
+        if let Some(old) = s.lines.get(id) {
+            l.allocated = old.allocated.min(l.ordered);
+        }
+    }
+    s.lines = progress;
+    s.order_total = order_total;
+    // Confirmed and Released do not depend on quantities; the allocation
+    // stages are recomputed from the new lines.
+    if matches!(eff, PartiallyAllocated | Allocated | Backordered) {
+        let next = s.allocation_status();
+        set_effective_status(s, next);
+    }
+    Ok(())
+}
+
+/// A refund the channel made. Accepted in every status (the money already
+/// went back; refusing the fact would not undo it), once per refund id.
+fn channel_refunded(s: &mut OrderState, refund_id: &str, amount: Decimal) -> Result<(), FlowError> {
+    non_empty(refund_id, "refund_id")?;
+    if s.channel_refunds.contains_key(refund_id) {
+        return Err(FlowError::Duplicate {
+            kind: "channel_refund",
+            id: refund_id.to_owned(),
+        });
+    }
+    check_amount(amount, true)?;
+    s.channel_refunds.insert(refund_id.to_owned(), amount);
     Ok(())
 }
 

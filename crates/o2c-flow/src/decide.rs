@@ -13,7 +13,7 @@ use rust_decimal::Decimal;
 use crate::apply::{aggregate, apply};
 use crate::command::Command;
 use crate::error::FlowError;
-use crate::event::{Event, LineQty};
+use crate::event::{Event, HoldReason, LineQty};
 use crate::policy::InvoicePolicy;
 use crate::state::OrderState;
 use crate::status::OrderStatus;
@@ -73,6 +73,18 @@ fn commands(before: &OrderState, next: &OrderState, event: &Event) -> Vec<Comman
         Event::Delivered { shipment_id } => {
             if next.invoice_policy == InvoicePolicy::OnDelivery {
                 out.extend(invoice_for_shipment(next, shipment_id));
+            }
+        }
+        // The revision itself is the news (the journal publishes it).
+        Event::Revised { .. } => {}
+        Event::ChannelRefunded { .. } => {
+            // Once an invoice is posted the refund has to be matched by a
+            // credit note against it: finance decides which, so the
+            // workflow opens an exception rather than issuing one itself.
+            if next.anything_invoiced() {
+                out.push(Command::OpenException {
+                    reasons: vec![HoldReason::Other("refund_after_invoice".into())],
+                });
             }
         }
         Event::Invoiced { .. }

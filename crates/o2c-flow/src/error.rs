@@ -100,6 +100,8 @@ pub enum FlowError {
     HoldNotAllowed { status: OrderStatus, reason: String },
     #[error("the order cannot be cancelled: something was already {what}")]
     CannotCancel { what: &'static str },
+    #[error("the order cannot be revised: something was already {what}")]
+    CannotRevise { what: &'static str },
     #[error("the order cannot close until it is fully shipped, invoiced and paid")]
     NotClosable,
     #[error("a quantity or amount is too large to add up")]
@@ -131,6 +133,7 @@ impl FlowError {
             FlowError::AlreadyDelivered { .. } => "already_delivered",
             FlowError::HoldNotAllowed { .. } => "hold_not_allowed",
             FlowError::CannotCancel { .. } => "cannot_cancel",
+            FlowError::CannotRevise { .. } => "cannot_revise",
             FlowError::NotClosable => "not_closable",
             FlowError::Overflow => "overflow",
         }

@@ -204,19 +204,33 @@ pub enum Event {
     },
     /// The order is complete: shipped, invoiced and paid.
     Closed,
-    /// An operator corrected a held order before submission (new lines and
-    /// total); it goes back through validation.
+    /// The order was corrected before it reached the ERP (new lines and
+    /// total), by an operator resolving a hold or by the channel sending a
+    /// newer version of the order; it goes back through validation.
     Amended {
         lines: Vec<LineSpec>,
         order_total: Decimal,
         by: String,
         note: String,
     },
+    /// The channel changed an order the ERP already holds, and the ERP order
+    /// was revised to match (new lines and total). Only before anything has
+    /// shipped or been invoiced: later changes are exceptions, not revisions.
+    Revised {
+        lines: Vec<LineSpec>,
+        order_total: Decimal,
+        by: String,
+    },
+    /// The channel refunded the customer (for example a Shopify refund). The
+    /// money moved outside the hub, so the order's own payment totals are
+    /// untouched; the refund is recorded once per id, and once the order is
+    /// invoiced finance must settle it against the invoice.
+    ChannelRefunded { refund_id: String, amount: Decimal },
 }
 
 impl Event {
     /// Every CloudEvents type this crate emits, in lifecycle order.
-    pub const TYPE_NAMES: [&'static str; 18] = [
+    pub const TYPE_NAMES: [&'static str; 20] = [
         "o2c.order.received.v1",
         "o2c.order.mapped.v1",
         "o2c.order.validated.v1",
@@ -235,6 +249,8 @@ impl Event {
         "o2c.order.refunded.v1",
         "o2c.order.closed.v1",
         "o2c.order.amended.v1",
+        "o2c.order.revised.v1",
+        "o2c.order.channel_refunded.v1",
     ];
 
     /// The CloudEvents `type` of this event, e.g. `o2c.order.received.v1`.
@@ -264,6 +280,8 @@ impl Event {
             Event::Refunded { .. } => "refunded",
             Event::Closed => "closed",
             Event::Amended { .. } => "amended",
+            Event::Revised { .. } => "revised",
+            Event::ChannelRefunded { .. } => "channel_refunded",
         }
     }
 
@@ -287,6 +305,8 @@ impl Event {
             Event::Refunded { .. } => 15,
             Event::Closed => 16,
             Event::Amended { .. } => 17,
+            Event::Revised { .. } => 18,
+            Event::ChannelRefunded { .. } => 19,
         }
     }
 }

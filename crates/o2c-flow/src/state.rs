@@ -87,6 +87,10 @@ pub struct OrderState {
     pub returns: BTreeMap<String, BTreeMap<String, Decimal>>,
     /// credit_note_id → amount refunded.
     pub refunds: BTreeMap<String, Decimal>,
+    /// Refunds the channel made on its own (refund id → amount); kept apart
+    /// from `refunds`, which are the hub's credit notes against payments.
+    #[serde(default)]
+    pub channel_refunds: BTreeMap<String, Decimal>,
 }
 
 /// The empty state of an order before its `Received` event. Its status reads
@@ -118,6 +122,7 @@ pub fn initial(order_id: Uuid) -> OrderState {
         payments: BTreeMap::new(),
         returns: BTreeMap::new(),
         refunds: BTreeMap::new(),
+        channel_refunds: BTreeMap::new(),
     }
 }
 

@@ -194,6 +194,8 @@ pub fn lifecycle_edges() -> Vec<(OrderStatus, OrderStatus)> {
         (Mapped, OnHold),
         (Mapped, Cancelled),
         (Validated, Submitted),
+        // The channel sent a newer version while validation ran.
+        (Validated, Mapped),
         (Validated, OnHold),
         (Validated, Cancelled),
         // A release before submission always resumes at Validated; after
@@ -219,6 +221,10 @@ pub fn lifecycle_edges() -> Vec<(OrderStatus, OrderStatus)> {
         (Backordered, OnHold),
         (Backordered, Cancelled),
         (PartiallyAllocated, Allocated),
+        // A channel revision can raise or replace what was allocated.
+        (PartiallyAllocated, Backordered),
+        (Allocated, PartiallyAllocated),
+        (Allocated, Backordered),
         (PartiallyAllocated, Released),
         (PartiallyAllocated, OnHold),
         (PartiallyAllocated, Cancelled),

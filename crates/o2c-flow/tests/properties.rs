@@ -63,6 +63,8 @@ enum Kind {
     Return,
     Refund,
     Close,
+    Revise,
+    ChannelRefund,
 }
 
 use Kind::*;
@@ -74,8 +76,8 @@ fn candidates(s: &OrderState) -> &'static [Kind] {
     }
     match s.status {
         S::Received => &[Map, Map, Map, Hold, Cancel, Pay],
-        S::Mapped => &[Validate, Validate, Validate, Hold, Cancel],
-        S::Validated => &[Submit, Submit, Submit, Hold, Cancel],
+        S::Mapped => &[Validate, Validate, Validate, Hold, Cancel, Amend],
+        S::Validated => &[Submit, Submit, Submit, Hold, Cancel, Amend],
         S::OnHold => &[
             ReleaseHold,
             ReleaseHold,
@@ -87,18 +89,53 @@ fn candidates(s: &OrderState) -> &'static [Kind] {
             Cancel,
             Pay,
         ],
-        S::Submitted => &[Confirm, Confirm, Confirm, Cancel],
+        S::Submitted => &[Confirm, Confirm, Confirm, Cancel, Revise],
         S::Confirmed | S::Backordered | S::PartiallyAllocated | S::Allocated => &[
-            Allocate, Allocate, Allocate, WhRelease, WhRelease, CreditHold, Cancel,
+            Allocate,
+            Allocate,
+            Allocate,
+            WhRelease,
+            WhRelease,
+            CreditHold,
+            Cancel,
+            Revise,
+            ChannelRefund,
         ],
         S::Returned | S::Refunded => &[
-            Refund, Refund, Close, Close, Ship, Deliver, Invoice, Pay, Return,
+            Refund,
+            Refund,
+            Close,
+            Close,
+            Ship,
+            Deliver,
+            Invoice,
+            Pay,
+            Return,
+            ChannelRefund,
         ],
-        S::Closed => &[Return, Refund, Deliver, Pay, Close],
-        S::Cancelled => &[Refund, Pay],
+        S::Closed => &[Return, Refund, Deliver, Pay, Close, ChannelRefund],
+        S::Cancelled => &[Refund, Pay, ChannelRefund],
         _ => &[
-            Ship, Ship, Ship, Deliver, Deliver, Invoice, Invoice, Invoice, Pay, Pay, Pay, Return,
-            Refund, Close, Close, Allocate, WhRelease, Cancel,
+            Ship,
+            Ship,
+            Ship,
+            Deliver,
+            Deliver,
+            Invoice,
+            Invoice,
+            Invoice,
+            Pay,
+            Pay,
+            Pay,
+            Return,
+            Refund,
+            Close,
+            Close,
+            Allocate,
+            WhRelease,
+            Cancel,
+            Revise,
+            ChannelRefund,
         ],
     }
 }
@@ -302,6 +339,52 @@ fn plausible(s: &OrderState, policy: InvoicePolicy, r: &mut Rng) -> Event {
             }
         }
         Close => Event::Closed,
+        Revise => {
+            // More of each line, the same, or lines under new ids only (the
+            // channel replaced them), sometimes with a line added.
+            let mut lines: Vec<LineSpec> = match r.below(3) {
+                0 => s
+                    .lines
+                    .iter()
+                    .map(|(id, l)| LineSpec {
+                        line_id: id.clone(),
+                        quantity: l.ordered * dec!(2),
+                        unit_net: l.unit_net,
+                    })
+                    .collect(),
+                1 => s
+                    .lines
+                    .iter()
+                    .map(|(id, l)| LineSpec {
+                        line_id: id.clone(),
+                        quantity: (l.ordered - dec!(0.5)).max(dec!(0.5)),
+                        unit_net: l.unit_net,
+                    })
+                    .collect(),
+                _ => vec![LineSpec {
+                    line_id: format!("N{n}"),
+                    quantity: dec!(3),
+                    unit_net: dec!(4),
+                }],
+            };
+            if r.chance(30) {
+                lines.push(LineSpec {
+                    line_id: format!("X{n}"),
+                    quantity: dec!(1),
+                    unit_net: dec!(1.99),
+                });
+            }
+            let order_total = lines.iter().map(|l| l.quantity * l.unit_net).sum();
+            Event::Revised {
+                lines,
+                order_total,
+                by: "shopify".into(),
+            }
+        }
+        ChannelRefund => Event::ChannelRefunded {
+            refund_id: format!("SR{}", s.channel_refunds.len() + 1),
+            amount: r.pick(&[dec!(0), dec!(5), dec!(19.99)]),
+        },
     }
 }
 
@@ -327,7 +410,22 @@ fn garbage(r: &mut Rng) -> Event {
         r.pick(&["S1", "S2", "I1", "P1", "R1", "CN1", "", "X9"])
             .to_string()
     };
-    match r.below(18) {
+    match r.below(20) {
+        18 => Event::Revised {
+            lines: (0..r.below(3))
+                .map(|_| LineSpec {
+                    line_id: r.pick(&["L1", "L1", ""]).into(),
+                    quantity: qty(r),
+                    unit_net: r.pick(&[dec!(-1), dec!(0), dec!(3)]),
+                })
+                .collect(),
+            order_total: qty(r),
+            by: r.pick(&["", "shopify"]).into(),
+        },
+        19 => Event::ChannelRefunded {
+            refund_id: id(r),
+            amount: qty(r),
+        },
         17 => Event::Amended {
             lines: (0..r.below(3))
                 .map(|_| LineSpec {
@@ -474,6 +572,9 @@ fn check_invariants(s: &OrderState) -> Result<(), String> {
     let accounted = sum([s.paid_amount, s.overpaid_amount, s.refunded_from_credit].iter());
     if sum(s.payments.values()) != accounted {
         return fail("Σ payments = paid + overpaid + credit refunded");
+    }
+    if s.channel_refunds.values().any(|a| *a < zero) {
+        return fail("channel refunds are not negative");
     }
     if sum(s.refunds.values()) != Some(s.refunded_amount) {
         return fail("refunded_amount = Σ refunds");

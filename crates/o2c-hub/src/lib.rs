@@ -8,6 +8,7 @@ pub mod api;
 pub mod app;
 pub mod auth;
 pub mod bus;
+pub mod channel_change;
 pub mod config;
 pub mod correlation;
 pub mod crash;

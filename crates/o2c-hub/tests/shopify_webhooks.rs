@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::{TestHub, odoo_search_read};
+use common::{TestHub, odoo_create, odoo_search_read};
 use o2c_hub::HubConfig;
 use o2c_hub::config::ShopifyShop;
 use serde_json::{Value, json};
@@ -37,21 +37,12 @@ async fn hub() -> TestHub {
 /// The sample's SKUs, created in the sandbox the way a merchant's catalogue would hold them.
 async fn create_products(odoo_url: &str, skus: &[&str]) {
     for sku in skus {
-        let request = json!({
-            "jsonrpc": "2.0", "method": "call", "id": 1,
-            "params": { "service": "object", "method": "execute_kw",
-                "args": ["o2c", 2, "admin", "product.product", "create", [{ "name": sku, "default_code": sku, "list_price": 199.0 }]] }
-        });
-        let answer: Value = reqwest::Client::new()
-            .post(format!("{odoo_url}/jsonrpc"))
-            .json(&request)
-            .send()
-            .await
-            .expect("rpc")
-            .json()
-            .await
-            .expect("json");
-        assert!(answer.get("result").is_some(), "{answer}");
+        odoo_create(
+            odoo_url,
+            "product.product",
+            json!({ "name": sku, "default_code": sku, "list_price": 199.0 }),
+        )
+        .await;
     }
 }
 
@@ -123,53 +114,9 @@ async fn a_signed_orders_create_webhook_becomes_a_confirmed_sale_order_once() {
     .expect("json");
     assert_eq!(updated["order_id"], first["order_id"]);
 
-    // Shopify's sample carries a 20.00 order-level discount that mapping v1
-    // does not place on lines, so the totals rule holds the order instead of
-    // letting Odoo bill 20.00 more than the shopper paid.
-    let held = hub.wait_for_status(&order_id, "on_hold").await;
-    assert!(
-        held["holds"].to_string().contains("totals_mismatch"),
-        "{held}"
-    );
-    let exceptions: Value = hub
-        .get("/v1/exceptions?status=open")
-        .await
-        .json()
-        .await
-        .expect("json");
-    let exception_id = exceptions["exceptions"][0]["id"]
-        .as_str()
-        .expect("exception")
-        .to_owned();
-    let detail: Value = hub
-        .get(&format!("/v1/exceptions/{exception_id}"))
-        .await
-        .json()
-        .await
-        .expect("json");
-    assert_eq!(
-        detail["original_payloads"][0]["payload"],
-        body.as_str(),
-        "the operator sees what Shopify sent"
-    );
-    assert_eq!(
-        detail["canonical_order"]["channel_order_id"],
-        "820982911946154508"
-    );
-
-    // The merchant confirms the discount was agreed: an audited override sends it on.
-    let overridden = hub
-        .http
-        .post(format!(
-            "{}/v1/exceptions/{exception_id}/override",
-            hub.base
-        ))
-        .bearer_auth(&hub.key)
-        .json(&json!({ "reason": "order-level discount agreed; Odoo line discount follows" }))
-        .send()
-        .await
-        .expect("override");
-    assert_eq!(overridden.status(), 200);
+    // Shopify's sample carries a 20.00 order-level discount; mapping v2
+    // spreads it over the lines, so the order validates and Odoo bills what
+    // the shopper paid (v1 held it on the totals rule).
     let order = hub.wait_for_status(&order_id, "confirmed").await;
     assert_eq!(order["channel"], format!("shopify:{SHOP}"));
     assert_eq!(order["channel_order_id"], "820982911946154508");
@@ -177,11 +124,18 @@ async fn a_signed_orders_create_webhook_becomes_a_confirmed_sale_order_once() {
         &hub.odoo_url,
         "sale.order",
         json!([["client_order_ref", "=", "820982911946154508"]]),
-        &["state", "order_line", "amount_untaxed"],
+        &["state", "order_line", "amount_untaxed", "amount_total"],
     )
     .await;
     assert_eq!(sale_orders.len(), 1, "{sale_orders:?}");
     assert_eq!(sale_orders[0]["state"], "sale");
+    // total_price 388.00 = lines 398.00 − discount 20.00 + shipping 10.00;
+    // shipping is not a sale order line here, so Odoo's total is 378.00.
+    assert_eq!(
+        sale_orders[0]["amount_untaxed"],
+        json!(378.0),
+        "{sale_orders:?}"
+    );
     assert_eq!(
         sale_orders[0]["order_line"].as_array().map(Vec::len),
         Some(skus.len())
@@ -271,7 +225,7 @@ async fn an_unmappable_order_is_acknowledged_and_kept_for_review() {
             .is_some_and(|d| d.contains("has no SKU")),
         "{problem}"
     );
-    assert_eq!(problem["mapping"], "shopify/v1");
+    assert_eq!(problem["mapping"], "shopify/v2");
     assert!(
         hub.store
             .list_orders(None, 10)

@@ -158,6 +158,12 @@ pub struct OrderRecord {
 pub trait Journal: Send + Sync {
     async fn load_journal(&self, order_id: Uuid) -> Result<Vec<JournalEntry>>;
     async fn get_order(&self, order_id: Uuid) -> Result<Option<OrderRecord>>;
+    /// The order a channel knows by its own id (`channel` is `kind:account`).
+    async fn find_order_by_channel_id(
+        &self,
+        channel: &str,
+        channel_order_id: &str,
+    ) -> Result<Option<OrderRecord>>;
     async fn list_orders(&self, status: Option<&str>, limit: i64) -> Result<Vec<OrderRecord>>;
     /// Count of orders per status.
     async fn count_orders_by_status(&self) -> Result<Vec<(String, i64)>>;

@@ -19,11 +19,16 @@ pub use program::{MappingProgram, RunError};
 pub const CHANNELS: [&str; 2] = ["shopify", "amazon"];
 
 /// The rules shipped with o2c: (channel, version, source).
-const SHIPPED: [(&str, u32, &str); 2] = [
+const SHIPPED: [(&str, u32, &str); 3] = [
     (
         "shopify",
         1,
         include_str!("../../../../mappings/shopify/v1.jq"),
+    ),
+    (
+        "shopify",
+        2,
+        include_str!("../../../../mappings/shopify/v2.jq"),
     ),
     (
         "amazon",
@@ -186,7 +191,11 @@ mod tests {
     fn shipped_rules_compile_and_latest_is_found() {
         let set = MappingSet::shipped().expect("shipped mappings compile");
         let latest = set.get("shopify", None).expect("shopify");
-        assert_eq!(latest.name(), "shopify/v1");
+        assert_eq!(latest.name(), "shopify/v2");
+        assert_eq!(
+            set.get("shopify", Some(1)).expect("v1 stays").name(),
+            "shopify/v1"
+        );
         assert!(set.get("shopify", Some(99)).is_err());
         assert!(set.get("nowhere", None).is_err());
     }

@@ -7,6 +7,13 @@
 //! answer comes right after the commit, and a payload the mapping cannot
 //! take is kept for an operator and still acknowledged (a retry would fail
 //! the same way).
+//!
+//! `orders/updated` and `orders/cancelled` are stored the same way (an order
+//! the hub has never seen is captured from them), and for a known order a
+//! channel change job joins the order's queue; `refunds/create` becomes such
+//! a job directly. The job is durable before the answer, keyed by the
+//! webhook id so a redelivery adds nothing; the worker applies it
+//! (`crate::channel_change`).
 
 use axum::body::Body;
 use axum::extract::{Path, State};
@@ -15,12 +22,14 @@ use axum::response::{IntoResponse, Response};
 use chrono::Utc;
 use o2c_connectors::shopify::{self, Topic};
 use serde_json::json;
+use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
 use super::AppState;
 use super::body::{BodyRead, read_limited};
 use super::orders::{Rejector, submit};
 use crate::auth::{Principal, Scope};
+use crate::channel_change::{ChannelChange, ChannelChangeJob};
 use crate::correlation;
 use crate::problem::{Problem, ProblemKind};
 
@@ -97,7 +106,7 @@ async fn receive(
         return Err(rejector.keep(&bytes, false, problem).await);
     }
     let topic_header = header(headers, "x-shopify-topic").unwrap_or_default();
-    let Some(topic) = Topic::parse(topic_header).filter(|t| t.carries_order()) else {
+    let Some(topic) = Topic::parse(topic_header) else {
         // Signed by Shopify, but not an order topic the hub acts on yet: kept, acknowledged.
         let problem = Problem::new(
             ProblemKind::MappingFailed,
@@ -109,6 +118,10 @@ async fn receive(
     };
     let webhook_id =
         header(headers, "x-shopify-webhook-id").map(|id| format!("shopify-webhook:{id}"));
+    let delivery = delivery_key(header(headers, "x-shopify-webhook-id"), &bytes);
+    if topic == Topic::RefundsCreate {
+        return refund(app, &channel, &bytes, &rejector, &delivery, correlation_id).await;
+    }
     let mapping = app
         .mappings
         .get("shopify", None)
@@ -161,6 +174,37 @@ async fn receive(
         correlation_id,
     )
     .await?;
+    let order_id = submitted.order_id().cloned();
+    let facts = shopify::order_facts(&bytes);
+    let change = match topic {
+        // A new order already has this content; a known one may change.
+        Topic::OrdersUpdated if submitted.replayed => Some(ChannelChange::Updated {
+            order: Box::new(order),
+            version: facts.updated_at,
+        }),
+        Topic::OrdersCancelled => Some(ChannelChange::Cancelled {
+            reason: facts
+                .cancel_reason
+                .unwrap_or_else(|| "cancelled in Shopify".into()),
+            version: facts.updated_at,
+        }),
+        _ => None,
+    };
+    if let Some(change) = change {
+        let hub_order = order_id
+            .as_ref()
+            .and_then(serde_json::Value::as_str)
+            .and_then(|id| Uuid::parse_str(id).ok())
+            .ok_or_else(|| Problem::new(ProblemKind::Internal, "the stored order has no id"))?;
+        let job = ChannelChangeJob {
+            order_id: hub_order,
+            channel,
+            topic: topic.as_str().to_owned(),
+            change,
+        };
+        queue_change(app, job, &delivery, correlation_id).await?;
+        return Ok(acknowledged("change_queued", order_id));
+    }
     // Shopify needs a 2xx; the body still says which hub order it became.
     Ok(acknowledged(
         if submitted.replayed {
@@ -168,8 +212,88 @@ async fn receive(
         } else {
             "accepted"
         },
-        submitted.order_id().cloned(),
+        order_id,
     ))
+}
+
+/// The delivery's identity for the change job: Shopify's webhook id, else
+/// a digest of the exact body (the same body is the same delivery).
+fn delivery_key(webhook_id: Option<&str>, body: &[u8]) -> String {
+    match webhook_id {
+        Some(id) => format!("webhook:{id}"),
+        None => format!("body:{}", hex::encode(Sha256::digest(body))),
+    }
+}
+
+/// Stores the change job; Shopify gets its 2xx only once it is durable.
+async fn queue_change(
+    app: &AppState,
+    job: ChannelChangeJob,
+    delivery: &str,
+    correlation_id: &str,
+) -> Result<(), Problem> {
+    let new_job = job.into_job(delivery, correlation_id, Utc::now());
+    match app.store.enqueue(new_job).await {
+        Ok(_) => {
+            app.work_ready.notify_one();
+            Ok(())
+        }
+        Err(error) => {
+            tracing::error!(error = %error, "storing a Shopify change failed");
+            Err(Problem::new(
+                ProblemKind::Unavailable,
+                "the change could not be stored; Shopify will deliver it again",
+            ))
+        }
+    }
+}
+
+/// `refunds/create`: recorded against the order it belongs to. A refund of
+/// an order the hub does not have is kept for review and acknowledged.
+async fn refund(
+    app: &AppState,
+    channel: &str,
+    bytes: &[u8],
+    rejector: &Rejector<'_>,
+    delivery: &str,
+    correlation_id: &str,
+) -> Result<Response, Problem> {
+    let refund = match shopify::parse_refund(bytes) {
+        Ok(refund) => refund,
+        Err(error) => {
+            let problem = Problem::new(ProblemKind::MappingFailed, error.to_string())
+                .with("topic", json!(Topic::RefundsCreate.as_str()));
+            rejector.keep(bytes, false, problem).await;
+            return Ok(acknowledged("kept", None));
+        }
+    };
+    let found = app
+        .store
+        .find_order_by_channel_id(channel, &refund.order_id)
+        .await
+        .map_err(|_| Problem::new(ProblemKind::Unavailable, "the store is unavailable"))?;
+    let Some(order) = found else {
+        let problem = Problem::new(
+            ProblemKind::MappingFailed,
+            format!(
+                "refund {} is for order {}, which the hub does not have",
+                refund.refund_id, refund.order_id
+            ),
+        )
+        .with("topic", json!(Topic::RefundsCreate.as_str()));
+        rejector.keep(bytes, false, problem).await;
+        return Ok(acknowledged("kept", None));
+    };
+    let job = ChannelChangeJob {
+        order_id: order.order_id,
+        channel: channel.to_owned(),
+        topic: Topic::RefundsCreate.as_str().to_owned(),
+        change: ChannelChange::Refunded {
+            refund: refund.into(),
+        },
+    };
+    queue_change(app, job, delivery, correlation_id).await?;
+    Ok(acknowledged("change_queued", Some(json!(order.order_id))))
 }
 
 fn acknowledged(status: &str, order_id: Option<serde_json::Value>) -> Response {

@@ -26,8 +26,8 @@ use serde::Deserialize;
 use tokio::sync::oneshot;
 
 use super::{
-    ConfirmRequest, Erp, ErpCall, ErpError, ErpFacts, ErpSubmission, FactsRequest, FactsScope,
-    SubmitRequest,
+    ConfirmRequest, Erp, ErpCall, ErpCancellation, ErpError, ErpFacts, ErpRevision, ErpSubmission,
+    FactsRequest, FactsScope, OrderRevision, SubmitRequest,
 };
 
 /// How calls are gathered.
@@ -330,6 +330,24 @@ impl Erp for ErpBatcher {
 
     async fn confirm_orders(&self, batch: &[ConfirmRequest]) -> Vec<Result<String, ErpError>> {
         self.inner.confirm_orders(batch).await
+    }
+
+    // Rare, per-order changes: never batched.
+    async fn cancel_order(
+        &self,
+        call: ErpCall<'_>,
+        erp_order_id: i64,
+    ) -> Result<ErpCancellation, ErpError> {
+        self.inner.cancel_order(call, erp_order_id).await
+    }
+
+    async fn revise_order(
+        &self,
+        call: ErpCall<'_>,
+        erp_order_id: i64,
+        revision: OrderRevision<'_>,
+    ) -> Result<ErpRevision, ErpError> {
+        self.inner.revise_order(call, erp_order_id, revision).await
     }
 }
 

@@ -60,6 +60,41 @@ pub enum ErpError {
     Permanent(String),
 }
 
+/// What the ERP answered to a cancellation.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ErpCancellation {
+    /// The ERP order is cancelled (now, or it already was).
+    Cancelled,
+    /// The ERP's own rules refuse it (delivered or invoiced goods): its
+    /// message, for the exception an operator will read.
+    Refused { message: String },
+}
+
+/// A channel's change to an order the ERP holds: the order as first
+/// submitted (which fixes the ERP line identities), as the ERP has it now,
+/// and as the channel wants it.
+#[derive(Debug, Clone, Copy)]
+pub struct OrderRevision<'a> {
+    pub submitted: &'a Order,
+    pub previous: &'a Order,
+    pub current: &'a Order,
+}
+
+/// What the ERP did with a revision.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ErpRevision {
+    /// The ERP order now has the channel's lines.
+    Revised,
+    /// The ERP order can no longer change (shipped, invoiced, cancelled,
+    /// locked): a stable reason code and the ERP's words.
+    TooLate { reason: String, detail: String },
+    /// The ERP cannot take the new content as is (an unknown product).
+    Rejected {
+        reasons: Vec<HoldReason>,
+        detail: String,
+    },
+}
+
 /// One order's part of a batched submission.
 #[derive(Debug, Clone)]
 pub struct SubmitRequest {
@@ -176,6 +211,31 @@ pub trait Erp: Send + Sync {
 
     /// Calls made to the ERP so far (a metric: calls per order).
     fn calls(&self) -> u64;
+
+    /// Cancels the ERP order; safe to repeat. Adapters that cannot cancel
+    /// say so as a permanent error (the job goes to the dead-letter queue).
+    async fn cancel_order(
+        &self,
+        _call: ErpCall<'_>,
+        erp_order_id: i64,
+    ) -> Result<ErpCancellation, ErpError> {
+        Err(ErpError::Permanent(format!(
+            "this ERP adapter cannot cancel order {erp_order_id}"
+        )))
+    }
+
+    /// Brings the ERP order to the channel's new content, idempotently (a
+    /// repeat finds the lines already written), or says it is too late.
+    async fn revise_order(
+        &self,
+        _call: ErpCall<'_>,
+        erp_order_id: i64,
+        _revision: OrderRevision<'_>,
+    ) -> Result<ErpRevision, ErpError> {
+        Err(ErpError::Permanent(format!(
+            "this ERP adapter cannot revise order {erp_order_id}"
+        )))
+    }
 
     /// Whether [`Self::submit_orders`] / [`Self::confirm_orders`] really
     /// send several orders per round trip. When `false` (the default) a

@@ -37,11 +37,12 @@ use tokio::sync::Mutex;
 use uuid::Uuid;
 
 use super::{
-    ConfirmRequest, Erp, ErpCall, ErpError, ErpFacts, ErpSubmission, FactsRequest, FactsScope,
-    SubmitRequest,
+    ConfirmRequest, Erp, ErpCall, ErpCancellation, ErpError, ErpFacts, ErpRevision, ErpSubmission,
+    FactsRequest, FactsScope, OrderRevision, SubmitRequest,
 };
 
 mod facts;
+mod revise;
 
 /// How long a resolved product or customer id is trusted.
 const CACHE_TTL: Duration = Duration::from_secs(300);
@@ -643,6 +644,23 @@ impl Erp for OdooErp {
 
     fn calls(&self) -> u64 {
         self.client.calls()
+    }
+
+    async fn cancel_order(
+        &self,
+        call: ErpCall<'_>,
+        erp_order_id: i64,
+    ) -> Result<ErpCancellation, ErpError> {
+        self.cancel(call, erp_order_id).await
+    }
+
+    async fn revise_order(
+        &self,
+        call: ErpCall<'_>,
+        erp_order_id: i64,
+        revision: OrderRevision<'_>,
+    ) -> Result<ErpRevision, ErpError> {
+        self.revise(call, erp_order_id, revision).await
     }
 
     fn batches(&self) -> bool {

@@ -12,8 +12,10 @@ use o2c_store::{Job, Lease, NewException, NewJob, NewOutboxEvent, StepCommit, St
 use serde_json::{Value, json};
 use uuid::Uuid;
 
+mod channel_change;
+
 use crate::crash;
-use crate::erp::{Erp, ErpCall, ErpError, ErpSubmission};
+use crate::erp::{Erp, ErpCall, ErpCancellation, ErpError, ErpSubmission};
 use crate::retry::RetryPolicy;
 use crate::workflow::{self, JobPayload};
 
@@ -44,6 +46,9 @@ enum StepError {
     BadJob(String),
     #[error("no adapter executes the command `{0}` yet")]
     Unsupported(&'static str),
+    /// The order is not ready for this job yet (an earlier step still runs).
+    #[error("not yet: {0}")]
+    NotYet(String),
 }
 
 pub struct Executor {
@@ -87,6 +92,7 @@ impl Executor {
                 return JobOutcome::LeaseLost;
             }
             StepError::Store(e) => e.is_transient(),
+            StepError::NotYet(_) => true,
             _ => false,
         };
         let result = if transient {
@@ -126,6 +132,9 @@ impl Executor {
     }
 
     async fn execute(&self, job: &Job, lease: &Lease) -> Result<(), StepError> {
+        if job.kind == crate::channel_change::KIND {
+            return self.channel_change(job, lease).await;
+        }
         let payload: JobPayload = serde_json::from_value(job.payload.clone())
             .map_err(|e| StepError::BadJob(format!("payload does not decode: {e}")))?;
         let order_id = payload.order_id;
@@ -362,6 +371,11 @@ impl Executor {
                     .push(workflow::outbox_event(call.order_id, &journal));
                 Ok(None)
             }
+            Command::CancelInErp { erp_order_id } => {
+                self.cancel_in_erp(call, *erp_order_id, state, pending)
+                    .await?;
+                Ok(None)
+            }
             other => Err(StepError::Unsupported(other.kind_name())),
         }
     }
@@ -381,6 +395,48 @@ impl Executor {
             .and_then(|e| e.data.get("rounding_adjustment"))
             .and_then(Value::as_str)
             .and_then(|d| d.parse().ok()))
+    }
+
+    /// Cancels the ERP order. Odoo's refusal (or the order having been
+    /// delivered or invoiced meanwhile) is an exception with its words: the
+    /// hub order stays cancelled, and someone must unwind the ERP side.
+    async fn cancel_in_erp(
+        &self,
+        call: ErpCall<'_>,
+        erp_order_id: i64,
+        state: &OrderState,
+        pending: &mut Pending,
+    ) -> Result<(), StepError> {
+        match self.erp.cancel_order(call, erp_order_id).await? {
+            ErpCancellation::Cancelled => {
+                let journal = o2c_store::NewJournalEvent {
+                    event_id: Uuid::now_v7(),
+                    event_type: "o2c.order.erp_cancelled.v1".into(),
+                    data: json!({ "erp_order_id": erp_order_id, "erp_order_name": state.erp_order_name }),
+                    correlation_id: call.correlation_id.to_owned(),
+                    causation_id: None,
+                    recorded_at: Utc::now(),
+                };
+                pending
+                    .outbox
+                    .push(workflow::outbox_event(call.order_id, &journal));
+            }
+            ErpCancellation::Refused { message } => pending.exceptions.push(NewException {
+                id: Uuid::now_v7(),
+                order_id: Some(call.order_id),
+                inbox_id: None,
+                reasons: vec!["erp_cancel_refused".into()],
+                details: json!({
+                    "detail": message,
+                    "erp_order_id": erp_order_id,
+                    "erp_order_name": state.erp_order_name,
+                    "status": state.status.as_str(),
+                }),
+                correlation_id: call.correlation_id.to_owned(),
+                created_at: Utc::now(),
+            }),
+        }
+        Ok(())
     }
 
     /// The canonical order, read once per job from the journal's first row.
@@ -415,6 +471,7 @@ fn is_due(state: &OrderState, command: &Command) -> bool {
         Command::ValidateOrder => state.status == S::Mapped,
         Command::SubmitToErp => state.status == S::Validated,
         Command::ConfirmErpOrder { .. } => state.status == S::Submitted,
+        Command::CancelInErp { .. } => state.status == S::Cancelled,
         _ => true,
     }
 }

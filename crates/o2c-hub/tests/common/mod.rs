@@ -223,6 +223,38 @@ pub async fn odoo_search_read(
         .unwrap_or_else(|| panic!("search_read failed: {response}"))
 }
 
+/// Creates a record over plain JSON-RPC (as a merchant's own tools would)
+/// and returns its id.
+pub async fn odoo_create(odoo_url: &str, model: &str, values: Value) -> i64 {
+    odoo_call(odoo_url, model, "create", json!([values]))
+        .await
+        .as_i64()
+        .expect("created id")
+}
+
+/// Any `execute_kw` call over plain JSON-RPC; the result, or a panic with
+/// Odoo's error.
+pub async fn odoo_call(odoo_url: &str, model: &str, method: &str, args: Value) -> Value {
+    let request = json!({
+        "jsonrpc": "2.0", "method": "call", "id": 1,
+        "params": { "service": "object", "method": "execute_kw",
+            "args": ["o2c", 2, "admin", model, method, args] }
+    });
+    let answer: Value = reqwest::Client::new()
+        .post(format!("{odoo_url}/jsonrpc"))
+        .json(&request)
+        .send()
+        .await
+        .expect("jsonrpc")
+        .json()
+        .await
+        .expect("jsonrpc json");
+    answer
+        .get("result")
+        .cloned()
+        .unwrap_or_else(|| panic!("{model}.{method} failed: {answer}"))
+}
+
 /// A valid canonical order with SKUs the sandbox's demo seed has.
 pub fn sample_order(channel_order_id: &str) -> Value {
     json!({

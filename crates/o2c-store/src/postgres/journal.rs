@@ -63,6 +63,21 @@ impl Journal for PostgresStore {
         row.as_ref().map(decode_order).transpose()
     }
 
+    async fn find_order_by_channel_id(
+        &self,
+        channel: &str,
+        channel_order_id: &str,
+    ) -> Result<Option<OrderRecord>> {
+        let row = sqlx::query(&format!(
+            "SELECT {ORDER_COLUMNS} FROM orders WHERE channel = $1 AND channel_order_id = $2"
+        ))
+        .bind(channel)
+        .bind(channel_order_id)
+        .fetch_optional(&self.pool)
+        .await?;
+        row.as_ref().map(decode_order).transpose()
+    }
+
     async fn list_orders(&self, status: Option<&str>, limit: i64) -> Result<Vec<OrderRecord>> {
         let rows = match status {
             Some(s) => {

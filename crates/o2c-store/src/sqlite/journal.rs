@@ -94,6 +94,21 @@ impl Journal for SqliteStore {
         row.as_ref().map(decode_order).transpose()
     }
 
+    async fn find_order_by_channel_id(
+        &self,
+        channel: &str,
+        channel_order_id: &str,
+    ) -> Result<Option<OrderRecord>> {
+        let row = sqlx::query(&format!(
+            "SELECT {ORDER_COLUMNS} FROM orders WHERE channel = ? AND channel_order_id = ?"
+        ))
+        .bind(channel)
+        .bind(channel_order_id)
+        .fetch_optional(&self.read)
+        .await?;
+        row.as_ref().map(decode_order).transpose()
+    }
+
     async fn list_orders(&self, status: Option<&str>, limit: i64) -> Result<Vec<OrderRecord>> {
         let rows = match status {
             Some(s) => {

@@ -73,6 +73,7 @@ macro_rules! all_store_tests {
             commit_step_closes_exceptions_once,
             inbox_for_order_lists_every_message,
             fingerprints_match_other_orders_within_the_window,
+            find_order_by_channel_id,
         );
     };
 }
@@ -393,6 +394,33 @@ pub async fn accept_same_channel_order_under_new_key(h: Harness) {
     );
     assert_eq!(s.list_orders(None, 10).await.unwrap().len(), 1);
     assert_eq!(s.list_jobs(None, 10).await.unwrap().len(), 1);
+}
+
+pub async fn find_order_by_channel_id(h: Harness) {
+    let s = h.store;
+    let a = acceptance("key-find", "SO-77");
+    s.accept_batch(vec![a.clone(), acceptance("key-other", "SO-78")])
+        .await
+        .unwrap();
+    let found = s
+        .find_order_by_channel_id("shopify", "SO-77")
+        .await
+        .unwrap()
+        .expect("found");
+    assert_eq!(found.order_id, a.order.order_id);
+    assert_eq!(found.channel_order_id, "SO-77");
+    assert!(
+        s.find_order_by_channel_id("amazon", "SO-77")
+            .await
+            .unwrap()
+            .is_none()
+    );
+    assert!(
+        s.find_order_by_channel_id("shopify", "SO-79")
+            .await
+            .unwrap()
+            .is_none()
+    );
 }
 
 pub async fn rejections_and_inbox_listing(h: Harness) {
