@@ -310,6 +310,16 @@ async fn the_same_purchase_under_another_id_is_a_suspected_duplicate() {
     other["lines"][0]["quantity"]["value"] = json!("3");
     let (_, status, findings) = outcome(&hub, &other).await;
     assert_eq!((status.as_str(), findings), ("confirmed", vec![]));
+    // A new customer's order sent twice: the first created the customer in
+    // Odoo, the copy is still recognised.
+    let mut fresh = acme_order("VAL-DUP-NEW-1", "25.00", "7.50");
+    fresh["channel"] = json!({ "kind": "rest", "account": "web" });
+    fresh["customer"] = json!({ "name": "New Buyer", "email": "new.buyer@example.com" });
+    let (_, status, findings) = outcome(&hub, &fresh).await;
+    assert_eq!((status.as_str(), findings), ("confirmed", vec![]));
+    fresh["channel_order_id"] = json!("VAL-DUP-NEW-2");
+    let (_, _, findings) = outcome(&hub, &fresh).await;
+    assert_eq!(findings, found("duplicate_suspected", "/channel_order_id"));
     hub.shutdown().await;
 }
 

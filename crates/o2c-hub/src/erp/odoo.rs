@@ -18,7 +18,11 @@
 //! one bad order fails the batch: the bad ones are isolated (retried alone,
 //! or the batch halved) and every order gets its own outcome; re-sending an
 //! order is an upsert, never a second order. Calls per order in steady
-//! state (warm caches, batches of `n`): `3 / n`; one order alone: 3.
+//! state (warm caches, batches of `n`): `3 / n`; one order alone: 3. The
+//! validation facts (`odoo/facts.rs`) add, per batch, one partner and one
+//! product search, plus two credit searches when a customer is known (and
+//! the tax and price reads only where a channel checks them); the demo
+//! measures about 2.2 calls per order in all.
 
 use std::collections::HashMap;
 use std::time::{Duration, Instant};

@@ -9,19 +9,18 @@ use rust_decimal::Decimal;
 use sha2::{Digest, Sha256};
 
 /// Hex SHA-256 of customer, currency, total and the sorted `(sku, quantity)`
-/// lines. `partner_id`: the customer's ERP record when known, the surest
-/// identity across channels.
-pub fn fingerprint(order: &Order, partner_id: Option<i64>) -> String {
+/// lines. The customer is told by what the order itself says (email, else
+/// its first reference, else its name), never by what the ERP answered: a
+/// new customer's first order and its re-sent copy must match although
+/// the first one created the ERP record in between.
+pub fn fingerprint(order: &Order) -> String {
     let customer = &order.customer;
-    let who = match partner_id {
-        Some(id) => format!("erp:{id}"),
-        None => match (customer.email.as_deref(), customer.external_refs.first()) {
-            (Some(email), _) if !email.trim().is_empty() => {
-                format!("email:{}", email.trim().to_lowercase())
-            }
-            (_, Some(r)) => format!("ref:{}:{}", r.system, r.id),
-            _ => format!("name:{}", customer.name.trim().to_lowercase()),
-        },
+    let who = match (customer.email.as_deref(), customer.external_refs.first()) {
+        (Some(email), _) if !email.trim().is_empty() => {
+            format!("email:{}", email.trim().to_lowercase())
+        }
+        (_, Some(r)) => format!("ref:{}:{}", r.system, r.id),
+        _ => format!("name:{}", customer.name.trim().to_lowercase()),
     };
     let mut lines: Vec<String> = order
         .lines
@@ -89,8 +88,7 @@ mod tests {
             json!([line("9", "B", "1.0"), line("8", "A", "2")]),
             "3.00",
         );
-        assert_eq!(fingerprint(&a, None), fingerprint(&b, None));
-        assert_eq!(fingerprint(&a, Some(7)), fingerprint(&b, Some(7)));
+        assert_eq!(fingerprint(&a), fingerprint(&b));
     }
 
     #[test]
@@ -98,8 +96,14 @@ mod tests {
         let a = order("PO-1", json!([line("1", "A", "2")]), "2");
         let more = order("PO-2", json!([line("1", "A", "3")]), "2");
         let dearer = order("PO-3", json!([line("1", "A", "2")]), "2.50");
-        assert_ne!(fingerprint(&a, None), fingerprint(&more, None));
-        assert_ne!(fingerprint(&a, None), fingerprint(&dearer, None));
-        assert_ne!(fingerprint(&a, Some(1)), fingerprint(&a, Some(2)));
+        let mut someone_else = a.clone();
+        someone_else.customer.email = Some("buyer@other.example".into());
+        assert_ne!(fingerprint(&a), fingerprint(&more));
+        assert_ne!(fingerprint(&a), fingerprint(&dearer));
+        assert_ne!(fingerprint(&a), fingerprint(&someone_else));
+        // The email's case does not matter.
+        let mut shouting = a.clone();
+        shouting.customer.email = Some("ap@ACME.example".into());
+        assert_eq!(fingerprint(&a), fingerprint(&shouting));
     }
 }

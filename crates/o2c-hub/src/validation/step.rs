@@ -70,7 +70,7 @@ pub async fn check_order(
             .record_fingerprint(
                 OrderFingerprint {
                     order_id: call.order_id,
-                    fingerprint: fingerprint(order, partner_id),
+                    fingerprint: fingerprint(order),
                     channel: format!("{}:{}", order.channel.kind, order.channel.account),
                     channel_order_id: order.channel_order_id.clone(),
                     recorded_at: now,
