@@ -56,19 +56,25 @@ pub async fn run(settings: Settings, args: MapArgs) -> Result<ExitCode> {
             ));
         }
     };
-    let payload = unwrap_capture(&text);
-    let outputs = match mapping
-        .program
-        .run(&payload, &args.account, &Utc::now().to_rfc3339())
-    {
-        Ok(outputs) => outputs,
-        Err(error) => {
-            return fail(
-                Problem::new(ProblemKind::MappingFailed, error.to_string())
-                    .with("mapping", json!(mapping.name())),
-            );
-        }
+    let payloads = match channel_payloads(&args, &text) {
+        Ok(payloads) => payloads,
+        Err(problem) => return fail(problem),
     };
+    let mut outputs = Vec::new();
+    for payload in payloads {
+        match mapping
+            .program
+            .run(&payload, &args.account, &Utc::now().to_rfc3339())
+        {
+            Ok(mapped) => outputs.extend(mapped),
+            Err(error) => {
+                return fail(
+                    Problem::new(ProblemKind::MappingFailed, error.to_string())
+                        .with("mapping", json!(mapping.name())),
+                );
+            }
+        }
+    }
     for output in &outputs {
         if let Err(errors) = schema.parse(output) {
             let problem = Problem::new(
@@ -88,6 +94,37 @@ pub async fn run(settings: Settings, args: MapArgs) -> Result<ExitCode> {
     };
     println!("{}", serde_json::to_string_pretty(&printed)?);
     Ok(ExitCode::SUCCESS)
+}
+
+/// The mapping inputs in a file: for `edi-850` a raw X12 file gives one
+/// per 850 (decoded as the hub decodes it, default partner options); any
+/// other file is one JSON payload.
+fn channel_payloads(args: &MapArgs, text: &[u8]) -> Result<Vec<Vec<u8>>, Problem> {
+    let is_json = serde_json::from_slice::<serde::de::IgnoredAny>(text).is_ok();
+    if args.channel != "edi-850" || is_json {
+        return Ok(vec![unwrap_capture(text)]);
+    }
+    use o2c_connectors::edi;
+    let malformed = |error: o2c_formats::x12::X12Error| {
+        Problem::new(ProblemKind::MalformedX12, error.to_string())
+            .with("segment", json!(error.position.segment))
+            .with("segment_id", json!(error.position.segment_id))
+            .with("element", json!(error.position.element))
+    };
+    let parsed =
+        o2c_formats::x12::parse_with(text, &edi::parse_options(true)).map_err(malformed)?;
+    let documents = edi::documents(&parsed.file, &args.account, &edi::MappingOptions::default())
+        .map_err(malformed)?;
+    if documents.is_empty() {
+        return Err(Problem::new(
+            ProblemKind::MappingFailed,
+            "the X12 file holds no 850 purchase order",
+        ));
+    }
+    Ok(documents
+        .into_iter()
+        .map(|d| d.input.to_string().into_bytes())
+        .collect())
 }
 
 /// A capture `{"headers": …, "body": {…}}` (as webhook tools save them) is
