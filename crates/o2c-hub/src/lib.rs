@@ -11,6 +11,7 @@ pub mod bus;
 pub mod config;
 pub mod correlation;
 pub mod crash;
+pub mod edi;
 pub mod erp;
 pub mod ingest;
 pub mod intake;
