@@ -17,7 +17,9 @@
 #
 # SDQ (store-level quantities of a retail 850): with sdq_split "per_store"
 # every store becomes its own order ("<PO>/<store>", shipping to the header
-# ship-to when there is one, i.e. a cross-dock DC, else to the store itself);
+# ship-to when there is one, i.e. a cross-dock DC, else to the store's address
+# from the partner's store directory, options.stores; a store missing there
+# gets only its number, which validation holds as an incomplete address);
 # with "deliveries" the PO stays one order whose lines are split per store
 # ("<line>@<store>"), each store named in the line's description.
 #
@@ -114,7 +116,9 @@ def refs($doc; $store):
     ( $stores[] as $store
       | $header + {
           channel_order_id: "\($po.po_number)/\($store)",
-          ship_to: ($ship_to | address($opts)) // { company: "store \($store)", country: $country },
+          ship_to: (($ship_to | address($opts))
+                    // (($opts.stores // {})[$store])
+                    // { company: "store \($store)", country: $country }),
           lines: [ $po.lines | range(length) as $i | .[$i]
                    | . as $line | (.destinations[] | select(.location == $store)) as $dest
                    | $line | order_line($po; $i; $dest; "") ],

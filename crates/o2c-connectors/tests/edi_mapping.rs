@@ -264,6 +264,26 @@ fn sdq_per_store_makes_one_order_per_store() {
 }
 
 #[test]
+fn sdq_store_orders_ship_to_the_partners_store_directory() {
+    let mut options = MappingOptions::default();
+    options.stores.insert(
+        "899".into(),
+        serde_json::json!({ "company": "RK 899", "street_lines": ["1 Elm St"], "city": "Austin", "subdivision": "US-TX", "country": "US" }),
+    );
+    let all = orders("x12types_850_5010_rk_sdq_2stores.edi", &options);
+    let ship_to = all[1].ship_to.as_ref().expect("ship-to");
+    assert_eq!(
+        (ship_to.company.as_deref(), ship_to.city.as_deref()),
+        (Some("RK 899"), Some("Austin"))
+    );
+    // A store missing from the directory keeps only its number.
+    assert_eq!(
+        all[0].ship_to.as_ref().and_then(|a| a.city.as_deref()),
+        None
+    );
+}
+
+#[test]
 fn sdq_cross_dock_ships_every_store_order_to_the_warehouse() {
     let all = orders(
         "x12types_850_5010_rk_sdq_shipto_wh.edi",

@@ -32,6 +32,9 @@ pub struct MappingOptions {
     pub default_country: String,
     /// Currency when the 850 has no CUR segment.
     pub default_currency: Option<String>,
+    /// The partner's store directory: SDQ store number → canonical
+    /// address, where store orders ship when the 850 has no header ship-to.
+    pub stores: std::collections::BTreeMap<String, Value>,
 }
 
 impl Default for MappingOptions {
@@ -40,6 +43,7 @@ impl Default for MappingOptions {
             sdq_split: SdqSplit::PerStore,
             default_country: "US".into(),
             default_currency: Some("USD".into()),
+            stores: Default::default(),
         }
     }
 }

@@ -489,6 +489,79 @@ mod tests {
         );
     }
 
+    fn plan(decisions: Vec<LineDecision>) -> (EdiPartner, PoTrack, PlannedAck) {
+        let text =
+            include_str!("../../../o2c-connectors/tests/fixtures/x12/stedi_850_5010_dropship.edi");
+        let parsed = o2c_formats::x12::parse(text.as_bytes()).expect("parse");
+        let doc = o2c_connectors::edi::documents(&parsed, "acme", &Default::default())
+            .expect("850")
+            .remove(0);
+        let partner: EdiPartner = serde_json::from_value(json!({
+            "id": "acme",
+            "theirs": { "isa_qualifier": "ZZ", "isa_id": "ANOTHERMERCH", "gs_id": "READDEMO" },
+            "ours": { "isa_qualifier": "14", "isa_id": "AMERCHANT", "gs_id": "072271711TMS" },
+            "outbound_dir": "out"
+        }))
+        .expect("partner");
+        let at = DateTime::parse_from_rfc3339("2026-11-27T08:15:00Z")
+            .expect("t")
+            .with_timezone(&Utc);
+        let track = PoTrack {
+            partner: "acme".into(),
+            po_number: doc.po_number.clone(),
+            received_at: at,
+            deadline: at,
+            document: doc.input,
+            orders: Vec::new(),
+            alert: None,
+            alert_open: false,
+            ack: None,
+        };
+        let numbers = super::super::tracking::Outbound {
+            interchange: 42,
+            group: 42,
+            set: 42,
+            at,
+        };
+        let plan = PlannedAck {
+            ack_type: String::new(),
+            decisions,
+            numbers,
+            file: "x".into(),
+            written: false,
+        };
+        (partner, track, plan)
+    }
+
+    #[test]
+    fn snapshot_855_accepted() {
+        let (partner, track, plan) = plan(vec![LineDecision::Accept, LineDecision::Accept]);
+        let text = render_855(
+            &partner,
+            PoAckKind::LineDetail,
+            &track,
+            &plan,
+            Some("S00042".into()),
+        )
+        .expect("855");
+        insta::assert_snapshot!("855_dropship_accepted", text);
+    }
+
+    #[test]
+    fn snapshot_855_changed_and_rejected_lines() {
+        let change = LineDecision::Change {
+            quantity: Some(d(5)),
+            unit_price: None,
+            ship_date: None,
+        };
+        let (partner, track, plan) = plan(vec![change, LineDecision::Reject]);
+        let text = render_855(&partner, PoAckKind::LineDetail, &track, &plan, None).expect("855");
+        assert!(text.contains("BAK*00*AC*365465413"), "{text}");
+        insta::assert_snapshot!("855_dropship_changes", text);
+        let header = render_855(&partner, PoAckKind::HeaderOnly, &track, &plan, None).expect("855");
+        insta::assert_snapshot!("855_dropship_header_only", header);
+    }
+
     #[test]
     fn header_only_855_has_no_lines() {
         let po = po();

@@ -20,7 +20,7 @@ use o2c_store::{NewAuditEntry, RejectedMessage};
 use serde_json::{Value, json};
 use uuid::Uuid;
 
-use super::tracking::{PoTrack, TrackedOrder, Tracks, numbers_for};
+use super::tracking::{Outbound, PoTrack, TrackedOrder, Tracks, numbers_for};
 use super::{EdiPartner, EdiRuntime};
 use crate::api::AppState;
 use crate::api::orders::submit;
@@ -381,20 +381,7 @@ async fn write_997(
     let numbers = numbers_for(&marker, counter, Utc::now())
         .await
         .map_err(|e| unavailable(e.to_string()))?;
-    let tx = functional_ack(group, acks, &format!("{:04}", numbers.set))
-        .map_err(|e| unavailable(e.to_string()))?;
-    let mut params = EnvelopeParams::reply_to(
-        ic,
-        group,
-        numbers.at.date_naive(),
-        numbers.at.time(),
-        numbers.interchange,
-        numbers.group,
-    )
-    .map_err(|e| unavailable(e.to_string()))?;
-    outbound_ids(&mut params, partner);
-    let out = wrap("FA", vec![tx], &params).map_err(|e| unavailable(e.to_string()))?;
-    let text = render_interchange(&out, &out.separators).map_err(|e| unavailable(e.to_string()))?;
+    let text = render_997(partner, ic, group, acks, &numbers).map_err(unavailable)?;
     let name = format!("997-{}-{:09}.x12", partner.id, numbers.interchange);
     let path = partner.outbound_dir().join(&name);
     super::files::write_atomic(&path, text.as_bytes()).map_err(|e| unavailable(e.to_string()))?;
@@ -411,6 +398,30 @@ async fn write_997(
     }
     tracing::info!(partner = partner.id, file = name, "997 written");
     Ok(name)
+}
+
+/// The 997 answering `group` with the given numbers (deterministic).
+pub fn render_997(
+    partner: &EdiPartner,
+    ic: &Interchange,
+    group: &Group,
+    acks: &[SetAck],
+    numbers: &Outbound,
+) -> Result<String, String> {
+    let tx =
+        functional_ack(group, acks, &format!("{:04}", numbers.set)).map_err(|e| e.to_string())?;
+    let mut params = EnvelopeParams::reply_to(
+        ic,
+        group,
+        numbers.at.date_naive(),
+        numbers.at.time(),
+        numbers.interchange,
+        numbers.group,
+    )
+    .map_err(|e| e.to_string())?;
+    outbound_ids(&mut params, partner);
+    let out = wrap("FA", vec![tx], &params).map_err(|e| e.to_string())?;
+    render_interchange(&out, &out.separators).map_err(|e| e.to_string())
 }
 
 /// Our ids from the configuration rather than echoed from the file.
@@ -430,6 +441,59 @@ pub fn outbound_ids(params: &mut EnvelopeParams, partner: &EdiPartner) {
 mod tests {
     use super::*;
     use o2c_formats::x12::parse;
+
+    fn vics_partner() -> EdiPartner {
+        serde_json::from_value(serde_json::json!({
+            "id": "xyz",
+            "theirs": { "isa_qualifier": "12", "isa_id": "4405197800" },
+            "ours": { "isa_qualifier": "01", "isa_id": "999999999" },
+            "outbound_dir": "out"
+        }))
+        .expect("partner")
+    }
+
+    fn numbers() -> Outbound {
+        Outbound {
+            interchange: 17,
+            group: 17,
+            set: 17,
+            at: chrono::DateTime::parse_from_rfc3339("2026-11-27T08:15:00Z")
+                .expect("time")
+                .with_timezone(&Utc),
+        }
+    }
+
+    const VICS: &str =
+        include_str!("../../../o2c-connectors/tests/fixtures/x12/nodex12_850_4010VICS_6lines.edi");
+
+    #[test]
+    fn snapshot_997_accepting_the_vics_850() {
+        let file = parse(VICS.as_bytes()).expect("parse");
+        let ic = &file.interchanges[0];
+        let acks = check_group(&ic.groups[0], &["850"]);
+        let text = render_997(&vics_partner(), ic, &ic.groups[0], &acks, &numbers()).expect("997");
+        insta::assert_snapshot!("997_vics_accepted", text);
+    }
+
+    #[test]
+    fn snapshot_997_rejecting_an_850_without_po_number() {
+        let without = VICS.replace(
+            "BEG*00*SA*08292233294**20101127*610385385~",
+            "BEG*00*SA***20101127*610385385~",
+        );
+        let file = parse(without.as_bytes()).expect("parse");
+        let ic = &file.interchanges[0];
+        let group = &ic.groups[0];
+        let mut acks = check_group(group, &["850"]);
+        let tx = &group.transactions[0];
+        let error =
+            edi::document_of(ic, group, tx, "xyz", &Default::default()).expect_err("BEG03 missing");
+        reject_set(&mut acks[0], &error, tx.start_segment);
+        let text = render_997(&vics_partner(), ic, group, &acks, &numbers()).expect("997");
+        assert!(text.contains("AK3*BEG*2**8~"), "{text}");
+        assert!(text.contains("AK4*3**1~"), "{text}");
+        insta::assert_snapshot!("997_vics_rejected_beg03", text);
+    }
 
     #[test]
     fn envelope_positions_count_segments() {

@@ -106,6 +106,8 @@ pub struct EdiPartner {
     pub outbound_dir: String,
     /// Their codes → ours: `uom`, `sku`, `carrier` tables.
     pub value_maps: ValueMaps,
+    /// Their store numbers (SDQ, N1*ST ids) → canonical addresses.
+    pub stores: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
 /// What the partner expects back.
@@ -164,6 +166,7 @@ impl EdiPartner {
                 .clone()
                 .unwrap_or(defaults.default_country),
             default_currency: self.default_currency.clone().or(defaults.default_currency),
+            stores: self.stores.clone(),
         }
     }
 
