@@ -138,6 +138,18 @@ fn unwrap_capture(text: &[u8]) -> Vec<u8> {
     }
 }
 
+/// The canonical order with the partner's value maps applied, as the hub
+/// stores it; left as it is when it is not a canonical order.
+fn with_value_maps(order: Value, maps: &o2c_connectors::ValueMaps) -> Value {
+    match serde_json::from_value::<o2c_model::Order>(order.clone()) {
+        Ok(mut typed) => {
+            maps.apply(&mut typed);
+            serde_json::to_value(&typed).unwrap_or(order)
+        }
+        Err(_) => order,
+    }
+}
+
 async fn replay_last(
     settings: &Settings,
     args: &MapArgs,
@@ -146,7 +158,13 @@ async fn replay_last(
     last: i64,
 ) -> Result<ExitCode> {
     let store = open_store(settings, args.store.store.as_deref()).await?;
-    let prefix = format!("{}:", args.channel);
+    // EDI orders are stored under `edi:<partner>`, mapped by `edi-850`.
+    let kind = if args.channel == "edi-850" {
+        "edi"
+    } else {
+        args.channel.as_str()
+    };
+    let prefix = format!("{kind}:");
     let messages: Vec<_> = store
         .list_inbox(Some("accepted"), last.clamp(1, 10_000) * 4)
         .await?
@@ -171,7 +189,18 @@ async fn replay_last(
             &message.received_at.to_rfc3339(),
         ) {
             Ok(outputs) => {
-                let new = outputs.into_iter().next().unwrap_or(Value::Null);
+                // One payload may give several orders (an EDI PO split per store).
+                let wanted = stored.as_ref().map(|o| o["channel_order_id"].clone());
+                let position = outputs
+                    .iter()
+                    .position(|o| Some(&o["channel_order_id"]) == wanted.as_ref())
+                    .unwrap_or(0);
+                let mut new = outputs.into_iter().nth(position).unwrap_or(Value::Null);
+                if kind == "edi"
+                    && let Some(partner) = settings.hub.edi.partner(account)
+                {
+                    new = with_value_maps(new, &partner.value_maps);
+                }
                 let valid = schema.parse(&new).is_ok();
                 let differences = stored
                     .as_ref()
