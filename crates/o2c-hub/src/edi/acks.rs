@@ -562,6 +562,63 @@ mod tests {
         insta::assert_snapshot!("855_dropship_header_only", header);
     }
 
+    fn po_with(quantities: &[u32]) -> PurchaseOrder {
+        let mut text = String::from("ST*850*0001~BEG*00*SA*P**20260101~");
+        for (i, q) in quantities.iter().enumerate() {
+            text.push_str(&format!("PO1*{}*{q}*EA*1**VN*S{i}~", i + 1));
+        }
+        text.push_str(&format!("SE*{}*0001~", quantities.len() + 3));
+        let parsed = o2c_formats::x12::parse_with(
+            text.as_bytes(),
+            &o2c_connectors::edi::parse_options(true),
+        )
+        .expect("parse");
+        PurchaseOrder::all_in(&parsed.file).expect("850").remove(0)
+    }
+
+    proptest::proptest! {
+        /// However a PO is split over store orders, a line is accepted when
+        /// every order carrying it is, rejected when none is, and changed to
+        /// the accepted sum otherwise; one pending order holds the 855 back.
+        #[test]
+        fn split_po_decisions(
+            lines in proptest::collection::vec((1u32..50, proptest::collection::vec((1u32..20, proptest::bool::ANY), 1..4)), 1..5),
+            pending in proptest::bool::ANY,
+        ) {
+            // Each line's quantity is the sum of its store parts.
+            let quantities: Vec<u32> = lines.iter().map(|(_, parts)| parts.iter().map(|p| p.0).sum()).collect();
+            let po = po_with(&quantities);
+            let mut orders: Vec<(Outcome, Vec<(usize, Decimal)>)> = Vec::new();
+            for (i, (_, parts)) in lines.iter().enumerate() {
+                for (q, accepted) in parts {
+                    let outcome = if *accepted { Outcome::Accepted } else { Outcome::Rejected };
+                    orders.push((outcome, vec![(i, Decimal::from(*q))]));
+                }
+            }
+            if pending {
+                orders.push((Outcome::Pending, Vec::new()));
+            }
+            let view: Vec<(Outcome, &[(usize, Decimal)])> = orders.iter().map(|(o, l)| (*o, l.as_slice())).collect();
+            let decided = decide(&po, &view);
+            if pending {
+                proptest::prop_assert!(decided.is_none());
+                return Ok(());
+            }
+            let decisions = decided.expect("decided");
+            for (i, (_, parts)) in lines.iter().enumerate() {
+                let accepted: u32 = parts.iter().filter(|p| p.1).map(|p| p.0).sum();
+                let expected = if parts.iter().all(|p| p.1) {
+                    LineDecision::Accept
+                } else if accepted == 0 {
+                    LineDecision::Reject
+                } else {
+                    LineDecision::Change { quantity: Some(Decimal::from(accepted)), unit_price: None, ship_date: None }
+                };
+                proptest::prop_assert_eq!(&decisions[i], &expected);
+            }
+        }
+    }
+
     #[test]
     fn header_only_855_has_no_lines() {
         let po = po();
