@@ -3,7 +3,10 @@
 //! programs (`mapping`), never hand-written field copying.
 
 pub mod amazon;
+pub mod edi;
 pub mod mapping;
 pub mod shopify;
+pub mod value_maps;
 
 pub use mapping::{Mapping, MappingError, MappingProgram, MappingSet, RunError};
+pub use value_maps::ValueMaps;

@@ -91,6 +91,8 @@ pub async fn start(
             shop.resolve_secret().map_err(StartError::Config)?,
         );
     }
+    config.edi.check().map_err(StartError::Config)?;
+    let edi = Arc::new(crate::edi::EdiRuntime::new(config.edi.clone()));
     let state = AppState {
         store: store.clone(),
         auth: Arc::new(Authenticator::new(store.clone())),
@@ -100,8 +102,19 @@ pub async fn start(
         work_ready: work_ready.clone(),
         mappings: Arc::new(mappings),
         shopify_secrets: Arc::new(shopify_secrets),
+        edi: edi.clone(),
     };
     let mut tasks = Vec::new();
+    if !edi.config.partners.is_empty() {
+        // The folder watcher takes files like the API does; the sweeper
+        // answers POs (855) and watches deadlines, with the workers.
+        let folder = crate::edi::folder::run(state.clone(), edi.clone(), shutdown.clone());
+        tasks.push(tokio::spawn(folder));
+        if config.run_workers {
+            let acks = crate::edi::acks::run(store.clone(), edi.clone(), shutdown.clone());
+            tasks.push(tokio::spawn(acks));
+        }
+    }
     let http_shutdown = shutdown.clone();
     tasks.push(tokio::spawn(async move {
         let server = axum::serve(listener, api::router(state)).with_graceful_shutdown(async move {

@@ -12,6 +12,7 @@ pub mod channel_change;
 pub mod config;
 pub mod correlation;
 pub mod crash;
+pub mod edi;
 pub mod erp;
 pub mod ingest;
 pub mod intake;

@@ -20,6 +20,8 @@ pub enum ProblemKind {
     ChannelMismatch,
     InvalidSignature,
     MappingFailed,
+    MalformedX12,
+    EnvelopeMismatch,
     Conflict,
     Unavailable,
     Internal,
@@ -38,6 +40,8 @@ impl ProblemKind {
             Self::ChannelMismatch => "channel-mismatch",
             Self::InvalidSignature => "invalid-signature",
             Self::MappingFailed => "mapping-failed",
+            Self::MalformedX12 => "malformed-x12",
+            Self::EnvelopeMismatch => "envelope-mismatch",
             Self::Conflict => "conflict",
             Self::Unavailable => "unavailable",
             Self::Internal => "internal",
@@ -47,7 +51,8 @@ impl ProblemKind {
     pub fn status(self) -> StatusCode {
         match self {
             Self::Unauthenticated | Self::InvalidSignature => StatusCode::UNAUTHORIZED,
-            Self::MappingFailed => StatusCode::UNPROCESSABLE_ENTITY,
+            Self::MappingFailed | Self::EnvelopeMismatch => StatusCode::UNPROCESSABLE_ENTITY,
+            Self::MalformedX12 => StatusCode::BAD_REQUEST,
             Self::Conflict => StatusCode::CONFLICT,
             Self::Forbidden | Self::ChannelMismatch => StatusCode::FORBIDDEN,
             Self::NotFound => StatusCode::NOT_FOUND,
@@ -72,6 +77,10 @@ impl ProblemKind {
             Self::ChannelMismatch => "The API key is bound to another channel",
             Self::InvalidSignature => "The webhook signature does not match the body",
             Self::MappingFailed => "The channel payload could not be mapped to a canonical order",
+            Self::MalformedX12 => "The body is not a valid X12 interchange",
+            Self::EnvelopeMismatch => {
+                "The X12 envelope does not name the configured trading partner"
+            }
             Self::Conflict => "The resource changed or is not in a state that allows this action",
             Self::Unavailable => "The hub cannot accept the request right now",
             Self::Internal => "Internal error",

@@ -138,6 +138,38 @@ mod tests {
         });
     }
 
+    /// The `[edi]` example in docs/configuration.md loads as documented.
+    #[test]
+    fn documented_edi_partner_example_loads() {
+        let doc = include_str!("../../../docs/configuration.md");
+        let section = doc
+            .split("## EDI trading partners")
+            .nth(1)
+            .expect("section");
+        let example = section
+            .split("```toml")
+            .nth(1)
+            .and_then(|rest| rest.split("```").next())
+            .expect("toml example");
+        figment::Jail::expect_with(|jail| {
+            jail.create_file("o2c.toml", example)?;
+            let settings = load(None).map_err(|e| e.to_string())?;
+            let edi = &settings.hub.edi;
+            edi.check()?;
+            assert_eq!(edi.deadline_alert_lead_minutes, 180);
+            let rk = edi.partner("rk").expect("rk");
+            assert_eq!(rk.odoo_company_id, Some(2));
+            assert_eq!(rk.ours.gs_code(), "ACMEDIST");
+            assert_eq!(rk.value_maps.lookup("uom", "CA"), Some("Case of 12"));
+            assert_eq!(
+                rk.value_maps.lookup("sku", "27120100"),
+                Some("LED-STRING-2400L")
+            );
+            assert!(rk.stores.contains_key("898"));
+            Ok(())
+        });
+    }
+
     #[test]
     fn password_file_and_missing_secret() {
         figment::Jail::expect_with(|jail| {

@@ -315,3 +315,54 @@ fn import_dry_run_lists_bad_rows_and_exits_2() {
     let stderr = String::from_utf8_lossy(&refused.stderr);
     assert!(stderr.contains("line 3, column order_date"), "{stderr}");
 }
+
+#[test]
+fn map_edi_850_takes_raw_x12_and_splits_sdq_stores() {
+    let output = o2c(&[
+        "map",
+        "--channel",
+        "edi-850",
+        "--input",
+        &x12_fixture("x12types_850_5010_rk_sdq_shipto_wh.edi"),
+        "--account",
+        "rk",
+    ]);
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stdout)
+    );
+    let orders: Value = serde_json::from_slice(&output.stdout).expect("canonical JSON");
+    let ids: Vec<&str> = orders
+        .as_array()
+        .expect("one order per store")
+        .iter()
+        .map(|o| o["channel_order_id"].as_str().expect("id"))
+        .collect();
+    assert_eq!(ids, ["260001/65", "260001/66", "260001/67"]);
+    assert_eq!(orders[2]["lines"][0]["quantity"]["value"], "100");
+    assert_eq!(orders[0]["channel"]["account"], "rk");
+
+    let unpriced = o2c(&[
+        "map",
+        "--channel",
+        "edi-850",
+        "--input",
+        &x12_fixture("x12types_850_5010_napa_4lines.edi"),
+    ]);
+    assert_eq!(unpriced.status.code(), Some(2));
+    let problem: Value = serde_json::from_slice(&unpriced.stdout).expect("problem JSON");
+    assert_eq!(problem["type"], "/problems/mapping-failed");
+
+    let malformed = o2c(&[
+        "map",
+        "--channel",
+        "edi-850",
+        "--input",
+        &x12_fixture("x12types_940_NEGATIVE_isa_wrong_separator.edi"),
+    ]);
+    assert_eq!(malformed.status.code(), Some(2));
+    let problem: Value = serde_json::from_slice(&malformed.stdout).expect("problem JSON");
+    assert_eq!(problem["type"], "/problems/malformed-x12");
+    assert!(problem["segment"].is_number(), "{problem}");
+}

@@ -16,10 +16,10 @@ use std::path::Path;
 pub use program::{MappingProgram, RunError};
 
 /// The channels that have mapping rules.
-pub const CHANNELS: [&str; 2] = ["shopify", "amazon"];
+pub const CHANNELS: &[&str] = &["shopify", "amazon", "edi-850"];
 
 /// The rules shipped with o2c: (channel, version, source).
-const SHIPPED: [(&str, u32, &str); 3] = [
+const SHIPPED: &[(&str, u32, &str)] = &[
     (
         "shopify",
         1,
@@ -34,6 +34,11 @@ const SHIPPED: [(&str, u32, &str); 3] = [
         "amazon",
         1,
         include_str!("../../../../mappings/amazon/v1.jq"),
+    ),
+    (
+        "edi-850",
+        1,
+        include_str!("../../../../mappings/edi-850/v1.jq"),
     ),
 ];
 
@@ -80,7 +85,7 @@ impl MappingSet {
     /// The shipped rules.
     pub fn shipped() -> Result<Self, MappingError> {
         let mut mappings = BTreeMap::new();
-        for (channel, version, source) in SHIPPED {
+        for &(channel, version, source) in SHIPPED {
             let name = format!("{channel}/v{version}");
             let program = MappingProgram::compile(&name, source)?;
             mappings.insert(

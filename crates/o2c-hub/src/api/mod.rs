@@ -3,10 +3,11 @@
 
 mod body;
 mod csv_upload;
+mod edi;
 mod exceptions;
 mod health;
 mod ops;
-mod orders;
+pub(crate) mod orders;
 mod shopify;
 
 use std::sync::Arc;
@@ -31,6 +32,8 @@ pub struct AppState {
     pub mappings: Arc<o2c_connectors::MappingSet>,
     /// Shop domain → webhook secret.
     pub shopify_secrets: Arc<std::collections::HashMap<String, Vec<u8>>>,
+    /// EDI trading partners and their state.
+    pub edi: Arc<crate::edi::EdiRuntime>,
 }
 
 pub fn router(state: AppState) -> Router {
@@ -51,6 +54,7 @@ pub fn router(state: AppState) -> Router {
             "/v1/channels/csv/{account}/uploads",
             post(csv_upload::upload),
         )
+        .route("/v1/channels/edi/{partner}", post(edi::post_interchange))
         .route("/v1/exceptions", get(ops::list_exceptions))
         .route("/v1/exceptions/{id}", get(exceptions::get_exception))
         .route("/v1/exceptions/{id}/{action}", post(exceptions::act_on))

@@ -137,7 +137,7 @@ async fn accept(
 }
 
 /// The answer an order got at the door: new, or the first answer again.
-pub(super) struct Submitted {
+pub(crate) struct Submitted {
     pub status: StatusCode,
     pub body: Value,
     /// A duplicate: `body` is the original answer.
@@ -152,7 +152,7 @@ impl Submitted {
 
 /// Queues a validated canonical order for the group commit; the answer is
 /// the original one (202, or the first answer for a duplicate).
-pub(super) async fn submit(
+pub(crate) async fn submit(
     app: &AppState,
     order: &o2c_model::Order,
     raw_payload: String,
@@ -236,14 +236,14 @@ fn is_json(headers: &HeaderMap) -> bool {
 }
 
 /// Keeps a refused payload where operators can see it, then hands back the problem.
-pub(super) struct Rejector<'a> {
+pub(crate) struct Rejector<'a> {
     app: &'a AppState,
     principal: &'a Principal,
     correlation_id: &'a str,
 }
 
 impl<'a> Rejector<'a> {
-    pub(super) fn new(
+    pub(crate) fn new(
         app: &'a AppState,
         principal: &'a Principal,
         correlation_id: &'a str,
@@ -255,7 +255,7 @@ impl<'a> Rejector<'a> {
         }
     }
 
-    pub(super) async fn keep(&self, payload: &[u8], truncated: bool, problem: Problem) -> Problem {
+    pub(crate) async fn keep(&self, payload: &[u8], truncated: bool, problem: Problem) -> Problem {
         let problem = problem.correlated(self.correlation_id);
         let message = RejectedMessage {
             id: Uuid::now_v7(),

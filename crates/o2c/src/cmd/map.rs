@@ -56,19 +56,25 @@ pub async fn run(settings: Settings, args: MapArgs) -> Result<ExitCode> {
             ));
         }
     };
-    let payload = unwrap_capture(&text);
-    let outputs = match mapping
-        .program
-        .run(&payload, &args.account, &Utc::now().to_rfc3339())
-    {
-        Ok(outputs) => outputs,
-        Err(error) => {
-            return fail(
-                Problem::new(ProblemKind::MappingFailed, error.to_string())
-                    .with("mapping", json!(mapping.name())),
-            );
-        }
+    let payloads = match channel_payloads(&args, &text) {
+        Ok(payloads) => payloads,
+        Err(problem) => return fail(problem),
     };
+    let mut outputs = Vec::new();
+    for payload in payloads {
+        match mapping
+            .program
+            .run(&payload, &args.account, &Utc::now().to_rfc3339())
+        {
+            Ok(mapped) => outputs.extend(mapped),
+            Err(error) => {
+                return fail(
+                    Problem::new(ProblemKind::MappingFailed, error.to_string())
+                        .with("mapping", json!(mapping.name())),
+                );
+            }
+        }
+    }
     for output in &outputs {
         if let Err(errors) = schema.parse(output) {
             let problem = Problem::new(
@@ -90,6 +96,37 @@ pub async fn run(settings: Settings, args: MapArgs) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
+/// The mapping inputs in a file: for `edi-850` a raw X12 file gives one
+/// per 850 (decoded as the hub decodes it, default partner options); any
+/// other file is one JSON payload.
+fn channel_payloads(args: &MapArgs, text: &[u8]) -> Result<Vec<Vec<u8>>, Problem> {
+    let is_json = serde_json::from_slice::<serde::de::IgnoredAny>(text).is_ok();
+    if args.channel != "edi-850" || is_json {
+        return Ok(vec![unwrap_capture(text)]);
+    }
+    use o2c_connectors::edi;
+    let malformed = |error: o2c_formats::x12::X12Error| {
+        Problem::new(ProblemKind::MalformedX12, error.to_string())
+            .with("segment", json!(error.position.segment))
+            .with("segment_id", json!(error.position.segment_id))
+            .with("element", json!(error.position.element))
+    };
+    let parsed =
+        o2c_formats::x12::parse_with(text, &edi::parse_options(true)).map_err(malformed)?;
+    let documents = edi::documents(&parsed.file, &args.account, &edi::MappingOptions::default())
+        .map_err(malformed)?;
+    if documents.is_empty() {
+        return Err(Problem::new(
+            ProblemKind::MappingFailed,
+            "the X12 file holds no 850 purchase order",
+        ));
+    }
+    Ok(documents
+        .into_iter()
+        .map(|d| d.input.to_string().into_bytes())
+        .collect())
+}
+
 /// A capture `{"headers": …, "body": {…}}` (as webhook tools save them) is
 /// reduced to its body; anything else is the payload itself.
 fn unwrap_capture(text: &[u8]) -> Vec<u8> {
@@ -101,6 +138,18 @@ fn unwrap_capture(text: &[u8]) -> Vec<u8> {
     }
 }
 
+/// The canonical order with the partner's value maps applied, as the hub
+/// stores it; left as it is when it is not a canonical order.
+fn with_value_maps(order: Value, maps: &o2c_connectors::ValueMaps) -> Value {
+    match serde_json::from_value::<o2c_model::Order>(order.clone()) {
+        Ok(mut typed) => {
+            maps.apply(&mut typed);
+            serde_json::to_value(&typed).unwrap_or(order)
+        }
+        Err(_) => order,
+    }
+}
+
 async fn replay_last(
     settings: &Settings,
     args: &MapArgs,
@@ -109,7 +158,13 @@ async fn replay_last(
     last: i64,
 ) -> Result<ExitCode> {
     let store = open_store(settings, args.store.store.as_deref()).await?;
-    let prefix = format!("{}:", args.channel);
+    // EDI orders are stored under `edi:<partner>`, mapped by `edi-850`.
+    let kind = if args.channel == "edi-850" {
+        "edi"
+    } else {
+        args.channel.as_str()
+    };
+    let prefix = format!("{kind}:");
     let messages: Vec<_> = store
         .list_inbox(Some("accepted"), last.clamp(1, 10_000) * 4)
         .await?
@@ -134,7 +189,18 @@ async fn replay_last(
             &message.received_at.to_rfc3339(),
         ) {
             Ok(outputs) => {
-                let new = outputs.into_iter().next().unwrap_or(Value::Null);
+                // One payload may give several orders (an EDI PO split per store).
+                let wanted = stored.as_ref().map(|o| o["channel_order_id"].clone());
+                let position = outputs
+                    .iter()
+                    .position(|o| Some(&o["channel_order_id"]) == wanted.as_ref())
+                    .unwrap_or(0);
+                let mut new = outputs.into_iter().nth(position).unwrap_or(Value::Null);
+                if kind == "edi"
+                    && let Some(partner) = settings.hub.edi.partner(account)
+                {
+                    new = with_value_maps(new, &partner.value_maps);
+                }
                 let valid = schema.parse(&new).is_ok();
                 let differences = stored
                     .as_ref()

@@ -1,0 +1,639 @@
+//! The 855 and deadline sweeper. Every poll it looks at each PO still
+//! waiting for its 855: once every order the PO became has an outcome
+//! (confirmed in Odoo, cancelled, or held by validation where the partner
+//! wants holds rejected), it writes the 855 — accepted, accepted with
+//! changes, or rejected, per line — once; until then it raises an
+//! `ack_deadline_at_risk` exception (and a log line) when the deadline is
+//! near, and clears it when the 855 is out. Polling the stored order
+//! status rather than listening to `o2c.order.status.v1` on the in-process
+//! bus means a restart or a lagging subscriber cannot miss an outcome.
+
+use std::sync::Arc;
+
+use chrono::{DateTime, Duration, Utc};
+use o2c_formats::x12::ack855::{LineDecision, PoAckOptions, po_acknowledgment};
+use o2c_formats::x12::doc850::PurchaseOrder;
+use o2c_formats::x12::envelope::{EnvelopeParams, wrap};
+use o2c_formats::x12::{Separators, Transaction, render_interchange};
+use o2c_store::{NewAuditEntry, NewException, Store};
+use rust_decimal::Decimal;
+use serde_json::{Value, json};
+use tokio_util::sync::CancellationToken;
+use uuid::Uuid;
+
+use super::files::{FileError, write_atomic};
+use super::inbound::outbound_ids;
+use super::partner::{HoldAnswer, PoAckKind};
+use super::tracking::{PlannedAck, PoTrack, Tracks, numbers_for, po_key};
+use super::{EdiPartner, EdiRuntime};
+
+/// The reason code of the deadline alert.
+pub const DEADLINE_REASON: &str = "ack_deadline_at_risk";
+
+#[derive(Debug, thiserror::Error)]
+pub enum AckError {
+    #[error(transparent)]
+    File(#[from] FileError),
+    #[error(transparent)]
+    Store(#[from] o2c_store::StoreError),
+    #[error("PO {po}: {message}")]
+    Build { po: String, message: String },
+}
+
+/// Where one order of a PO stands for the 855.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Outcome {
+    Pending,
+    Accepted,
+    Rejected,
+}
+
+fn outcome(status: &str, on_hold: HoldAnswer) -> Outcome {
+    match status {
+        "received" | "mapped" | "validated" | "submitted" => Outcome::Pending,
+        "on_hold" => match on_hold {
+            HoldAnswer::Wait => Outcome::Pending,
+            HoldAnswer::Reject => Outcome::Rejected,
+        },
+        "cancelled" => Outcome::Rejected,
+        // Confirmed in Odoo, and every later stage.
+        _ => Outcome::Accepted,
+    }
+}
+
+/// One decision per PO1 line from the accepted quantities, or None while
+/// an order has no outcome yet.
+fn decide(
+    po: &PurchaseOrder,
+    orders: &[(Outcome, &[(usize, Decimal)])],
+) -> Option<Vec<LineDecision>> {
+    let mut accepted = vec![Decimal::ZERO; po.lines.len()];
+    for (outcome, lines) in orders {
+        match outcome {
+            Outcome::Pending => return None,
+            Outcome::Rejected => {}
+            Outcome::Accepted => {
+                for (index, quantity) in lines.iter() {
+                    if let Some(total) = accepted.get_mut(*index) {
+                        *total += *quantity;
+                    }
+                }
+            }
+        }
+    }
+    Some(
+        po.lines
+            .iter()
+            .zip(accepted)
+            .map(|(line, accepted)| {
+                if accepted == line.quantity {
+                    LineDecision::Accept
+                } else if accepted.is_zero() {
+                    LineDecision::Reject
+                } else {
+                    LineDecision::Change {
+                        quantity: Some(accepted),
+                        unit_price: None,
+                        ship_date: None,
+                    }
+                }
+            })
+            .collect(),
+    )
+}
+
+/// The 855 transaction; header-only partners get BAK (and CUR/N1) alone.
+fn transaction(
+    po: &PurchaseOrder,
+    decisions: &[LineDecision],
+    kind: PoAckKind,
+    control_number: &str,
+    at: DateTime<Utc>,
+    seller_order: Option<String>,
+) -> Result<Transaction, String> {
+    let options = PoAckOptions {
+        control_number: control_number.to_owned(),
+        ack_date: at.date_naive(),
+        seller_order_number: seller_order,
+        ack_type: None,
+    };
+    let tx = po_acknowledgment(po, decisions, &options).map_err(|e| e.to_string())?;
+    Ok(match kind {
+        PoAckKind::LineDetail => tx,
+        PoAckKind::HeaderOnly => {
+            let header = tx
+                .segments
+                .into_iter()
+                .filter(|s| !matches!(s.id.as_str(), "PO1" | "PID" | "ACK" | "CTT"))
+                .collect();
+            Transaction::new("855", control_number, header)
+        }
+    })
+}
+
+fn envelope_text(doc: &Value, key: &str, fallback: &str) -> String {
+    doc.get(key)
+        .and_then(Value::as_str)
+        .filter(|s| !s.trim().is_empty())
+        .unwrap_or(fallback)
+        .trim()
+        .to_owned()
+}
+
+/// Renders the planned 855 of `track` (deterministic: numbers and time
+/// come from the plan).
+fn render_855(
+    partner: &EdiPartner,
+    kind: PoAckKind,
+    track: &PoTrack,
+    plan: &PlannedAck,
+    seller_order: Option<String>,
+) -> Result<String, AckError> {
+    let build = |message: String| AckError::Build {
+        po: track.po_number.clone(),
+        message,
+    };
+    let po: PurchaseOrder = serde_json::from_value(track.document["purchase_order"].clone())
+        .map_err(|e| build(format!("the tracked 850 does not read back: {e}")))?;
+    let n = plan.numbers;
+    let tx = transaction(
+        &po,
+        &plan.decisions,
+        kind,
+        &format!("{:04}", n.set),
+        n.at,
+        seller_order,
+    )
+    .map_err(build)?;
+    let isa = &track.document["interchange"];
+    let version = envelope_text(isa, "version", "00401");
+    let mut separators = Separators::default();
+    if version.as_str() < "00402" {
+        // ISA11 is the standards id `U` before 4020, not a repetition separator.
+        separators.repetition = None;
+    }
+    let mut params = EnvelopeParams {
+        sender_qualifier: String::new(),
+        sender_id: String::new(),
+        receiver_qualifier: String::new(),
+        receiver_id: String::new(),
+        gs_sender: String::new(),
+        gs_receiver: String::new(),
+        date: n.at.date_naive(),
+        time: n.at.time(),
+        interchange_control_number: n.interchange,
+        group_control_number: n.group,
+        version,
+        gs_version: envelope_text(&track.document["group"], "version", "004010"),
+        usage_indicator: envelope_text(isa, "usage_indicator", "P"),
+        ack_requested: false,
+        separators,
+    };
+    outbound_ids(&mut params, partner);
+    let ic = wrap("PR", vec![tx], &params).map_err(|e| build(e.to_string()))?;
+    render_interchange(&ic, &ic.separators).map_err(|e| build(e.to_string()))
+}
+
+/// The Odoo order name, when the PO became one order that has one.
+async fn seller_order(store: &dyn Store, track: &PoTrack) -> Option<String> {
+    let [only] = track.orders.as_slice() else {
+        return None;
+    };
+    let record = store.get_order(only.order_id).await.ok()??;
+    record
+        .state
+        .get("erp_order_name")
+        .and_then(Value::as_str)
+        .map(str::to_owned)
+}
+
+/// What one sweep did.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct Swept {
+    pub acks_written: Vec<String>,
+    pub alerts_raised: usize,
+}
+
+/// One pass over every partner's open POs at `now`.
+pub async fn sweep(
+    store: &dyn Store,
+    runtime: &EdiRuntime,
+    now: DateTime<Utc>,
+) -> Result<Swept, AckError> {
+    let mut swept = Swept::default();
+    for partner in &runtime.config.partners {
+        let Some(kind) = partner.acknowledgments.po_855 else {
+            continue;
+        };
+        let tracks = Tracks::new(&runtime.partner_state(&partner.id));
+        for mut track in tracks.open()? {
+            if track.ack.is_none() {
+                plan(store, runtime, partner, &tracks, &mut track, now).await?;
+            }
+            if let Some(plan) = track.ack.clone() {
+                let seller = seller_order(store, &track).await;
+                let text = render_855(partner, kind, &track, &plan, seller)?;
+                write_atomic(&partner.outbound_dir().join(&plan.file), text.as_bytes())?;
+                clear_alert(store, &mut track, &plan, now).await?;
+                track.ack = Some(PlannedAck {
+                    written: true,
+                    ..plan.clone()
+                });
+                tracks.close(&track)?;
+                audit(store, partner, &track, &plan, now).await;
+                tracing::info!(
+                    partner = partner.id,
+                    po = track.po_number,
+                    file = plan.file,
+                    ack = plan.ack_type,
+                    "855 written"
+                );
+                swept.acks_written.push(plan.file);
+            } else if raise_alert(store, runtime, partner, &tracks, &mut track, now).await? {
+                swept.alerts_raised += 1;
+            }
+        }
+    }
+    Ok(swept)
+}
+
+/// Decides the 855 when every order has an outcome, and saves the plan
+/// (with its control numbers) before anything is written.
+async fn plan(
+    store: &dyn Store,
+    runtime: &EdiRuntime,
+    partner: &EdiPartner,
+    tracks: &Tracks,
+    track: &mut PoTrack,
+    now: DateTime<Utc>,
+) -> Result<(), AckError> {
+    let po: PurchaseOrder = serde_json::from_value(track.document["purchase_order"].clone())
+        .map_err(|e| AckError::Build {
+            po: track.po_number.clone(),
+            message: format!("the tracked 850 does not read back: {e}"),
+        })?;
+    let mut outcomes = Vec::new();
+    for order in &track.orders {
+        let status = store
+            .get_order(order.order_id)
+            .await?
+            .map(|r| r.status)
+            .unwrap_or_default();
+        outcomes.push((
+            outcome(&status, partner.acknowledgments.on_hold),
+            order.lines.as_slice(),
+        ));
+    }
+    let Some(decisions) = decide(&po, &outcomes) else {
+        return Ok(());
+    };
+    let Some(counter) = runtime.counter(&partner.id) else {
+        return Ok(());
+    };
+    let key = po_key(&track.po_number);
+    let marker = runtime
+        .partner_state(&partner.id)
+        .join("855")
+        .join(format!("{key}.json"));
+    let numbers = numbers_for(&marker, counter, now).await?;
+    let ack_type = po_acknowledgment(
+        &po,
+        &decisions,
+        &PoAckOptions {
+            control_number: "0".into(),
+            ack_date: now.date_naive(),
+            seller_order_number: None,
+            ack_type: None,
+        },
+    )
+    .ok()
+    .and_then(|tx| tx.segments.first().map(|bak| bak.get(2).to_owned()))
+    .unwrap_or_default();
+    track.ack = Some(PlannedAck {
+        ack_type,
+        decisions,
+        numbers,
+        file: format!("855-{}-{:09}.x12", partner.id, numbers.interchange),
+        written: false,
+    });
+    tracks.save(track)?;
+    Ok(())
+}
+
+/// Raises the deadline alert once, `lead` before the deadline.
+async fn raise_alert(
+    store: &dyn Store,
+    runtime: &EdiRuntime,
+    partner: &EdiPartner,
+    tracks: &Tracks,
+    track: &mut PoTrack,
+    now: DateTime<Utc>,
+) -> Result<bool, AckError> {
+    let lead = Duration::minutes(runtime.config.deadline_alert_lead_minutes.max(0));
+    if track.alert_open || now < track.deadline - lead {
+        return Ok(false);
+    }
+    // The id is saved first, so a crash in between cannot raise two alerts.
+    let id = match track.alert {
+        Some(id) => id,
+        None => {
+            let id = Uuid::now_v7();
+            track.alert = Some(id);
+            tracks.save(track)?;
+            id
+        }
+    };
+    let order_ids: Vec<Uuid> = track.orders.iter().map(|o| o.order_id).collect();
+    let exception = NewException {
+        id,
+        order_id: None,
+        inbox_id: None,
+        reasons: vec![DEADLINE_REASON.into()],
+        details: json!({
+            "partner": partner.id,
+            "po_number": track.po_number,
+            "deadline": track.deadline,
+            "received_at": track.received_at,
+            "order_ids": order_ids,
+            "detail": format!(
+                "the 855 for PO {} of {} is due at {} and not sent yet",
+                track.po_number, partner.id, track.deadline.to_rfc3339()
+            ),
+        }),
+        correlation_id: format!("edi:{}:{}", partner.id, track.po_number),
+        created_at: now,
+    };
+    if store.get_exception(id).await?.is_none() {
+        store.open_exception(exception).await?;
+    }
+    track.alert_open = true;
+    tracks.save(track)?;
+    tracing::warn!(
+        partner = partner.id,
+        po = track.po_number,
+        deadline = %track.deadline,
+        "855 acknowledgment deadline at risk"
+    );
+    Ok(true)
+}
+
+async fn clear_alert(
+    store: &dyn Store,
+    track: &mut PoTrack,
+    plan: &PlannedAck,
+    now: DateTime<Utc>,
+) -> Result<(), AckError> {
+    if let Some(id) = track.alert
+        && track.alert_open
+    {
+        let resolution = json!({ "by": "edi", "detail": format!("855 sent in {}", plan.file) });
+        store
+            .close_exception(id, "resolved", resolution, now)
+            .await?;
+        track.alert_open = false;
+    }
+    Ok(())
+}
+
+async fn audit(
+    store: &dyn Store,
+    partner: &EdiPartner,
+    track: &PoTrack,
+    plan: &PlannedAck,
+    now: DateTime<Utc>,
+) {
+    let entry = NewAuditEntry {
+        actor: "system:edi".into(),
+        action: "edi.855.written".into(),
+        subject: format!("edi:{}:po:{}", partner.id, track.po_number),
+        details: json!({
+            "file": plan.file,
+            "ack_type": plan.ack_type,
+            "interchange_control_number": plan.numbers.interchange,
+            "order_ids": track.orders.iter().map(|o| o.order_id).collect::<Vec<_>>(),
+        }),
+        correlation_id: format!("edi:{}:{}", partner.id, track.po_number),
+        at: now,
+    };
+    if let Err(error) = store.append_audit(entry).await {
+        tracing::warn!(error = %error, "could not audit a written 855");
+    }
+}
+
+/// Sweeps until shutdown.
+pub async fn run(store: Arc<dyn Store>, runtime: Arc<EdiRuntime>, shutdown: CancellationToken) {
+    loop {
+        if let Err(error) = sweep(store.as_ref(), &runtime, Utc::now()).await {
+            tracing::error!(error = %error, "EDI acknowledgment sweep failed; will retry");
+        }
+        tokio::select! {
+            _ = shutdown.cancelled() => return,
+            _ = tokio::time::sleep(runtime.poll_interval()) => {}
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn po() -> PurchaseOrder {
+        let text = "ST*850*0001~BEG*00*SA*PO7**20260101~PO1*1*10*EA*2.5**VN*A~PO1*2*4*EA*1**VN*B~SE*4*0001~";
+        let parsed = o2c_formats::x12::parse_with(
+            text.as_bytes(),
+            &o2c_connectors::edi::parse_options(true),
+        )
+        .expect("parse");
+        PurchaseOrder::all_in(&parsed.file).expect("850").remove(0)
+    }
+
+    fn d(n: i64) -> Decimal {
+        Decimal::from(n)
+    }
+
+    #[test]
+    fn statuses_map_to_outcomes() {
+        assert_eq!(outcome("submitted", HoldAnswer::Reject), Outcome::Pending);
+        assert_eq!(outcome("on_hold", HoldAnswer::Wait), Outcome::Pending);
+        assert_eq!(outcome("on_hold", HoldAnswer::Reject), Outcome::Rejected);
+        assert_eq!(outcome("cancelled", HoldAnswer::Wait), Outcome::Rejected);
+        assert_eq!(outcome("confirmed", HoldAnswer::Wait), Outcome::Accepted);
+        assert_eq!(outcome("shipped", HoldAnswer::Wait), Outcome::Accepted);
+    }
+
+    #[test]
+    fn decisions_per_line_from_store_orders() {
+        let po = po();
+        let all = [(0, d(10)), (1, d(4))];
+        assert_eq!(decide(&po, &[(Outcome::Pending, &all)]), None);
+        assert_eq!(
+            decide(&po, &[(Outcome::Accepted, &all)]),
+            Some(vec![LineDecision::Accept, LineDecision::Accept])
+        );
+        assert_eq!(
+            decide(&po, &[(Outcome::Rejected, &all)]),
+            Some(vec![LineDecision::Reject, LineDecision::Reject])
+        );
+        // Two store orders of one PO, one of them cancelled: line 1 shrinks.
+        let (a, b) = ([(0, d(6)), (1, d(4))], [(0, d(4))]);
+        assert_eq!(
+            decide(&po, &[(Outcome::Accepted, &a), (Outcome::Rejected, &b)]),
+            Some(vec![
+                LineDecision::Change {
+                    quantity: Some(d(6)),
+                    unit_price: None,
+                    ship_date: None
+                },
+                LineDecision::Accept
+            ])
+        );
+    }
+
+    fn plan(decisions: Vec<LineDecision>) -> (EdiPartner, PoTrack, PlannedAck) {
+        let text =
+            include_str!("../../../o2c-connectors/tests/fixtures/x12/stedi_850_5010_dropship.edi");
+        let parsed = o2c_formats::x12::parse(text.as_bytes()).expect("parse");
+        let doc = o2c_connectors::edi::documents(&parsed, "acme", &Default::default())
+            .expect("850")
+            .remove(0);
+        let partner: EdiPartner = serde_json::from_value(json!({
+            "id": "acme",
+            "theirs": { "isa_qualifier": "ZZ", "isa_id": "ANOTHERMERCH", "gs_id": "READDEMO" },
+            "ours": { "isa_qualifier": "14", "isa_id": "AMERCHANT", "gs_id": "072271711TMS" },
+            "outbound_dir": "out"
+        }))
+        .expect("partner");
+        let at = DateTime::parse_from_rfc3339("2026-11-27T08:15:00Z")
+            .expect("t")
+            .with_timezone(&Utc);
+        let track = PoTrack {
+            partner: "acme".into(),
+            po_number: doc.po_number.clone(),
+            received_at: at,
+            deadline: at,
+            document: doc.input,
+            orders: Vec::new(),
+            alert: None,
+            alert_open: false,
+            ack: None,
+        };
+        let numbers = super::super::tracking::Outbound {
+            interchange: 42,
+            group: 42,
+            set: 42,
+            at,
+        };
+        let plan = PlannedAck {
+            ack_type: String::new(),
+            decisions,
+            numbers,
+            file: "x".into(),
+            written: false,
+        };
+        (partner, track, plan)
+    }
+
+    #[test]
+    fn snapshot_855_accepted() {
+        let (partner, track, plan) = plan(vec![LineDecision::Accept, LineDecision::Accept]);
+        let text = render_855(
+            &partner,
+            PoAckKind::LineDetail,
+            &track,
+            &plan,
+            Some("S00042".into()),
+        )
+        .expect("855");
+        insta::assert_snapshot!("855_dropship_accepted", text);
+    }
+
+    #[test]
+    fn snapshot_855_changed_and_rejected_lines() {
+        let change = LineDecision::Change {
+            quantity: Some(d(5)),
+            unit_price: None,
+            ship_date: None,
+        };
+        let (partner, track, plan) = plan(vec![change, LineDecision::Reject]);
+        let text = render_855(&partner, PoAckKind::LineDetail, &track, &plan, None).expect("855");
+        assert!(text.contains("BAK*00*AC*365465413"), "{text}");
+        insta::assert_snapshot!("855_dropship_changes", text);
+        let header = render_855(&partner, PoAckKind::HeaderOnly, &track, &plan, None).expect("855");
+        insta::assert_snapshot!("855_dropship_header_only", header);
+    }
+
+    fn po_with(quantities: &[u32]) -> PurchaseOrder {
+        let mut text = String::from("ST*850*0001~BEG*00*SA*P**20260101~");
+        for (i, q) in quantities.iter().enumerate() {
+            text.push_str(&format!("PO1*{}*{q}*EA*1**VN*S{i}~", i + 1));
+        }
+        text.push_str(&format!("SE*{}*0001~", quantities.len() + 3));
+        let parsed = o2c_formats::x12::parse_with(
+            text.as_bytes(),
+            &o2c_connectors::edi::parse_options(true),
+        )
+        .expect("parse");
+        PurchaseOrder::all_in(&parsed.file).expect("850").remove(0)
+    }
+
+    proptest::proptest! {
+        /// However a PO is split over store orders, a line is accepted when
+        /// every order carrying it is, rejected when none is, and changed to
+        /// the accepted sum otherwise; one pending order holds the 855 back.
+        #[test]
+        fn split_po_decisions(
+            lines in proptest::collection::vec((1u32..50, proptest::collection::vec((1u32..20, proptest::bool::ANY), 1..4)), 1..5),
+            pending in proptest::bool::ANY,
+        ) {
+            // Each line's quantity is the sum of its store parts.
+            let quantities: Vec<u32> = lines.iter().map(|(_, parts)| parts.iter().map(|p| p.0).sum()).collect();
+            let po = po_with(&quantities);
+            let mut orders: Vec<(Outcome, Vec<(usize, Decimal)>)> = Vec::new();
+            for (i, (_, parts)) in lines.iter().enumerate() {
+                for (q, accepted) in parts {
+                    let outcome = if *accepted { Outcome::Accepted } else { Outcome::Rejected };
+                    orders.push((outcome, vec![(i, Decimal::from(*q))]));
+                }
+            }
+            if pending {
+                orders.push((Outcome::Pending, Vec::new()));
+            }
+            let view: Vec<(Outcome, &[(usize, Decimal)])> = orders.iter().map(|(o, l)| (*o, l.as_slice())).collect();
+            let decided = decide(&po, &view);
+            if pending {
+                proptest::prop_assert!(decided.is_none());
+                return Ok(());
+            }
+            let decisions = decided.expect("decided");
+            for (i, (_, parts)) in lines.iter().enumerate() {
+                let accepted: u32 = parts.iter().filter(|p| p.1).map(|p| p.0).sum();
+                let expected = if parts.iter().all(|p| p.1) {
+                    LineDecision::Accept
+                } else if accepted == 0 {
+                    LineDecision::Reject
+                } else {
+                    LineDecision::Change { quantity: Some(Decimal::from(accepted)), unit_price: None, ship_date: None }
+                };
+                proptest::prop_assert_eq!(&decisions[i], &expected);
+            }
+        }
+    }
+
+    #[test]
+    fn header_only_855_has_no_lines() {
+        let po = po();
+        let at = DateTime::parse_from_rfc3339("2026-01-02T10:30:00Z")
+            .expect("t")
+            .with_timezone(&Utc);
+        let decisions = [LineDecision::Accept, LineDecision::Reject];
+        let full =
+            transaction(&po, &decisions, PoAckKind::LineDetail, "0001", at, None).expect("855");
+        assert!(full.segments.iter().any(|s| s.id == "ACK"));
+        let header =
+            transaction(&po, &decisions, PoAckKind::HeaderOnly, "0001", at, None).expect("855");
+        let ids: Vec<_> = header.segments.iter().map(|s| s.id.as_str()).collect();
+        assert_eq!(ids, ["BAK"]);
+        assert_eq!(header.se.segment_count, "3");
+        assert_eq!(header.segments[0].get(2), "AC");
+    }
+}

@@ -1,0 +1,564 @@
+//! The EDI X12 channel end to end, with the real hub, store and Odoo
+//! sandbox: a real 850 posted by a trading partner gets its 997 in the
+//! partner's outbound folder, becomes order(s) (SDQ split per store where
+//! configured) confirmed in the sandbox, and its 855 follows — accepted, or
+//! rejected after a validation hold; files dropped in the inbound folder
+//! are taken the same way; a PO whose 855 is late raises an alert that
+//! the 855 clears; malformed files and foreign envelopes are refused and kept.
+//!
+//! The retail samples (rk_sdq) are bare ST..SE sets; the tests put them in
+//! an ISA/GS envelope generated with the codec (the fixture files stay
+//! byte-exact).
+
+mod common;
+
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use chrono::{NaiveDate, NaiveTime};
+use common::{TestHub, odoo_search_read};
+use o2c_connectors::ValueMaps;
+use o2c_connectors::edi::{PartyIds, SdqSplit};
+use o2c_formats::x12::envelope::{EnvelopeParams, wrap};
+use o2c_formats::x12::{ParseOptions, Separators, parse_with, render_interchange};
+use o2c_hub::HubConfig;
+use o2c_hub::edi::partner::{AckSettings, HoldAnswer, PoAckKind};
+use o2c_hub::edi::{EdiConfig, EdiPartner};
+use serde_json::{Value, json};
+
+const VICS_SKUS: [&str; 6] = ["AB3542", "RD5322", "XY5266", "VX2332", "RV0524", "DX1875"];
+
+fn fixture(name: &str) -> Vec<u8> {
+    let path = format!(
+        "{}/../o2c-connectors/tests/fixtures/x12/{name}",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    std::fs::read(&path).unwrap_or_else(|e| panic!("{path}: {e}"))
+}
+
+fn ids(qualifier: &str, id: &str) -> PartyIds {
+    PartyIds {
+        isa_qualifier: qualifier.into(),
+        isa_id: id.into(),
+        gs_id: String::new(),
+    }
+}
+
+/// A bare sample's transaction sets in an envelope from RKSTORES to us.
+fn enveloped(name: &str, control: u32) -> Vec<u8> {
+    let parsed = parse_with(&fixture(name), &ParseOptions::lenient()).expect("sample parses");
+    let txs = parsed.file.interchanges[0].groups[0].transactions.clone();
+    let params = EnvelopeParams {
+        sender_qualifier: "ZZ".into(),
+        sender_id: "RKSTORES".into(),
+        receiver_qualifier: "ZZ".into(),
+        receiver_id: "ACMEDIST".into(),
+        gs_sender: "RKSTORES".into(),
+        gs_receiver: "ACMEDIST".into(),
+        date: NaiveDate::from_ymd_opt(2020, 9, 23).expect("date"),
+        time: NaiveTime::from_hms_opt(9, 0, 0).expect("time"),
+        interchange_control_number: control,
+        group_control_number: control,
+        version: "00501".into(),
+        gs_version: "005010".into(),
+        usage_indicator: "P".into(),
+        ack_requested: false,
+        separators: Separators::default(),
+    };
+    let ic = wrap("PO", txs, &params).expect("envelope");
+    render_interchange(&ic, &ic.separators)
+        .expect("render")
+        .into_bytes()
+}
+
+struct Folders {
+    _dir: tempfile::TempDir,
+    root: PathBuf,
+}
+
+impl Folders {
+    fn new() -> Self {
+        let dir = tempfile::tempdir().expect("dir");
+        let root = dir.path().to_path_buf();
+        Self { _dir: dir, root }
+    }
+
+    fn out(&self, partner: &str) -> PathBuf {
+        self.root.join(partner).join("out")
+    }
+
+    fn inbound(&self, partner: &str) -> PathBuf {
+        self.root.join(partner).join("in")
+    }
+}
+
+fn partner(folders: &Folders, id: &str, theirs: PartyIds, ours: PartyIds) -> EdiPartner {
+    EdiPartner {
+        id: id.into(),
+        odoo_company_id: Some(1),
+        theirs,
+        ours,
+        acknowledgments: AckSettings {
+            functional_997: true,
+            po_855: Some(PoAckKind::LineDetail),
+            deadline_hours: 24,
+            on_hold: HoldAnswer::Wait,
+        },
+        outbound_dir: folders.out(id).display().to_string(),
+        value_maps: serde_json::from_value(json!({ "uom": { "EA": "Units" } })).expect("maps"),
+        ..EdiPartner::default()
+    }
+}
+
+async fn hub(folders: &Folders, partners: Vec<EdiPartner>, lead_minutes: i64) -> TestHub {
+    let config = HubConfig {
+        edi: EdiConfig {
+            state_dir: folders.root.join("state").display().to_string(),
+            poll_interval_ms: 100,
+            deadline_alert_lead_minutes: lead_minutes,
+            partners,
+        },
+        ..HubConfig::default()
+    };
+    TestHub::sqlite_with(config).await
+}
+
+async fn create_products(odoo_url: &str, skus: &[&str]) {
+    for sku in skus {
+        let request = json!({
+            "jsonrpc": "2.0", "method": "call", "id": 1,
+            "params": { "service": "object", "method": "execute_kw",
+                "args": ["o2c", 2, "admin", "product.product", "create", [{ "name": sku, "default_code": sku, "list_price": 10.0 }]] }
+        });
+        let answer: Value = reqwest::Client::new()
+            .post(format!("{odoo_url}/jsonrpc"))
+            .json(&request)
+            .send()
+            .await
+            .expect("rpc")
+            .json()
+            .await
+            .expect("json");
+        assert!(answer.get("result").is_some(), "{answer}");
+    }
+}
+
+async fn post_x12(hub: &TestHub, partner: &str, body: Vec<u8>) -> reqwest::Response {
+    hub.http
+        .post(format!("{}/v1/channels/edi/{partner}", hub.base))
+        .bearer_auth(&hub.key)
+        .header("content-type", "application/edi-x12")
+        .body(body)
+        .send()
+        .await
+        .expect("post")
+}
+
+/// Waits for a file whose name starts with `prefix` in `dir`; its text.
+async fn wait_for_file(dir: &Path, prefix: &str) -> (String, String) {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        if let Ok(entries) = std::fs::read_dir(dir) {
+            let mut names: Vec<String> = entries
+                .flatten()
+                .map(|e| e.file_name().to_string_lossy().into_owned())
+                .filter(|n| n.starts_with(prefix))
+                .collect();
+            names.sort();
+            if let Some(name) = names.into_iter().next() {
+                let text = std::fs::read_to_string(dir.join(&name)).expect("read");
+                return (name, text);
+            }
+        }
+        assert!(
+            Instant::now() < deadline,
+            "no {prefix}* file in {}",
+            dir.display()
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+fn files(dir: &Path, prefix: &str) -> usize {
+    std::fs::read_dir(dir)
+        .map(|e| {
+            e.flatten()
+                .filter(|e| e.file_name().to_string_lossy().starts_with(prefix))
+                .count()
+        })
+        .unwrap_or(0)
+}
+
+fn segments<'a>(text: &'a str, id: &str) -> Vec<&'a str> {
+    text.split('~')
+        .map(str::trim)
+        .filter(|s| s.starts_with(&format!("{id}*")))
+        .collect()
+}
+
+fn vics_partner(folders: &Folders) -> EdiPartner {
+    partner(
+        folders,
+        "xyz",
+        ids("12", "4405197800"),
+        ids("01", "999999999"),
+    )
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_posted_850_gets_its_997_a_confirmed_order_and_an_855_once() {
+    let folders = Folders::new();
+    let hub = hub(&folders, vec![vics_partner(&folders)], 0).await;
+    create_products(&hub.odoo_url, &VICS_SKUS).await;
+    let response = post_x12(&hub, "xyz", fixture("nodex12_850_4010VICS_6lines.edi")).await;
+    assert_eq!(response.status(), 200);
+    let report: Value = response.json().await.expect("json");
+    assert_eq!(report["orders"][0]["status"], "accepted", "{report}");
+    assert_eq!(report["orders"][0]["channel_order_id"], "08292233294");
+    assert_eq!(report["groups"][0]["sets"][0]["status"], "A");
+    let order_id = report["orders"][0]["order_id"]
+        .as_str()
+        .expect("id")
+        .to_owned();
+
+    // The 997 is already there when the answer comes.
+    let ack_name = report["groups"][0]["ack_997"].as_str().expect("997 name");
+    let ack = std::fs::read_to_string(folders.out("xyz").join(ack_name)).expect("997 file");
+    assert!(
+        ack.starts_with("ISA*00*          *00*          *01*999999999      *12*4405197800     *"),
+        "{ack}"
+    );
+    assert_eq!(segments(&ack, "AK1"), ["AK1*PO*1421"]);
+    assert_eq!(segments(&ack, "AK2"), ["AK2*850*000000010"]);
+    assert_eq!(segments(&ack, "AK9"), ["AK9*A*1*1*1"]);
+    assert!(
+        ack.contains("*000000001*0*P*>~"),
+        "first interchange number: {ack}"
+    );
+
+    let order = hub.wait_for_status(&order_id, "confirmed").await;
+    assert_eq!(order["channel"], "edi:xyz");
+    let sale = odoo_search_read(
+        &hub.odoo_url,
+        "sale.order",
+        json!([["client_order_ref", "=", "08292233294"]]),
+        &["name", "state"],
+    )
+    .await;
+    assert_eq!(sale.len(), 1);
+    assert_eq!(sale[0]["state"], "sale");
+
+    let (name, ack855) = wait_for_file(&folders.out("xyz"), "855-").await;
+    assert!(
+        name.ends_with("000000002.x12"),
+        "855 takes the next number: {name}"
+    );
+    let bak = segments(&ack855, "BAK");
+    assert_eq!(bak.len(), 1);
+    assert!(
+        bak[0].starts_with("BAK*00*AD*08292233294*20101127"),
+        "{}",
+        bak[0]
+    );
+    let acks = segments(&ack855, "ACK");
+    assert_eq!(acks.len(), 6);
+    assert_eq!(acks[0], "ACK*IA*120*EA");
+    assert!(segments(&ack855, "GS")[0].starts_with("GS*PR*999999999*4405197800*"));
+
+    // The same file again: a duplicate, no second order; its 997 is the
+    // first one rebuilt (same numbers), and no second 855.
+    let again: Value = post_x12(&hub, "xyz", fixture("nodex12_850_4010VICS_6lines.edi"))
+        .await
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(again["orders"][0]["status"], "duplicate");
+    assert_eq!(again["orders"][0]["order_id"], json!(order_id));
+    tokio::time::sleep(Duration::from_millis(400)).await;
+    assert_eq!(files(&folders.out("xyz"), "997-"), 1);
+    assert_eq!(files(&folders.out("xyz"), "855-"), 1);
+    hub.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_sdq_po_splits_into_store_orders_and_is_acknowledged_as_one() {
+    let folders = Folders::new();
+    let mut rk = partner(&folders, "rk", ids("ZZ", "RKSTORES"), ids("ZZ", "ACMEDIST"));
+    rk.sdq_split = SdqSplit::PerStore;
+    rk.value_maps = ValueMaps::from_tables([
+        ("uom", vec![("EA", "Units")]),
+        ("sku", vec![("27120100", "LED-STRING-2400L")]),
+    ]);
+    for store in ["898", "899"] {
+        let address = json!({ "company": format!("RK store {store}"), "street_lines": [format!("{store} Main St")], "city": "Springfield", "postal_code": "62701", "subdivision": "US-IL", "country": "US" });
+        rk.stores.insert(store.into(), address);
+    }
+    let hub = hub(&folders, vec![rk], 0).await;
+    create_products(&hub.odoo_url, &["LED-STRING-2400L"]).await;
+    let report: Value = post_x12(
+        &hub,
+        "rk",
+        enveloped("x12types_850_5010_rk_sdq_2stores.edi", 41),
+    )
+    .await
+    .json()
+    .await
+    .expect("json");
+    let stores: Vec<&str> = report["orders"]
+        .as_array()
+        .expect("orders")
+        .iter()
+        .map(|o| o["channel_order_id"].as_str().expect("id"))
+        .collect();
+    assert_eq!(stores, ["325011/898", "325011/899"], "{report}");
+    for o in report["orders"].as_array().expect("orders") {
+        hub.wait_for_status(o["order_id"].as_str().expect("id"), "confirmed")
+            .await;
+    }
+    let (_, ack855) = wait_for_file(&folders.out("rk"), "855-").await;
+    assert!(segments(&ack855, "BAK")[0].starts_with("BAK*00*AD*325011*"));
+    // One PO line, 9 + 9 accepted across the two store orders.
+    assert_eq!(segments(&ack855, "ACK"), ["ACK*IA*18*EA"]);
+    hub.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_held_order_is_rejected_by_855_and_a_late_one_raises_then_clears_an_alert() {
+    let folders = Folders::new();
+    // One order per PO with store lines: this sample has no ship-to, so
+    // validation holds it (require_ship_to).
+    let mut rk = partner(&folders, "rk", ids("ZZ", "RKSTORES"), ids("ZZ", "ACMEDIST"));
+    rk.sdq_split = SdqSplit::Deliveries;
+    rk.acknowledgments.on_hold = HoldAnswer::Reject;
+    let mut slow = partner(
+        &folders,
+        "slow",
+        ids("ZZ", "RKSTORES"),
+        ids("ZZ", "SLOWDIST"),
+    );
+    slow.sdq_split = SdqSplit::Deliveries;
+    slow.acknowledgments.deadline_hours = 1;
+    // Alerts 2 hours ahead: a 1-hour deadline is at risk at once.
+    let hub = hub(&folders, vec![rk, slow], 120).await;
+
+    let report: Value = post_x12(
+        &hub,
+        "rk",
+        enveloped("x12types_850_5010_rk_sdq_2stores.edi", 7),
+    )
+    .await
+    .json()
+    .await
+    .expect("json");
+    let order_id = report["orders"][0]["order_id"]
+        .as_str()
+        .expect("id")
+        .to_owned();
+    hub.wait_for_status(&order_id, "on_hold").await;
+    let (_, ack855) = wait_for_file(&folders.out("rk"), "855-").await;
+    assert!(
+        segments(&ack855, "BAK")[0].starts_with("BAK*00*RD*325011*"),
+        "{ack855}"
+    );
+    assert_eq!(segments(&ack855, "ACK"), ["ACK*IR*0*EA"]);
+
+    // The other partner waits on holds: its deadline alert shows up...
+    let mut text =
+        String::from_utf8(enveloped("x12types_850_5010_rk_sdq_2stores.edi", 8)).expect("utf8");
+    text = text.replace("ACMEDIST", "SLOWDIST");
+    let report: Value = post_x12(&hub, "slow", text.into_bytes())
+        .await
+        .json()
+        .await
+        .expect("json");
+    let slow_order = report["orders"][0]["order_id"]
+        .as_str()
+        .expect("id")
+        .to_owned();
+    hub.wait_for_status(&slow_order, "on_hold").await;
+    let alert = wait_for_alert(&hub, "open").await;
+    assert_eq!(alert["details"]["partner"], "slow");
+    assert_eq!(alert["details"]["po_number"], "325011");
+    assert_eq!(alert["details"]["order_ids"][0], json!(slow_order));
+    assert_eq!(files(&folders.out("slow"), "855-"), 0);
+
+    // ...and is cleared by the 855 once an operator cancels the held order.
+    let exceptions: Value = hub
+        .get("/v1/exceptions?status=open")
+        .await
+        .json()
+        .await
+        .expect("json");
+    let hold = exceptions["exceptions"]
+        .as_array()
+        .expect("list")
+        .iter()
+        .find(|e| e["order_id"] == json!(slow_order))
+        .expect("the hold")
+        .clone();
+    let cancel = hub
+        .http
+        .post(format!(
+            "{}/v1/exceptions/{}/cancel",
+            hub.base,
+            hold["id"].as_str().expect("id")
+        ))
+        .bearer_auth(&hub.key)
+        .json(&json!({ "reason": "buyer withdrew the PO" }))
+        .send()
+        .await
+        .expect("cancel");
+    assert_eq!(cancel.status(), 200);
+    let (_, ack855) = wait_for_file(&folders.out("slow"), "855-").await;
+    assert!(segments(&ack855, "BAK")[0].starts_with("BAK*00*RD*"));
+    let cleared = wait_for_alert(&hub, "resolved").await;
+    assert_eq!(cleared["id"], alert["id"]);
+    hub.shutdown().await;
+}
+
+async fn wait_for_alert(hub: &TestHub, status: &str) -> Value {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        let list: Value = hub
+            .get(&format!("/v1/exceptions?status={status}"))
+            .await
+            .json()
+            .await
+            .expect("json");
+        if let Some(alert) = list["exceptions"]
+            .as_array()
+            .expect("list")
+            .iter()
+            .find(|e| e["reasons"] == json!(["ack_deadline_at_risk"]))
+        {
+            return alert.clone();
+        }
+        assert!(
+            Instant::now() < deadline,
+            "no {status} deadline alert: {list}"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_file_dropped_in_the_inbound_folder_is_taken_once_and_moved() {
+    let folders = Folders::new();
+    let mut xyz = vics_partner(&folders);
+    xyz.inbound_dir = Some(folders.inbound("xyz").display().to_string());
+    xyz.acknowledgments.po_855 = None;
+    let hub = hub(&folders, vec![xyz], 0).await;
+    create_products(&hub.odoo_url, &VICS_SKUS).await;
+    std::fs::create_dir_all(folders.inbound("xyz")).expect("dir");
+    std::fs::write(
+        folders.inbound("xyz").join("po-1.edi"),
+        fixture("nodex12_850_4010VICS_6lines.edi"),
+    )
+    .expect("drop");
+    std::fs::write(folders.inbound("xyz").join("junk.edi"), b"HELLO*NOT*X12~").expect("drop");
+    let (name, _) = wait_for_file(&folders.inbound("xyz").join("processed"), "po-1").await;
+    assert_eq!(name, "po-1.edi");
+    let (_, problem) =
+        wait_for_file(&folders.inbound("xyz").join("failed"), "junk.edi.problem").await;
+    let problem: Value = serde_json::from_str(&problem).expect("problem json");
+    assert_eq!(problem["type"], "/problems/malformed-x12");
+    assert_eq!(problem["segment"], 1);
+    // Moved only after the order was stored, and acknowledged by a 997.
+    let orders: Value = hub.get("/v1/orders").await.json().await.expect("json");
+    let edi: Vec<&Value> = orders["orders"]
+        .as_array()
+        .expect("orders")
+        .iter()
+        .filter(|o| o["channel"] == "edi:xyz")
+        .collect();
+    assert_eq!(edi.len(), 1);
+    assert_eq!(files(&folders.out("xyz"), "997-"), 1);
+    // The same PO dropped again is a duplicate, not a second order.
+    std::fs::write(
+        folders.inbound("xyz").join("po-1-again.edi"),
+        fixture("nodex12_850_4010VICS_6lines.edi"),
+    )
+    .expect("drop");
+    wait_for_file(&folders.inbound("xyz").join("processed"), "po-1-again").await;
+    let orders: Value = hub.get("/v1/orders").await.json().await.expect("json");
+    let count = orders["orders"]
+        .as_array()
+        .expect("orders")
+        .iter()
+        .filter(|o| o["channel"] == "edi:xyz")
+        .count();
+    assert_eq!(count, 1);
+    assert!(
+        files(&folders.inbound("xyz"), "po-1") == 0,
+        "nothing left behind"
+    );
+    hub.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn malformed_files_and_foreign_envelopes_are_refused_precisely_and_kept() {
+    let folders = Folders::new();
+    let hub = hub(&folders, vec![vics_partner(&folders)], 0).await;
+    // The DUNS-qualified single-line sample is from another sender.
+    let response = post_x12(&hub, "xyz", fixture("edinet_850_4010_single_line.edi")).await;
+    assert_eq!(response.status(), 422);
+    assert_eq!(
+        response.headers()["content-type"],
+        "application/problem+json"
+    );
+    let problem: Value = response.json().await.expect("json");
+    assert_eq!(problem["type"], "/problems/envelope-mismatch");
+    assert_eq!(problem["element"], "ISA05");
+    assert_eq!(problem["segment"], 1);
+
+    let mut broken = String::from_utf8(fixture("nodex12_850_4010VICS_6lines.edi")).expect("utf8");
+    broken = broken.replacen(
+        "ISA*01*0000000000*01*ABCCO     *",
+        "ISA*01*0000000000*01*ABCCO     ",
+        1,
+    );
+    let response = post_x12(&hub, "xyz", broken.into_bytes()).await;
+    assert_eq!(response.status(), 400);
+    let problem: Value = response.json().await.expect("json");
+    assert_eq!(problem["type"], "/problems/malformed-x12");
+    assert_eq!(problem["segment"], 1);
+    assert_eq!(problem["segment_id"], "ISA");
+    assert!(problem["element"].is_number(), "{problem}");
+
+    let kept = hub
+        .store
+        .list_inbox(Some("rejected"), 10)
+        .await
+        .expect("inbox");
+    assert_eq!(kept.len(), 2);
+    assert!(
+        kept.iter()
+            .all(|m| m.channel == "edi:xyz" && m.payload.starts_with("ISA")
+                || m.payload.starts_with('\u{feff}'))
+    );
+    assert_eq!(files(&folders.out("xyz"), "997-"), 0);
+
+    let unknown = post_x12(&hub, "nobody", fixture("nodex12_850_4010VICS_6lines.edi")).await;
+    assert_eq!(unknown.status(), 404);
+    let bound = hub
+        .key_with(&[o2c_hub::auth::Scope::OrdersWrite], Some("edi:other"))
+        .await;
+    let refused = hub
+        .http
+        .post(format!("{}/v1/channels/edi/xyz", hub.base))
+        .bearer_auth(bound)
+        .body(fixture("nodex12_850_4010VICS_6lines.edi"))
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(refused.status(), 403);
+    let anonymous = hub
+        .http
+        .post(format!("{}/v1/channels/edi/xyz", hub.base))
+        .body(fixture("nodex12_850_4010VICS_6lines.edi"))
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(anonymous.status(), 401);
+    hub.shutdown().await;
+}
