@@ -242,4 +242,71 @@ mod tests {
             vec![2]
         );
     }
+
+    /// The answers stay those of a scan across creates, writes, deletes
+    /// and a rolled-back transaction.
+    #[test]
+    fn the_orm_keeps_indexes_in_step_with_rollback() {
+        use crate::OdooVersion;
+        use crate::orm::{Env, Store};
+
+        let reg = crate::models::registry(OdooVersion::V17);
+        let mut store = Store::default();
+        let scan = |store: &Store, parent: i64| -> Vec<i64> {
+            store.tables["res.partner"]
+                .iter()
+                .filter(|(_, r)| r.get("parent_id").and_then(Value::as_i64) == Some(parent))
+                .map(|(id, _)| *id)
+                .collect()
+        };
+        let (a, b) = {
+            let mut env = Env::new(&reg, &mut store, 1, OdooVersion::V17, Default::default());
+            let a = env
+                .create("res.partner", rec(json!({"name": "A"})))
+                .unwrap();
+            let b = env
+                .create("res.partner", rec(json!({"name": "B"})))
+                .unwrap();
+            env.create("res.partner", rec(json!({"name": "A1", "parent_id": a})))
+                .unwrap();
+            (a, b)
+        };
+        assert_eq!(
+            store.ids_where("res.partner", "parent_id", &json!(a)),
+            scan(&store, a)
+        );
+        {
+            let mut env = Env::new(&reg, &mut store, 1, OdooVersion::V17, Default::default());
+            let a2 = env
+                .create("res.partner", rec(json!({"name": "A2", "parent_id": a})))
+                .unwrap();
+            env.write("res.partner", &[a2], &rec(json!({"parent_id": b})))
+                .unwrap();
+            assert_eq!(
+                env.store.ids_where("res.partner", "parent_id", &json!(b)),
+                vec![a2]
+            );
+            env.rollback();
+        }
+        assert_eq!(
+            store.ids_where("res.partner", "parent_id", &json!(a)),
+            scan(&store, a)
+        );
+        assert!(
+            store
+                .ids_where("res.partner", "parent_id", &json!(b))
+                .is_empty()
+        );
+        {
+            let mut env = Env::new(&reg, &mut store, 1, OdooVersion::V17, Default::default());
+            let kids = env.store.ids_where("res.partner", "parent_id", &json!(a));
+            env.unlink("res.partner", &kids).unwrap();
+        }
+        assert!(
+            store
+                .ids_where("res.partner", "parent_id", &json!(a))
+                .is_empty()
+        );
+        assert_eq!(scan(&store, a), Vec::<i64>::new());
+    }
 }

@@ -61,17 +61,9 @@ impl Product {
             let barcode = text(rec, "barcode").map(str::to_string);
             env.set_raw("product.product", *id, v);
             if let Some(bc) = barcode {
-                let same: Vec<i64> = env
+                let same = env
                     .store
-                    .tables
-                    .get("product.product")
-                    .map(|t| {
-                        t.iter()
-                            .filter(|(_, r)| text(r, "barcode") == Some(bc.as_str()))
-                            .map(|(k, _)| *k)
-                            .collect()
-                    })
-                    .unwrap_or_default();
+                    .ids_where("product.product", "barcode", &json!(bc));
                 if same.len() > 1 {
                     let names: Vec<String> = same
                         .iter()

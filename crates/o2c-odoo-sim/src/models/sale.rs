@@ -25,16 +25,7 @@ fn money(d: Decimal) -> Value {
 }
 
 fn line_ids(env: &Env, order: i64) -> Vec<i64> {
-    env.store
-        .tables
-        .get(SOL)
-        .map(|t| {
-            t.iter()
-                .filter(|(_, r)| m2o(r, "order_id") == Some(order))
-                .map(|(k, _)| *k)
-                .collect()
-        })
-        .unwrap_or_default()
+    super::util::children(env, SOL, "order_id", order)
 }
 
 /// Recomputes the stored amounts of lines.
