@@ -16,10 +16,10 @@ use std::path::Path;
 pub use program::{MappingProgram, RunError};
 
 /// The channels that have mapping rules.
-pub const CHANNELS: [&str; 2] = ["shopify", "amazon"];
+pub const CHANNELS: [&str; 3] = ["shopify", "amazon", "csv"];
 
 /// The rules shipped with o2c: (channel, version, source).
-const SHIPPED: [(&str, u32, &str); 3] = [
+const SHIPPED: [(&str, u32, &str); 4] = [
     (
         "shopify",
         1,
@@ -35,6 +35,7 @@ const SHIPPED: [(&str, u32, &str); 3] = [
         1,
         include_str!("../../../../mappings/amazon/v1.jq"),
     ),
+    ("csv", 1, include_str!("../../../../mappings/csv/v1.jq")),
 ];
 
 #[derive(Debug, thiserror::Error)]

@@ -56,19 +56,26 @@ pub async fn run(settings: Settings, args: MapArgs) -> Result<ExitCode> {
             ));
         }
     };
-    let payload = unwrap_capture(&text);
-    let outputs = match mapping
-        .program
-        .run(&payload, &args.account, &Utc::now().to_rfc3339())
-    {
-        Ok(outputs) => outputs,
-        Err(error) => {
-            return fail(
-                Problem::new(ProblemKind::MappingFailed, error.to_string())
-                    .with("mapping", json!(mapping.name())),
-            );
-        }
+    let payloads = match decode(&args.channel, &text) {
+        Ok(payloads) => payloads,
+        Err(problem) => return fail(problem),
     };
+    let mut outputs = Vec::new();
+    for payload in &payloads {
+        match mapping
+            .program
+            .run_value(payload, &args.account, &Utc::now().to_rfc3339())
+        {
+            Ok(out) => outputs.extend(out),
+            Err(error) => {
+                return fail(
+                    Problem::new(ProblemKind::MappingFailed, error.to_string())
+                        .with("mapping", json!(mapping.name()))
+                        .with("line", payload.get("line").cloned().unwrap_or(Value::Null)),
+                );
+            }
+        }
+    }
     for output in &outputs {
         if let Err(errors) = schema.parse(output) {
             let problem = Problem::new(
@@ -88,6 +95,39 @@ pub async fn run(settings: Settings, args: MapArgs) -> Result<ExitCode> {
     };
     println!("{}", serde_json::to_string_pretty(&printed)?);
     Ok(ExitCode::SUCCESS)
+}
+
+/// The channel's payload decoded to the JSON its mapping reads: a CSV file
+/// becomes one grouped-rows document per order (a file with bad rows is a
+/// problem listing each with its line), anything else is JSON.
+fn decode(channel: &str, text: &[u8]) -> Result<Vec<Value>, Problem> {
+    if channel == "csv" {
+        let import = o2c_formats::csv_orders::parse_orders(
+            text,
+            &o2c_formats::csv_orders::CsvOptions::default(),
+        );
+        if !import.report.is_ok() {
+            let errors: Vec<Value> = import
+                .report
+                .errors
+                .iter()
+                .map(|e| json!({ "line": e.line, "column": e.column, "value": e.value, "detail": e.message }))
+                .collect();
+            return Err(Problem::new(
+                ProblemKind::SchemaViolation,
+                format!("{} problem(s) in the CSV file", errors.len()),
+            )
+            .with("errors", Value::Array(errors)));
+        }
+        return Ok(import.groups);
+    }
+    serde_json::from_slice(&unwrap_capture(text))
+        .map(|payload| vec![payload])
+        .map_err(|e| {
+            Problem::new(ProblemKind::MalformedJson, e.to_string())
+                .with("line", json!(e.line()))
+                .with("column", json!(e.column()))
+        })
 }
 
 /// A capture `{"headers": …, "body": {…}}` (as webhook tools save them) is
