@@ -73,8 +73,22 @@ async fn good_orders_go_in_and_every_bad_row_is_reported() {
     let accepted = done["accepted"].as_array().expect("accepted");
     assert_eq!(accepted.len(), 2);
     for entry in accepted {
-        hub.wait_for_status(entry["order_id"].as_str().expect("id"), "confirmed")
-            .await;
+        let id = entry["order_id"].as_str().expect("id");
+        hub.wait_for_status(id, "confirmed").await;
+        // Mapped by the csv rule, and its rows kept as the order's payload.
+        let journal = hub
+            .store
+            .load_journal(uuid::Uuid::parse_str(id).expect("uuid"))
+            .await
+            .expect("journal");
+        assert_eq!(journal[0].data["order"]["mapping"]["name"], "csv");
+        let inbox = hub
+            .store
+            .inbox_for_order(uuid::Uuid::parse_str(id).expect("uuid"))
+            .await
+            .expect("inbox");
+        let rows: Value = serde_json::from_str(&inbox[0].payload).expect("grouped rows");
+        assert!(rows["rows"][0]["line"].as_u64().is_some(), "{rows}");
     }
     assert_eq!(hub.sale_orders("CSV-1").await.len(), 1);
     assert!(hub.sale_orders("CSV-2").await.is_empty());

@@ -104,7 +104,7 @@ pub enum EdiCommand {
 
 #[derive(Debug, Args)]
 pub struct MapArgs {
-    /// The channel whose mapping to run (shopify; amazon, edi-850, csv and salesforce come with their adapters).
+    /// The channel whose mapping to run (shopify, amazon, csv; edi-850 and salesforce come with their adapters). A csv input is a CSV upload file.
     #[arg(long)]
     pub channel: String,
     /// The payload file (a Shopify webhook capture `{headers, body}` is unwrapped).

@@ -172,7 +172,68 @@ fn map_prints_the_canonical_order() {
     let order: Value = serde_json::from_slice(&output.stdout).expect("canonical JSON");
     assert_eq!(order["channel"]["kind"], "shopify");
     assert_eq!(order["channel_order_id"], "820982911946154508");
-    assert_eq!(order["mapping"]["version"], 1);
+    // The newest Shopify mapping: the order discount is on the lines.
+    assert_eq!(order["mapping"]["version"], 2);
+    assert_eq!(order["lines"][0]["discount_amount"], "10.00");
+}
+
+#[test]
+fn map_takes_a_csv_upload_through_the_csv_mapping() {
+    let temp = tempfile::tempdir().expect("tempdir");
+    let file = temp.path().join("orders.csv");
+    let header = "order_number,order_date,currency,customer_name,sku,quantity,unit_price";
+    std::fs::write(
+        &file,
+        format!(
+            "{header}
+A-1,2026-11-27,EUR,Acme,SKU-1,2,9.90
+A-1,,,,SKU-2,1,4.00
+A-2,2026-11-27,EUR,Bo,SKU-3,1,1
+"
+        ),
+    )
+    .expect("write");
+    let output = o2c(&[
+        "map",
+        "--channel",
+        "csv",
+        "--input",
+        file.to_str().expect("path"),
+        "--account",
+        "portal",
+    ]);
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stdout)
+    );
+    let orders: Value = serde_json::from_slice(&output.stdout).expect("canonical JSON");
+    assert_eq!(orders.as_array().map(Vec::len), Some(2), "{orders:#}");
+    assert_eq!(orders[0]["channel"]["account"], "portal");
+    assert_eq!(orders[0]["mapping"]["name"], "csv");
+    assert_eq!(orders[0]["lines"][1]["sku"], "SKU-2");
+    assert_eq!(orders[0]["lines"][1]["unit_price"], "4.00");
+
+    std::fs::write(
+        &file,
+        format!(
+            "{header}
+A-1,2026-11-27,EUR,Acme,SKU-1,two,9.90
+"
+        ),
+    )
+    .expect("write");
+    let bad = o2c(&[
+        "map",
+        "--channel",
+        "csv",
+        "--input",
+        file.to_str().expect("path"),
+    ]);
+    assert_eq!(bad.status.code(), Some(2));
+    let problem: Value = serde_json::from_slice(&bad.stdout).expect("problem JSON");
+    assert_eq!(problem["errors"][0]["line"], 2, "{problem}");
+    assert_eq!(problem["errors"][0]["column"], "quantity", "{problem}");
 }
 
 #[test]

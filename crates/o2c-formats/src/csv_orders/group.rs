@@ -1,5 +1,7 @@
-//! Reads the CSV, checks every row, groups rows by order number and builds
-//! canonical-order JSON values for the orders without errors.
+//! Reads the CSV, checks every row and groups the rows by order number:
+//! the orders without errors come out as grouped row JSON (values as
+//! written, with their line numbers), which the channel's mapping rule
+//! (`mappings/csv/v<N>.jq`) turns into canonical orders.
 
 use std::collections::HashMap;
 
@@ -8,13 +10,13 @@ use serde_json::{Map, Value, json};
 
 use super::layout::{COLUMNS, Column, Level, column};
 use super::report::{RowError, ValidationReport};
-use super::row::{date, decimal, order_date, order_value};
+use super::row::{date, decimal, order_value};
 
 /// Import options.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CsvOptions {
-    /// Channel account stored in `channel.account` (e.g. the uploading
-    /// customer or portal), default `"upload"`.
+    /// The channel account (e.g. the uploading customer or portal), default
+    /// `"upload"`: what callers give the mapping as `$account`.
     pub account: String,
 }
 
@@ -29,8 +31,12 @@ impl Default for CsvOptions {
 /// The decoded file: valid orders and the report of every problem.
 #[derive(Debug, Clone, PartialEq)]
 pub struct CsvImport {
-    /// Canonical orders (JSON) of the orders without any error.
-    pub orders: Vec<Value>,
+    /// The orders without any error, each as grouped row JSON:
+    /// `{"order_number", "line", "rows": [{"line", "values": {column: value}}]}`
+    /// where `line` is the physical line a record starts on and `values`
+    /// holds every column of the header as written (trimmed; empty when
+    /// blank). The `csv` mapping rule turns each into a canonical order.
+    pub groups: Vec<Value>,
     /// Every problem, plus counts.
     pub report: ValidationReport,
 }
@@ -44,7 +50,8 @@ struct OrderAcc {
     number: String,
     /// Order-level values by column, with the line that set them.
     fields: HashMap<&'static str, (String, u64)>,
-    lines: Vec<Value>,
+    /// The order's rows as `{"line", "values"}`.
+    rows_json: Vec<Value>,
     line_ids: HashMap<String, u64>,
     /// Rows seen for this order (the default line id).
     rows: usize,
@@ -106,7 +113,8 @@ fn header(rec: &csv::ByteRecord, ctx: &mut Ctx) -> Option<Vec<Option<&'static Co
 }
 
 /// Decodes and checks the whole input.
-pub fn parse_orders(input: &[u8], opts: &CsvOptions) -> CsvImport {
+/// `_opts` is kept for callers; the account reaches the mapping as `$account`.
+pub fn parse_orders(input: &[u8], _opts: &CsvOptions) -> CsvImport {
     let mut ctx = Ctx { errors: Vec::new() };
     let mut report = ValidationReport::default();
     let mut reader = csv::ReaderBuilder::new()
@@ -128,7 +136,7 @@ pub fn parse_orders(input: &[u8], opts: &CsvOptions) -> CsvImport {
     let Some(cols) = cols else {
         report.errors = ctx.errors;
         return CsvImport {
-            orders: Vec::new(),
+            groups: Vec::new(),
             report,
         };
     };
@@ -147,17 +155,10 @@ pub fn parse_orders(input: &[u8], opts: &CsvOptions) -> CsvImport {
         row(&rec, &cols, &mut ctx, &mut orders, &mut index);
     }
     report.orders = orders.len();
-    let built: Vec<Value> = orders
-        .iter()
-        .filter(|o| !o.bad)
-        .map(|o| order_json(o, opts))
-        .collect();
-    report.valid_orders = built.len();
+    let groups: Vec<Value> = orders.iter().filter(|o| !o.bad).map(group_json).collect();
+    report.valid_orders = groups.len();
     report.errors = ctx.errors;
-    CsvImport {
-        orders: built,
-        report,
-    }
+    CsvImport { groups, report }
 }
 
 fn row(
@@ -193,7 +194,7 @@ fn row(
         orders.push(OrderAcc {
             number: number.clone(),
             fields: HashMap::new(),
-            lines: Vec::new(),
+            rows_json: Vec::new(),
             line_ids: HashMap::new(),
             rows: 0,
             bad: false,
@@ -204,12 +205,20 @@ fn row(
     let first = acc.rows == 0;
     acc.rows += 1;
     order_fields(acc, &values, line, first, cols, ctx);
-    if let Some(l) = line_json(acc, &values, line, ctx) {
-        acc.lines.push(l);
-    }
+    check_line(acc, &values, line, ctx);
     if ctx.errors.len() > before {
         acc.bad = true;
     }
+    let written: Map<String, Value> = cols
+        .iter()
+        .flatten()
+        .map(|c| {
+            let v = values.get(c.name).map_or("", String::as_str);
+            (c.name.to_owned(), json!(v))
+        })
+        .collect();
+    acc.rows_json
+        .push(json!({ "line": line, "values": Value::Object(written) }));
 }
 
 fn order_fields(
@@ -272,13 +281,13 @@ fn order_fields(
     }
 }
 
-fn line_json(
+/// Checks one row's line values (the mapping builds the line from them).
+fn check_line(
     acc: &mut OrderAcc,
     values: &HashMap<&'static str, String>,
     line: u64,
     ctx: &mut Ctx,
-) -> Option<Value> {
-    let before = ctx.errors.len();
+) {
     let get = |name: &str| values.get(name).map_or("", String::as_str);
     let sku = get("sku");
     if sku.is_empty() {
@@ -304,19 +313,19 @@ fn line_json(
             }
         }
     };
-    let quantity = num(
+    num(
         "quantity",
         true,
         |d| d > Decimal::ZERO,
         "must be greater than 0",
     );
-    let price = num(
+    num(
         "unit_price",
         true,
         |d| d >= Decimal::ZERO,
         "must not be negative",
     );
-    let discount = num(
+    num(
         "discount_percent",
         false,
         |d| (Decimal::ZERO..=Decimal::ONE_HUNDRED).contains(&d),
@@ -336,80 +345,18 @@ fn line_json(
         let msg = format!("line id {line_id:?} already used on line {prev}");
         ctx.err(line, Some("line_id"), None, msg);
     }
-    if ctx.errors.len() > before {
-        return None;
-    }
-    let uom = match get("uom") {
-        "" => "Units",
-        u => u,
-    };
-    let mut l = Map::new();
-    l.insert("line_id".into(), json!(line_id));
-    l.insert("sku".into(), json!(sku));
-    if !get("description").is_empty() {
-        l.insert("description".into(), json!(get("description")));
-    }
-    let q = quantity.unwrap_or_default().to_string();
-    l.insert("quantity".into(), json!({ "value": q, "uom": uom }));
-    l.insert(
-        "unit_price".into(),
-        json!(price.unwrap_or_default().to_string()),
-    );
-    l.insert(
-        "discount_percent".into(),
-        json!(discount.unwrap_or_default().to_string()),
-    );
-    l.insert("taxes".into(), json!([]));
-    if !requested.is_empty() {
-        l.insert("requested_date".into(), json!(requested));
-    }
-    Some(Value::Object(l))
 }
 
-fn order_json(o: &OrderAcc, opts: &CsvOptions) -> Value {
-    let f = |name: &str| o.fields.get(name).map_or("", |(v, _)| v.as_str());
-    let opt = |m: &mut Map<String, Value>, key: &str, col: &str| {
-        if !f(col).is_empty() {
-            m.insert(key.into(), json!(f(col)));
-        }
-    };
-    let mut customer = Map::new();
-    let refs: Vec<Value> = match f("customer_ref") {
-        "" => Vec::new(),
-        r => vec![json!({ "system": "csv", "id": r })],
-    };
-    customer.insert("external_refs".into(), Value::Array(refs));
-    customer.insert("name".into(), json!(f("customer_name")));
-    opt(&mut customer, "email", "customer_email");
-    opt(&mut customer, "phone", "customer_phone");
-    let mut order = Map::new();
-    order.insert(
-        "channel".into(),
-        json!({ "kind": "csv", "account": opts.account }),
-    );
-    order.insert("channel_order_id".into(), json!(o.number));
-    opt(&mut order, "customer_po", "customer_po");
-    let date = order_date(f("order_date")).unwrap_or_default();
-    order.insert("order_date".into(), json!(date));
-    order.insert("currency".into(), json!(f("currency")));
-    order.insert("customer".into(), Value::Object(customer));
-    if !f("ship_to_country").is_empty() {
-        let mut a = Map::new();
-        opt(&mut a, "name", "ship_to_name");
-        opt(&mut a, "company", "ship_to_company");
-        let streets: Vec<&str> = [f("ship_to_street"), f("ship_to_street2")]
-            .into_iter()
-            .filter(|s| !s.is_empty())
-            .collect();
-        a.insert("street_lines".into(), json!(streets));
-        opt(&mut a, "city", "ship_to_city");
-        opt(&mut a, "postal_code", "ship_to_postal_code");
-        opt(&mut a, "subdivision", "ship_to_subdivision");
-        a.insert("country".into(), json!(f("ship_to_country")));
-        order.insert("ship_to".into(), Value::Object(a));
-    }
-    order.insert("lines".into(), Value::Array(o.lines.clone()));
-    opt(&mut order, "notes", "notes");
-    order.insert("external_refs".into(), json!([]));
-    Value::Object(order)
+fn group_json(o: &OrderAcc) -> Value {
+    let first = o
+        .rows_json
+        .first()
+        .and_then(|r| r.get("line"))
+        .cloned()
+        .unwrap_or(Value::Null);
+    json!({
+        "order_number": o.number,
+        "line": first,
+        "rows": o.rows_json,
+    })
 }

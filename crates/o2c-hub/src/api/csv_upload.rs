@@ -1,8 +1,9 @@
 //! `POST /v1/channels/csv/{account}/uploads`: a spreadsheet of orders (the
 //! layout in `crates/o2c-formats/docs/csv-orders.md`, several rows per order
 //! grouped by order number). `?dry_run=true` only checks it. Every bad row is
-//! reported with its line number and column; orders without errors are
-//! accepted exactly as `POST /v1/orders` accepts them (one per channel order
+//! reported with its line number and column; each order without errors is
+//! mapped by the `csv` mapping rule (`mappings/csv/v<N>.jq`) and accepted
+//! exactly as `POST /v1/orders` accepts an order (one per channel order
 //! number, duplicates answered), and a file with bad rows is also kept for
 //! an operator.
 
@@ -10,6 +11,7 @@ use axum::body::Body;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
+use chrono::Utc;
 use o2c_formats::csv_orders::{CsvOptions, parse_orders};
 use serde::Deserialize;
 use serde_json::{Value, json};
@@ -89,21 +91,37 @@ pub async fn upload(
         .with("report", report.clone());
         rejector.keep(&bytes, false, problem).await;
     }
+    let mapping = app
+        .mappings
+        .get("csv", None)
+        .map_err(|e| Problem::new(ProblemKind::Internal, e.to_string()))?;
+    let received_at = Utc::now().to_rfc3339();
     let mut accepted = Vec::new();
     let mut rejected = Vec::new();
-    for value in import.orders {
-        let number = value
-            .get("channel_order_id")
-            .cloned()
-            .unwrap_or(Value::Null);
-        let order = match app.schema.parse(&value) {
-            Ok(order) => order,
-            Err(errors) => {
-                rejected.push(json!({ "order_number": number, "errors": errors }));
+    for group in import.groups {
+        let number = group.get("order_number").cloned().unwrap_or(Value::Null);
+        let line = group.get("line").cloned().unwrap_or(Value::Null);
+        let value = match mapping.program.run_value(&group, &account, &received_at) {
+            Ok(mut out) if out.len() == 1 => out.remove(0),
+            Ok(out) => {
+                let message = format!("the mapping gave {} orders for one order", out.len());
+                rejected.push(json!({ "order_number": number, "line": line, "mapping": mapping.name(), "message": message }));
+                continue;
+            }
+            Err(error) => {
+                rejected.push(json!({ "order_number": number, "line": line, "mapping": mapping.name(), "message": error.to_string() }));
                 continue;
             }
         };
-        let raw = value.to_string();
+        let order = match app.schema.parse(&value) {
+            Ok(order) => order,
+            Err(errors) => {
+                rejected.push(json!({ "order_number": number, "line": line, "mapping": mapping.name(), "errors": errors }));
+                continue;
+            }
+        };
+        // The order's rows as decoded: what the operator sees as its payload.
+        let raw = group.to_string();
         let submitted = submit(&app, &order, raw, &principal, None, &correlation_id).await?;
         accepted.push(
             json!({ "order_number": number, "order_id": submitted.order_id(), "status": submitted.status.as_u16() }),

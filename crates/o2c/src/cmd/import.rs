@@ -1,13 +1,17 @@
-//! `o2c import orders FILE.csv`: check a CSV of orders and send its good
-//! orders through a hub's REST API, with a progress bar for big files. Bad
-//! rows are listed with line and column; any makes the exit code 2.
+//! `o2c import orders FILE.csv`: check a CSV of orders, map each good order
+//! with the `csv` mapping rule (`mappings/csv/v<N>.jq`, the shipped rules)
+//! and send it through a hub's REST API, with a progress bar for big files.
+//! Bad rows are listed with line and column, orders the mapping refuses
+//! with their first line; any makes the exit code 2.
 
 use std::io::IsTerminal;
 use std::process::ExitCode;
 
 use anyhow::{Context, Result};
 use indicatif::{ProgressBar, ProgressStyle};
+use o2c_connectors::MappingSet;
 use o2c_formats::csv_orders::{CsvOptions, parse_orders};
+use serde_json::Value;
 
 use super::EXIT_BAD_INPUT;
 use crate::cli::{ImportCommand, ImportOrdersArgs};
@@ -52,7 +56,33 @@ async fn orders(args: ImportOrdersArgs) -> Result<ExitCode> {
         report.valid_orders,
         report.errors.len()
     );
-    let bad = !report.errors.is_empty();
+    let mapping_set = MappingSet::shipped()?;
+    let mapping = mapping_set.get("csv", None)?;
+    let received_at = chrono::Utc::now().to_rfc3339();
+    let mut orders: Vec<Value> = Vec::with_capacity(import.groups.len());
+    let mut unmapped = 0usize;
+    for group in &import.groups {
+        match mapping
+            .program
+            .run_value(group, &args.account, &received_at)
+        {
+            Ok(mut out) if out.len() == 1 => orders.push(out.remove(0)),
+            outcome => {
+                unmapped += 1;
+                let why = match outcome {
+                    Err(error) => error.to_string(),
+                    Ok(out) => format!("{} orders for one", out.len()),
+                };
+                eprintln!(
+                    "line {}: order {}: mapping {} failed: {why}",
+                    group["line"],
+                    group["order_number"],
+                    mapping.name()
+                );
+            }
+        }
+    }
+    let bad = !report.errors.is_empty() || unmapped > 0;
     if args.dry_run {
         return Ok(if bad {
             ExitCode::from(EXIT_BAD_INPUT)
@@ -67,7 +97,7 @@ async fn orders(args: ImportOrdersArgs) -> Result<ExitCode> {
     let http = reqwest::Client::new();
     let url = format!("{}/v1/orders", args.url.trim_end_matches('/'));
     let bar = if std::io::stderr().is_terminal() {
-        let bar = ProgressBar::new(import.orders.len() as u64);
+        let bar = ProgressBar::new(orders.len() as u64);
         if let Ok(style) =
             ProgressStyle::with_template("importing [{bar:40}] {pos}/{len} ({per_sec}, {eta})")
         {
@@ -78,7 +108,7 @@ async fn orders(args: ImportOrdersArgs) -> Result<ExitCode> {
         None
     };
     let (mut accepted, mut refused) = (0usize, 0usize);
-    for order in &import.orders {
+    for order in &orders {
         let response = http
             .post(&url)
             .bearer_auth(key)

@@ -61,16 +61,17 @@ pub async fn run(settings: Settings, args: MapArgs) -> Result<ExitCode> {
         Err(problem) => return fail(problem),
     };
     let mut outputs = Vec::new();
-    for payload in payloads {
+    for payload in &payloads {
         match mapping
             .program
-            .run(&payload, &args.account, &Utc::now().to_rfc3339())
+            .run_value(payload, &args.account, &Utc::now().to_rfc3339())
         {
-            Ok(mapped) => outputs.extend(mapped),
+            Ok(out) => outputs.extend(out),
             Err(error) => {
                 return fail(
                     Problem::new(ProblemKind::MappingFailed, error.to_string())
-                        .with("mapping", json!(mapping.name())),
+                        .with("mapping", json!(mapping.name()))
+                        .with("line", payload.get("line").cloned().unwrap_or(Value::Null)),
                 );
             }
         }
@@ -99,10 +100,10 @@ pub async fn run(settings: Settings, args: MapArgs) -> Result<ExitCode> {
 /// The mapping inputs in a file: for `edi-850` a raw X12 file gives one
 /// per 850 (decoded as the hub decodes it, default partner options); any
 /// other file is one JSON payload.
-fn channel_payloads(args: &MapArgs, text: &[u8]) -> Result<Vec<Vec<u8>>, Problem> {
+fn channel_payloads(args: &MapArgs, text: &[u8]) -> Result<Vec<Value>, Problem> {
     let is_json = serde_json::from_slice::<serde::de::IgnoredAny>(text).is_ok();
     if args.channel != "edi-850" || is_json {
-        return Ok(vec![unwrap_capture(text)]);
+        return decode(&args.channel, text);
     }
     use o2c_connectors::edi;
     let malformed = |error: o2c_formats::x12::X12Error| {
@@ -121,10 +122,40 @@ fn channel_payloads(args: &MapArgs, text: &[u8]) -> Result<Vec<Vec<u8>>, Problem
             "the X12 file holds no 850 purchase order",
         ));
     }
-    Ok(documents
-        .into_iter()
-        .map(|d| d.input.to_string().into_bytes())
-        .collect())
+    Ok(documents.into_iter().map(|d| d.input).collect())
+}
+
+/// The channel's payload decoded to the JSON its mapping reads: a CSV file
+/// becomes one grouped-rows document per order (a file with bad rows is a
+/// problem listing each with its line), anything else is JSON.
+fn decode(channel: &str, text: &[u8]) -> Result<Vec<Value>, Problem> {
+    if channel == "csv" {
+        let import = o2c_formats::csv_orders::parse_orders(
+            text,
+            &o2c_formats::csv_orders::CsvOptions::default(),
+        );
+        if !import.report.is_ok() {
+            let errors: Vec<Value> = import
+                .report
+                .errors
+                .iter()
+                .map(|e| json!({ "line": e.line, "column": e.column, "value": e.value, "detail": e.message }))
+                .collect();
+            return Err(Problem::new(
+                ProblemKind::SchemaViolation,
+                format!("{} problem(s) in the CSV file", errors.len()),
+            )
+            .with("errors", Value::Array(errors)));
+        }
+        return Ok(import.groups);
+    }
+    serde_json::from_slice(&unwrap_capture(text))
+        .map(|payload| vec![payload])
+        .map_err(|e| {
+            Problem::new(ProblemKind::MalformedJson, e.to_string())
+                .with("line", json!(e.line()))
+                .with("column", json!(e.column()))
+        })
 }
 
 /// A capture `{"headers": …, "body": {…}}` (as webhook tools save them) is

@@ -216,10 +216,16 @@ impl Executor {
                 facts,
             ));
         }
-        if state.anything_shipped()
-            || !state.status.is_allocation()
-                && !matches!(state.status, S::Submitted | S::Released | S::OnHold)
-        {
+        if state.status == S::Cancelled {
+            return Ok(too_late(
+                "channel_change_after_cancel",
+                "the order is cancelled; the channel's change was not applied".into(),
+                facts,
+            ));
+        }
+        let still_open = state.status.is_allocation()
+            || matches!(state.status, S::Submitted | S::Released | S::OnHold);
+        if state.anything_shipped() || !still_open {
             return Ok(too_late(
                 "channel_change_after_fulfilment",
                 format!("the order is {}; the goods are on their way", state.status),
