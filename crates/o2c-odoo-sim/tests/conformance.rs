@@ -81,6 +81,9 @@ struct Replay {
     http: reqwest::Client,
     ids: HashMap<String, HashMap<i64, i64>>,
     strings: HashMap<String, String>,
+    /// Recorded second → the sandbox's second of the same record's
+    /// timestamp (the replay runs at another time than the recording).
+    stamps: HashMap<String, String>,
     session: Option<String>,
     relations: HashMap<String, HashMap<String, String>>,
 }
@@ -130,6 +133,7 @@ impl Replay {
                 .unwrap(),
             ids: HashMap::new(),
             strings: HashMap::new(),
+            stamps: HashMap::new(),
             session: None,
             relations: HashMap::new(),
         }
@@ -217,6 +221,27 @@ impl Replay {
         }
     }
 
+    /// A datetime literal whose second the replay has seen in a recorded
+    /// answer is moved to the sandbox's second; its form (`T`, fraction,
+    /// zone) is kept.
+    fn map_stamp(&self, t: &str) -> String {
+        let Some(sec) = second(t) else {
+            return t.to_string();
+        };
+        let key = sec.replace('T', " ");
+        match self.stamps.get(&key) {
+            Some(actual) => {
+                let actual = if t.as_bytes().get(10) == Some(&b'T') {
+                    actual.replacen(' ', "T", 1)
+                } else {
+                    actual.clone()
+                };
+                format!("{actual}{}", &t[19..])
+            }
+            None => t.to_string(),
+        }
+    }
+
     /// A domain: `[field, op, value]` leaves get their value mapped.
     fn map_domain(&mut self, model: &str, d: &Value) -> Value {
         let Some(items) = d.as_array() else {
@@ -248,7 +273,9 @@ impl Replay {
                         } else {
                             self.relation(model, first)
                         };
-                        let mapped = if f.contains('.') || value.is_string() {
+                        let mapped = if let Some(t) = value.as_str() {
+                            json!(self.map_stamp(t))
+                        } else if f.contains('.') {
                             value.clone()
                         } else {
                             self.map_ids(rel.as_deref(), value)
@@ -508,6 +535,18 @@ impl Replay {
         {
             self.learn(m, ri, ai);
         }
+        for key in ["write_date", "create_date"] {
+            if let (Some(rs), Some(as_)) = (
+                r.get(key).and_then(Value::as_str).and_then(second),
+                a.get(key).and_then(Value::as_str).and_then(second),
+            ) {
+                // the earliest sandbox second seen for a recorded second
+                let e = self.stamps.entry(rs.to_string()).or_insert(as_.to_string());
+                if as_ < e.as_str() {
+                    *e = as_.to_string();
+                }
+            }
+        }
         for (f, rv) in r {
             if f == "id" {
                 continue;
@@ -542,6 +581,18 @@ impl Replay {
             }
         }
     }
+}
+
+/// The `YYYY-MM-DD HH:MM:SS` (or `T`) prefix of a datetime string.
+fn second(t: &str) -> Option<&str> {
+    let b = t.as_bytes();
+    (t.len() >= 19
+        && b[4] == b'-'
+        && b[7] == b'-'
+        && (b[10] == b' ' || b[10] == b'T')
+        && b[13] == b':'
+        && b[16] == b':')
+        .then(|| &t[..19])
 }
 
 /// Structural comparison: `None` when the shapes agree, else a reason.
