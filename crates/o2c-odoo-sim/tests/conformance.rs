@@ -81,6 +81,8 @@ struct Replay {
     http: reqwest::Client,
     ids: HashMap<String, HashMap<i64, i64>>,
     strings: HashMap<String, String>,
+    /// Passwords of the users the recording created (login → password).
+    passwords: HashMap<String, String>,
     /// Recorded second → the sandbox's second of the same record's
     /// timestamp (the replay runs at another time than the recording).
     stamps: HashMap<String, String>,
@@ -133,6 +135,7 @@ impl Replay {
                 .unwrap(),
             ids: HashMap::new(),
             strings: HashMap::new(),
+            passwords: HashMap::new(),
             stamps: HashMap::new(),
             session: None,
             relations: HashMap::new(),
@@ -380,6 +383,16 @@ impl Replay {
             "check_object_reference",
             "web_search_read",
         ];
+        if model == "res.users"
+            && method == "create"
+            && let Some(v) = args.first()
+            && let (Some(l), Some(p)) = (
+                v.get("login").and_then(Value::as_str),
+                v.get("password").and_then(Value::as_str),
+            )
+        {
+            self.passwords.insert(l.to_string(), p.to_string());
+        }
         match method {
             "create" => {
                 if let Some(v) = args.first().cloned() {
@@ -688,6 +701,14 @@ impl Replay {
         let protocol = ex["protocol"].as_str().unwrap_or("");
         let endpoint = ex["endpoint"].as_str().unwrap_or("");
         let want_status = ex["http_status"].as_u64().unwrap_or(200) as u16;
+        if protocol == "note" && step.ends_with("apikey_created") {
+            // the recorder summarised a web flow it ran (making another
+            // user's API key): run it here too, so the key's later uses work
+            return match self.replay_key_flow(ex).await {
+                Ok(()) => Outcome::Skipped("recorder summary; its web flow was replayed".into()),
+                Err(e) => Outcome::Mismatched(format!("replaying the summarised key flow: {e}")),
+            };
+        }
         if protocol == "note" || step.ends_with(".summary") {
             return Outcome::Skipped("recorder summary, not an exchange".into());
         }
@@ -906,6 +927,103 @@ impl Replay {
             None => Outcome::Matched,
             Some(reason) => Outcome::Mismatched(reason),
         }
+    }
+}
+
+impl Replay {
+    /// One web JSON-RPC call with the current session; its `result`.
+    async fn web_call(&mut self, path: &str, params: Value) -> Result<Value, String> {
+        let mut req = self
+            .http
+            .post(format!("{}{path}", self.url))
+            .json(&json!({"jsonrpc": "2.0", "method": "call", "params": params, "id": 1}));
+        if let Some(sid) = &self.session {
+            req = req.header("Cookie", format!("session_id={sid}"));
+        }
+        let resp = req.send().await.map_err(|e| e.to_string())?;
+        if let Some(sid) = session_of(&resp) {
+            self.session = Some(sid);
+        }
+        let body: Value = resp.json().await.map_err(|e| e.to_string())?;
+        body.get("result")
+            .cloned()
+            .ok_or_else(|| format!("{path}: {}", body["error"]["data"]["message"]))
+    }
+
+    /// "same web flow as above, as <login>, duration 'N'": web login as that
+    /// user, `res.users.apikeys.description.create` → `make_key` →
+    /// `res.users.identitycheck.run_check`; the recorded key maps to the new
+    /// one.
+    async fn replay_key_flow(&mut self, ex: &Value) -> Result<(), String> {
+        let text = ex["request"].as_str().unwrap_or("");
+        let login = text
+            .split(", as ")
+            .nth(1)
+            .and_then(|t| t.split(',').next())
+            .ok_or("no login in the summary")?
+            .trim()
+            .to_string();
+        let duration = text
+            .split("duration '")
+            .nth(1)
+            .and_then(|t| t.split('\'').next())
+            .unwrap_or("0")
+            .to_string();
+        let password = self
+            .passwords
+            .get(&login)
+            .cloned()
+            .ok_or_else(|| format!("no recorded password for {login}"))?;
+        let recorded_key = ex["response"]["run_check"]["context"]["default_key"]
+            .as_str()
+            .ok_or("no key in the summary")?
+            .to_string();
+        let db = self.sb.config().db.clone();
+        self.session = None;
+        self.web_call(
+            "/web/session/authenticate",
+            json!({"db": db, "login": login, "password": password}),
+        )
+        .await?;
+        let kw = |model: &str, method: &str, args: Value, kwargs: Value| json!({"model": model, "method": method, "args": args, "kwargs": kwargs});
+        let desc = self
+            .web_call(
+                "/web/dataset/call_kw",
+                kw(
+                    "res.users.apikeys.description",
+                    "create",
+                    json!([{"name": "o2c salesman key", "duration": duration}]),
+                    json!({}),
+                ),
+            )
+            .await?;
+        let check = self
+            .web_call(
+                "/web/dataset/call_kw",
+                kw(
+                    "res.users.apikeys.description",
+                    "make_key",
+                    json!([[desc]]),
+                    json!({}),
+                ),
+            )
+            .await?;
+        let shown = self
+            .web_call(
+                "/web/dataset/call_kw",
+                kw(
+                    "res.users.identitycheck",
+                    "run_check",
+                    json!([[check["res_id"]]]),
+                    json!({"context": {"password": password}}),
+                ),
+            )
+            .await?;
+        let key = shown["context"]["default_key"]
+            .as_str()
+            .ok_or("run_check gave no key")?;
+        self.strings.insert(recorded_key, key.to_string());
+        Ok(())
     }
 }
 
