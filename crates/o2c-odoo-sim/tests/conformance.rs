@@ -81,6 +81,10 @@ struct Replay {
     http: reqwest::Client,
     ids: HashMap<String, HashMap<i64, i64>>,
     strings: HashMap<String, String>,
+    /// Set while learning from rows paired by position (a guess).
+    guessing: bool,
+    /// Set while learning from the answer of a `read`.
+    reading: bool,
     /// Passwords of the users the recording created (login → password).
     passwords: HashMap<String, String>,
     /// Recorded second → the sandbox's second of the same record's
@@ -136,6 +140,8 @@ impl Replay {
             ids: HashMap::new(),
             strings: HashMap::new(),
             passwords: HashMap::new(),
+            guessing: false,
+            reading: false,
             stamps: HashMap::new(),
             session: None,
             relations: HashMap::new(),
@@ -172,10 +178,14 @@ impl Replay {
 
     fn learn(&mut self, model: &str, recorded: i64, actual: i64) {
         if recorded > 0 && actual > 0 {
-            self.ids
-                .entry(model.to_string())
-                .or_default()
-                .insert(recorded, actual);
+            let table = self.ids.entry(model.to_string()).or_default();
+            // a guess (rows paired by position) never replaces what a
+            // create, a name or an explicit link established
+            if self.guessing {
+                table.entry(recorded).or_insert(actual);
+            } else {
+                table.insert(recorded, actual);
+            }
         }
     }
 
@@ -474,8 +484,10 @@ impl Replay {
                 for (i, row) in r.iter().enumerate() {
                     let by_name = key(row)
                         .and_then(|k| a.iter().find(|x| key(x).as_deref() == Some(k.as_str())));
+                    self.guessing = by_name.is_none();
                     let other = by_name.unwrap_or(&a[i % a.len()]);
                     self.learn_row(model, row, other);
+                    self.guessing = false;
                 }
             }
             (Value::Array(r), Value::Array(a)) => {
@@ -553,9 +565,12 @@ impl Replay {
                 r.get(key).and_then(Value::as_str).and_then(second),
                 a.get(key).and_then(Value::as_str).and_then(second),
             ) {
-                // the earliest sandbox second seen for a recorded second
+                // the replay packs the recording's minutes into a few
+                // seconds, so one recorded second may stand for several
+                // sandbox ones: lists keep the earliest, while a `read` of a
+                // record (where a client takes its cursor from) wins
                 let e = self.stamps.entry(rs.to_string()).or_insert(as_.to_string());
-                if as_ < e.as_str() {
+                if self.reading || as_ < e.as_str() {
                     *e = as_.to_string();
                 }
             }
@@ -899,7 +914,9 @@ impl Replay {
                 "json2" => (rec.clone(), act.clone()),
                 _ => (rec["result"].clone(), act["result"].clone()),
             };
+            self.reading = method == "read";
             self.learn_result(&model, &method, &r, &a);
+            self.reading = false;
         }
         if rec.get("error").is_none() && rec.get("fault").is_none() {
             let err = act
