@@ -85,6 +85,8 @@ struct Replay {
     guessing: bool,
     /// Set while learning from the answer of a `read`.
     reading: bool,
+    /// Recorded document name → the sandbox's (`S00029` → `S00011`).
+    names: HashMap<String, String>,
     /// Passwords of the users the recording created (login → password).
     passwords: HashMap<String, String>,
     /// Recorded second → the sandbox's second of the same record's
@@ -142,6 +144,7 @@ impl Replay {
             passwords: HashMap::new(),
             guessing: false,
             reading: false,
+            names: HashMap::new(),
             stamps: HashMap::new(),
             session: None,
             relations: HashMap::new(),
@@ -287,7 +290,10 @@ impl Replay {
                             self.relation(model, first)
                         };
                         let mapped = if let Some(t) = value.as_str() {
-                            json!(self.map_stamp(t))
+                            match self.names.get(t) {
+                                Some(n) => json!(n),
+                                None => json!(self.map_stamp(t)),
+                            }
                         } else if f.contains('.') {
                             value.clone()
                         } else {
@@ -484,7 +490,8 @@ impl Replay {
                 for (i, row) in r.iter().enumerate() {
                     let by_name = key(row)
                         .and_then(|k| a.iter().find(|x| key(x).as_deref() == Some(k.as_str())));
-                    self.guessing = by_name.is_none();
+                    // a `read` answers the (mapped) ids asked for, in order
+                    self.guessing = by_name.is_none() && method != "read";
                     let other = by_name.unwrap_or(&a[i % a.len()]);
                     self.learn_row(model, row, other);
                     self.guessing = false;
@@ -559,6 +566,20 @@ impl Replay {
             )
         {
             self.learn(m, ri, ai);
+        }
+        // sequence-numbered document names differ (the sandbox's demo data
+        // is smaller): later domains name them by the recorded name
+        if matches!(model, "sale.order" | "account.move" | "stock.picking")
+            && !self.guessing
+            && let (Some(rn), Some(an)) = (
+                r.get("name").and_then(Value::as_str),
+                a.get("name").and_then(Value::as_str),
+            )
+            && rn != an
+            && rn != "/"
+            && rn.chars().any(|c| c.is_ascii_digit())
+        {
+            self.names.insert(rn.to_string(), an.to_string());
         }
         for key in ["write_date", "create_date"] {
             if let (Some(rs), Some(as_)) = (

@@ -531,7 +531,13 @@ impl Reversal {
                     crate::models::sale_status::recompute(env, so, true);
                 }
                 if method == "modify" {
-                    new_moves.push(Self::copy_invoice(env, inv)?);
+                    let copy = Self::copy_invoice(env, inv)?;
+                    // the draft copy is one of the order's invoices and counts
+                    // as invoiced (recorded e `modify.sale.order.read`)
+                    for so in crate::models::sale_status::orders_of_move(env, copy) {
+                        crate::models::sale_status::recompute(env, so, true);
+                    }
+                    new_moves.push(copy);
                     result_type = "out_invoice";
                 } else {
                     new_moves.push(cn);
