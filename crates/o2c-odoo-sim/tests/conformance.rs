@@ -8,13 +8,44 @@
 //! timestamps and tracebacks may differ: recorded ids seen in responses are
 //! mapped to the sandbox's ids (per model) and later requests are rewritten.
 //!
-//! Much of the business logic (stock, invoices, payments) is still being
-//! built, so the test does not require every step to match yet: it prints
-//! the full report and fails only when a version's match count drops below
+//! Every step is compared; the test prints the full report (each unmatched
+//! step with its reason) and fails when a version's match count drops below
 //! `tests/fixtures/conformance_baseline.json`. Run with
 //! `O2C_UPDATE_CONFORMANCE=1` to record the current counts as the baseline
 //! (and `-- --nocapture` to see the report; it is also written to
-//! `$CARGO_TARGET_TMPDIR/conformance_report.md`).
+//! `$CARGO_TARGET_TMPDIR/conformance_report.md`). `O2C_CONF_DEBUG=<step
+//! substring>` prints the recorded and the actual body of matching steps.
+//!
+//! What the replay maps (harness limitations, never the comparison): ids the
+//! recording created or looked up (per model, from create/search/read
+//! answers, `res_id` of `ir.model.data` by its `model`, the uid of users the
+//! recording made); API keys (including the key of the recorder's summarised
+//! web flow, which the replay runs); timestamps in domains (recorded second →
+//! the sandbox's second of the same record); sequence-numbered document names
+//! in domains (`S00029` → the sandbox's name).
+//!
+//! Steps that still differ, by cause (16: 13, 17: 16, 18: 15, 19: ~25 of the
+//! recorded steps):
+//! - Not simulated yet: `read_group` / `formatted_read_group` and `child_of`
+//!   on `stock.quant` locations (the parallel simperf branch works on
+//!   `child_of`); pricelist items and `price_compute` (the pricelist steps of
+//!   c_master_data); `product.template` (`product_tmpl_id` reads `false`);
+//!   the `invoice_payments_widget` JSON; 18's `reconciled_invoice_ids` on a
+//!   payment without journal entry; 19's `matched_payment_ids` (simperf) and
+//!   `reference_ids`; 19's JSON-2 `web_search_read` with a `specification`;
+//!   16's `onchange` of `stock.return.picking`; the `res.partner` /
+//!   `stock.picking.type` `fields_get` of 17-19 (the sandbox loads 16's
+//!   partner dump: no per-version dump was recorded for it).
+//! - Change feed (h_change_feed `feed.*`, some `precision.*`): the recording
+//!   ran over minutes, the replay runs in about a second, so records that the
+//!   recording spread over distinct seconds share one second here. 16-18
+//!   compare microseconds and mostly match; 19 compares whole seconds
+//!   (`> ts` becomes `>= ts + 1 s`), so a cursor taken from one record
+//!   selects nothing or everything around it. The demo pickings and demo
+//!   moves that the recorded databases hold (Odoo's stock and account demo
+//!   data) are only partly seeded (`Seed::OdooDemo`), so the first page of
+//!   the picking and move feeds differs in state. These steps also make the
+//!   19 count vary by a few between runs, hence its lower baseline.
 
 use std::collections::{BTreeMap, HashMap};
 use std::fmt::Write as _;
@@ -283,19 +314,21 @@ impl Replay {
                 .iter()
                 .map(|leaf| match leaf.as_array().map(|a| a.as_slice()) {
                     Some([Value::String(f), op, value]) => {
-                        let first = f.split('.').next().unwrap_or(f);
                         let rel = if f == "res_id" && target.is_some() {
                             target.clone()
                         } else {
-                            self.relation(model, first)
+                            // a dotted path: the relation of its last field
+                            let mut cur = Some(model.to_string());
+                            for part in f.split('.') {
+                                cur = cur.and_then(|m| self.relation(&m, part));
+                            }
+                            cur
                         };
                         let mapped = if let Some(t) = value.as_str() {
                             match self.names.get(t) {
                                 Some(n) => json!(n),
                                 None => json!(self.map_stamp(t)),
                             }
-                        } else if f.contains('.') {
-                            value.clone()
                         } else {
                             self.map_ids(rel.as_deref(), value)
                         };

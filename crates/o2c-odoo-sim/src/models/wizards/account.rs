@@ -503,6 +503,7 @@ impl Reversal {
             vals(
                 json!({"move_type": "out_invoice", "partner_id": m2o(&mv, "partner_id"),
                 "invoice_origin": text(&mv, "invoice_origin"), "ref": text(&mv, "ref"),
+                "invoice_user_id": m2o(&mv, "invoice_user_id"),
                 "invoice_payment_term_id": m2o(&mv, "invoice_payment_term_id"), "line_ids": lines}),
             ),
         )
