@@ -24,7 +24,7 @@
 //! the sandbox's second of the same record); sequence-numbered document names
 //! in domains (`S00029` → the sandbox's name).
 //!
-//! Steps that still differ, by cause (16: 13, 17: 16, 18: 15, 19: ~25 of the
+//! Steps that still differ, by cause (16: 13, 17: 15, 18: 14, 19: ~25 of the
 //! recorded steps):
 //! - Not simulated yet: `read_group` / `formatted_read_group` and `child_of`
 //!   on `stock.quant` locations (the parallel simperf branch works on
@@ -33,9 +33,8 @@
 //!   the `invoice_payments_widget` JSON; 18's `reconciled_invoice_ids` on a
 //!   payment without journal entry; 19's `matched_payment_ids` (simperf) and
 //!   `reference_ids`; 19's JSON-2 `web_search_read` with a `specification`;
-//!   16's `onchange` of `stock.return.picking`; the `res.partner` /
-//!   `stock.picking.type` `fields_get` of 17-19 (the sandbox loads 16's
-//!   partner dump: no per-version dump was recorded for it).
+//!   16's `onchange` of `stock.return.picking`; 17's `stock.picking.type`
+//!   `fields_get` (the sandbox declares that model by hand).
 //! - Change feed (h_change_feed `feed.*`, some `precision.*`): the recording
 //!   ran over minutes, the replay runs in about a second, so records that the
 //!   recording spread over distinct seconds share one second here. 16-18
