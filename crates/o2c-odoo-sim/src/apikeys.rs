@@ -344,7 +344,13 @@ pub fn call(
                 .get("password")
                 .and_then(Value::as_str)
                 .unwrap_or("");
-            if password != sb.config().password {
+            // the password of the user making the key (`_check_credentials`)
+            let ok = if uid == crate::ADMIN_UID {
+                password == sb.config().password
+            } else {
+                sb.user_password_ok(uid, password)
+            };
+            if !ok {
                 return Err(Fault::user(
                     "Incorrect Password, try again or click on Forgot Password to reset your password.",
                 ));

@@ -2,6 +2,8 @@
 
 use std::cmp::Ordering;
 
+use chrono::Timelike;
+
 use serde_json::Value;
 
 use crate::fault::{Fault, py_repr};
@@ -159,6 +161,7 @@ fn parse_leaf(env: &Env, spec: &ModelSpec, leaf: &[Value], raw: &Value) -> Resul
     let parts: Vec<String> = path.split('.').map(str::to_string).collect();
     // check the path
     let mut cur = spec;
+    let mut last_type = None;
     for (i, part) in parts.iter().enumerate() {
         let Some(f) = cur.get(part) else {
             return Err(Fault::value(format!(
@@ -168,6 +171,7 @@ fn parse_leaf(env: &Env, spec: &ModelSpec, leaf: &[Value], raw: &Value) -> Resul
                 leaf_repr(leaf)
             )));
         };
+        last_type = Some(f.ftype);
         if i + 1 < parts.len() {
             let next = f.relation.as_deref().and_then(|r| env.reg.get(r));
             match next {
@@ -185,6 +189,12 @@ fn parse_leaf(env: &Env, spec: &ModelSpec, leaf: &[Value], raw: &Value) -> Resul
     }
     if matches!(op, Op::ChildOf | Op::ParentOf) {
         return hierarchy_leaf(env, cur, parts, op, &leaf[2], leaf);
+    }
+    if env.version >= crate::OdooVersion::V19
+        && last_type == Some(FieldType::Datetime)
+        && let Some(text) = leaf[2].as_str()
+    {
+        return datetime_leaf_19(parts, op, text);
     }
     Ok(Node::Leaf {
         path: parts,
@@ -226,6 +236,57 @@ fn hierarchy_leaf(
         path,
         op: Op::In,
         value: Value::Array(ids.into_iter().map(Value::from).collect()),
+    })
+}
+
+/// 19 compares datetimes by whole seconds (odoo/orm/domains.py
+/// `_optimize_type_datetime`): the value loses its microseconds, `>` becomes
+/// `>=` the next second, `=` matches the whole second, and a value with a
+/// time zone is refused.
+fn datetime_leaf_19(path: Vec<String>, op: Op, text: &str) -> Result<Node, Fault> {
+    let time = text.get(10..).unwrap_or("");
+    let zoned = time.ends_with('Z')
+        || time
+            .rfind(['+', '-'])
+            .is_some_and(|i| time[i + 1..].len() == 5 && time[i + 1..].contains(':'));
+    if zoned {
+        return Err(Fault::value(format!(
+            "expecting only datetimes with no timezone: '{text}'"
+        )));
+    }
+    let plain = text.replace('T', " ");
+    let parsed = chrono::NaiveDateTime::parse_from_str(&plain, "%Y-%m-%d %H:%M:%S%.f")
+        .or_else(|_| chrono::NaiveDateTime::parse_from_str(&plain, "%Y-%m-%d %H:%M:%S"))
+        .or_else(|_| {
+            chrono::NaiveDate::parse_from_str(&plain, "%Y-%m-%d")
+                .map(|d| d.and_hms_opt(0, 0, 0).unwrap_or_default())
+        });
+    let Ok(dt) = parsed else {
+        return Ok(Node::Leaf {
+            path,
+            op,
+            value: Value::String(text.to_string()),
+        });
+    };
+    let fmt = |d: chrono::NaiveDateTime| Value::String(d.format("%Y-%m-%d %H:%M:%S").to_string());
+    let second = dt.with_nanosecond(0).unwrap_or(dt);
+    let next = second + chrono::Duration::seconds(1);
+    let leaf = |op: Op, v: chrono::NaiveDateTime| Node::Leaf {
+        path: path.clone(),
+        op,
+        value: fmt(v),
+    };
+    Ok(match op {
+        Op::Gt => leaf(Op::Ge, next),
+        Op::Ge => leaf(Op::Ge, second),
+        Op::Lt => leaf(Op::Lt, second),
+        Op::Le => leaf(Op::Lt, next),
+        Op::Eq => Node::And(vec![leaf(Op::Ge, second), leaf(Op::Lt, next)]),
+        Op::Ne => Node::Not(Box::new(Node::And(vec![
+            leaf(Op::Ge, second),
+            leaf(Op::Lt, next),
+        ]))),
+        other => leaf(other, second),
     })
 }
 

@@ -644,7 +644,7 @@ impl Sandbox {
 
     /// Whether `uid` is an active user other than the admin whose stored
     /// password is `secret`.
-    fn user_password_ok(&self, uid: i64, secret: &str) -> bool {
+    pub(crate) fn user_password_ok(&self, uid: i64, secret: &str) -> bool {
         let store = lock(&self.inner.store);
         store
             .tables

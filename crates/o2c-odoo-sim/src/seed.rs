@@ -454,6 +454,36 @@ pub fn odoo_demo_orders(env: &mut Env) -> Result<(), Fault> {
             )?;
         }
     }
+    // account/demo/account_demo.py: posted customer invoices without a
+    // salesperson (so an own-documents salesperson sees them), then a posted
+    // and a draft vendor bill
+    for (move_type, post) in [
+        ("out_invoice", true),
+        ("out_invoice", true),
+        ("out_invoice", true),
+        ("out_invoice", true),
+        ("in_invoice", true),
+        ("in_invoice", false),
+    ] {
+        let inv = crate::methods::call(
+            env,
+            "account.move",
+            "create",
+            &[json!({"move_type": move_type, "partner_id": customer, "invoice_user_id": false,
+                     "invoice_line_ids": [[0, 0, {"product_id": chair, "quantity": 1.0, "price_unit": 70.0}]]})],
+            &Map::new(),
+        )?
+        .and_then(|v| v.as_i64());
+        if let (Some(inv), true) = (inv, post) {
+            crate::methods::call(
+                env,
+                "account.move",
+                "action_post",
+                &[json!([inv])],
+                &Map::new(),
+            )?;
+        }
+    }
     Ok(())
 }
 

@@ -8,13 +8,43 @@
 //! timestamps and tracebacks may differ: recorded ids seen in responses are
 //! mapped to the sandbox's ids (per model) and later requests are rewritten.
 //!
-//! Much of the business logic (stock, invoices, payments) is still being
-//! built, so the test does not require every step to match yet: it prints
-//! the full report and fails only when a version's match count drops below
+//! Every step is compared; the test prints the full report (each unmatched
+//! step with its reason) and fails when a version's match count drops below
 //! `tests/fixtures/conformance_baseline.json`. Run with
 //! `O2C_UPDATE_CONFORMANCE=1` to record the current counts as the baseline
 //! (and `-- --nocapture` to see the report; it is also written to
-//! `$CARGO_TARGET_TMPDIR/conformance_report.md`).
+//! `$CARGO_TARGET_TMPDIR/conformance_report.md`). `O2C_CONF_DEBUG=<step
+//! substring>` prints the recorded and the actual body of matching steps.
+//!
+//! What the replay maps (harness limitations, never the comparison): ids the
+//! recording created or looked up (per model, from create/search/read
+//! answers, `res_id` of `ir.model.data` by its `model`, the uid of users the
+//! recording made); API keys (including the key of the recorder's summarised
+//! web flow, which the replay runs); timestamps in domains (recorded second →
+//! the sandbox's second of the same record); sequence-numbered document names
+//! in domains (`S00029` → the sandbox's name).
+//!
+//! Steps that still differ, by cause (16: 13, 17: 15, 18: 14, 19: ~25 of the
+//! recorded steps):
+//! - Not simulated yet: `read_group` / `formatted_read_group` and `child_of`
+//!   on `stock.quant` locations (the parallel simperf branch works on
+//!   `child_of`); pricelist items and `price_compute` (the pricelist steps of
+//!   c_master_data); `product.template` (`product_tmpl_id` reads `false`);
+//!   the `invoice_payments_widget` JSON; 18's `reconciled_invoice_ids` on a
+//!   payment without journal entry; 19's `matched_payment_ids` (simperf) and
+//!   `reference_ids`; 19's JSON-2 `web_search_read` with a `specification`;
+//!   16's `onchange` of `stock.return.picking`; 17's `stock.picking.type`
+//!   `fields_get` (the sandbox declares that model by hand).
+//! - Change feed (h_change_feed `feed.*`, some `precision.*`): the recording
+//!   ran over minutes, the replay runs in about a second, so records that the
+//!   recording spread over distinct seconds share one second here. 16-18
+//!   compare microseconds and mostly match; 19 compares whole seconds
+//!   (`> ts` becomes `>= ts + 1 s`), so a cursor taken from one record
+//!   selects nothing or everything around it. The demo pickings and demo
+//!   moves that the recorded databases hold (Odoo's stock and account demo
+//!   data) are only partly seeded (`Seed::OdooDemo`), so the first page of
+//!   the picking and move feeds differs in state. These steps also make the
+//!   19 count vary by a few between runs, hence its lower baseline.
 
 use std::collections::{BTreeMap, HashMap};
 use std::fmt::Write as _;
@@ -81,6 +111,17 @@ struct Replay {
     http: reqwest::Client,
     ids: HashMap<String, HashMap<i64, i64>>,
     strings: HashMap<String, String>,
+    /// Set while learning from rows paired by position (a guess).
+    guessing: bool,
+    /// Set while learning from the answer of a `read`.
+    reading: bool,
+    /// Recorded document name → the sandbox's (`S00029` → `S00011`).
+    names: HashMap<String, String>,
+    /// Passwords of the users the recording created (login → password).
+    passwords: HashMap<String, String>,
+    /// Recorded second → the sandbox's second of the same record's
+    /// timestamp (the replay runs at another time than the recording).
+    stamps: HashMap<String, String>,
     session: Option<String>,
     relations: HashMap<String, HashMap<String, String>>,
 }
@@ -130,6 +171,11 @@ impl Replay {
                 .unwrap(),
             ids: HashMap::new(),
             strings: HashMap::new(),
+            passwords: HashMap::new(),
+            guessing: false,
+            reading: false,
+            names: HashMap::new(),
+            stamps: HashMap::new(),
             session: None,
             relations: HashMap::new(),
         }
@@ -165,10 +211,14 @@ impl Replay {
 
     fn learn(&mut self, model: &str, recorded: i64, actual: i64) {
         if recorded > 0 && actual > 0 {
-            self.ids
-                .entry(model.to_string())
-                .or_default()
-                .insert(recorded, actual);
+            let table = self.ids.entry(model.to_string()).or_default();
+            // a guess (rows paired by position) never replaces what a
+            // create, a name or an explicit link established
+            if self.guessing {
+                table.entry(recorded).or_insert(actual);
+            } else {
+                table.insert(recorded, actual);
+            }
         }
     }
 
@@ -217,6 +267,27 @@ impl Replay {
         }
     }
 
+    /// A datetime literal whose second the replay has seen in a recorded
+    /// answer is moved to the sandbox's second; its form (`T`, fraction,
+    /// zone) is kept.
+    fn map_stamp(&self, t: &str) -> String {
+        let Some(sec) = second(t) else {
+            return t.to_string();
+        };
+        let key = sec.replace('T', " ");
+        match self.stamps.get(&key) {
+            Some(actual) => {
+                let actual = if t.as_bytes().get(10) == Some(&b'T') {
+                    actual.replacen(' ', "T", 1)
+                } else {
+                    actual.clone()
+                };
+                format!("{actual}{}", &t[19..])
+            }
+            None => t.to_string(),
+        }
+    }
+
     /// A domain: `[field, op, value]` leaves get their value mapped.
     fn map_domain(&mut self, model: &str, d: &Value) -> Value {
         let Some(items) = d.as_array() else {
@@ -242,14 +313,21 @@ impl Replay {
                 .iter()
                 .map(|leaf| match leaf.as_array().map(|a| a.as_slice()) {
                     Some([Value::String(f), op, value]) => {
-                        let first = f.split('.').next().unwrap_or(f);
                         let rel = if f == "res_id" && target.is_some() {
                             target.clone()
                         } else {
-                            self.relation(model, first)
+                            // a dotted path: the relation of its last field
+                            let mut cur = Some(model.to_string());
+                            for part in f.split('.') {
+                                cur = cur.and_then(|m| self.relation(&m, part));
+                            }
+                            cur
                         };
-                        let mapped = if f.contains('.') || value.is_string() {
-                            value.clone()
+                        let mapped = if let Some(t) = value.as_str() {
+                            match self.names.get(t) {
+                                Some(n) => json!(n),
+                                None => json!(self.map_stamp(t)),
+                            }
                         } else {
                             self.map_ids(rel.as_deref(), value)
                         };
@@ -353,6 +431,16 @@ impl Replay {
             "check_object_reference",
             "web_search_read",
         ];
+        if model == "res.users"
+            && method == "create"
+            && let Some(v) = args.first()
+            && let (Some(l), Some(p)) = (
+                v.get("login").and_then(Value::as_str),
+                v.get("password").and_then(Value::as_str),
+            )
+        {
+            self.passwords.insert(l.to_string(), p.to_string());
+        }
         match method {
             "create" => {
                 if let Some(v) = args.first().cloned() {
@@ -434,8 +522,11 @@ impl Replay {
                 for (i, row) in r.iter().enumerate() {
                     let by_name = key(row)
                         .and_then(|k| a.iter().find(|x| key(x).as_deref() == Some(k.as_str())));
+                    // a `read` answers the (mapped) ids asked for, in order
+                    self.guessing = by_name.is_none() && method != "read";
                     let other = by_name.unwrap_or(&a[i % a.len()]);
                     self.learn_row(model, row, other);
+                    self.guessing = false;
                 }
             }
             (Value::Array(r), Value::Array(a)) => {
@@ -508,6 +599,35 @@ impl Replay {
         {
             self.learn(m, ri, ai);
         }
+        // sequence-numbered document names differ (the sandbox's demo data
+        // is smaller): later domains name them by the recorded name
+        if matches!(model, "sale.order" | "account.move" | "stock.picking")
+            && !self.guessing
+            && let (Some(rn), Some(an)) = (
+                r.get("name").and_then(Value::as_str),
+                a.get("name").and_then(Value::as_str),
+            )
+            && rn != an
+            && rn != "/"
+            && rn.chars().any(|c| c.is_ascii_digit())
+        {
+            self.names.insert(rn.to_string(), an.to_string());
+        }
+        for key in ["write_date", "create_date"] {
+            if let (Some(rs), Some(as_)) = (
+                r.get(key).and_then(Value::as_str).and_then(second),
+                a.get(key).and_then(Value::as_str).and_then(second),
+            ) {
+                // the replay packs the recording's minutes into a few
+                // seconds, so one recorded second may stand for several
+                // sandbox ones: lists keep the earliest, while a `read` of a
+                // record (where a client takes its cursor from) wins
+                let e = self.stamps.entry(rs.to_string()).or_insert(as_.to_string());
+                if self.reading || as_ < e.as_str() {
+                    *e = as_.to_string();
+                }
+            }
+        }
         for (f, rv) in r {
             if f == "id" {
                 continue;
@@ -542,6 +662,18 @@ impl Replay {
             }
         }
     }
+}
+
+/// The `YYYY-MM-DD HH:MM:SS` (or `T`) prefix of a datetime string.
+fn second(t: &str) -> Option<&str> {
+    let b = t.as_bytes();
+    (t.len() >= 19
+        && b[4] == b'-'
+        && b[7] == b'-'
+        && (b[10] == b' ' || b[10] == b'T')
+        && b[13] == b':'
+        && b[16] == b':')
+        .then(|| &t[..19])
 }
 
 /// Structural comparison: `None` when the shapes agree, else a reason.
@@ -637,6 +769,14 @@ impl Replay {
         let protocol = ex["protocol"].as_str().unwrap_or("");
         let endpoint = ex["endpoint"].as_str().unwrap_or("");
         let want_status = ex["http_status"].as_u64().unwrap_or(200) as u16;
+        if protocol == "note" && step.ends_with("apikey_created") {
+            // the recorder summarised a web flow it ran (making another
+            // user's API key): run it here too, so the key's later uses work
+            return match self.replay_key_flow(ex).await {
+                Ok(()) => Outcome::Skipped("recorder summary; its web flow was replayed".into()),
+                Err(e) => Outcome::Mismatched(format!("replaying the summarised key flow: {e}")),
+            };
+        }
         if protocol == "note" || step.ends_with(".summary") {
             return Outcome::Skipped("recorder summary, not an exchange".into());
         }
@@ -827,7 +967,9 @@ impl Replay {
                 "json2" => (rec.clone(), act.clone()),
                 _ => (rec["result"].clone(), act["result"].clone()),
             };
+            self.reading = method == "read";
             self.learn_result(&model, &method, &r, &a);
+            self.reading = false;
         }
         if rec.get("error").is_none() && rec.get("fault").is_none() {
             let err = act
@@ -855,6 +997,103 @@ impl Replay {
             None => Outcome::Matched,
             Some(reason) => Outcome::Mismatched(reason),
         }
+    }
+}
+
+impl Replay {
+    /// One web JSON-RPC call with the current session; its `result`.
+    async fn web_call(&mut self, path: &str, params: Value) -> Result<Value, String> {
+        let mut req = self
+            .http
+            .post(format!("{}{path}", self.url))
+            .json(&json!({"jsonrpc": "2.0", "method": "call", "params": params, "id": 1}));
+        if let Some(sid) = &self.session {
+            req = req.header("Cookie", format!("session_id={sid}"));
+        }
+        let resp = req.send().await.map_err(|e| e.to_string())?;
+        if let Some(sid) = session_of(&resp) {
+            self.session = Some(sid);
+        }
+        let body: Value = resp.json().await.map_err(|e| e.to_string())?;
+        body.get("result")
+            .cloned()
+            .ok_or_else(|| format!("{path}: {}", body["error"]["data"]["message"]))
+    }
+
+    /// "same web flow as above, as <login>, duration 'N'": web login as that
+    /// user, `res.users.apikeys.description.create` → `make_key` →
+    /// `res.users.identitycheck.run_check`; the recorded key maps to the new
+    /// one.
+    async fn replay_key_flow(&mut self, ex: &Value) -> Result<(), String> {
+        let text = ex["request"].as_str().unwrap_or("");
+        let login = text
+            .split(", as ")
+            .nth(1)
+            .and_then(|t| t.split(',').next())
+            .ok_or("no login in the summary")?
+            .trim()
+            .to_string();
+        let duration = text
+            .split("duration '")
+            .nth(1)
+            .and_then(|t| t.split('\'').next())
+            .unwrap_or("0")
+            .to_string();
+        let password = self
+            .passwords
+            .get(&login)
+            .cloned()
+            .ok_or_else(|| format!("no recorded password for {login}"))?;
+        let recorded_key = ex["response"]["run_check"]["context"]["default_key"]
+            .as_str()
+            .ok_or("no key in the summary")?
+            .to_string();
+        let db = self.sb.config().db.clone();
+        self.session = None;
+        self.web_call(
+            "/web/session/authenticate",
+            json!({"db": db, "login": login, "password": password}),
+        )
+        .await?;
+        let kw = |model: &str, method: &str, args: Value, kwargs: Value| json!({"model": model, "method": method, "args": args, "kwargs": kwargs});
+        let desc = self
+            .web_call(
+                "/web/dataset/call_kw",
+                kw(
+                    "res.users.apikeys.description",
+                    "create",
+                    json!([{"name": "o2c salesman key", "duration": duration}]),
+                    json!({}),
+                ),
+            )
+            .await?;
+        let check = self
+            .web_call(
+                "/web/dataset/call_kw",
+                kw(
+                    "res.users.apikeys.description",
+                    "make_key",
+                    json!([[desc]]),
+                    json!({}),
+                ),
+            )
+            .await?;
+        let shown = self
+            .web_call(
+                "/web/dataset/call_kw",
+                kw(
+                    "res.users.identitycheck",
+                    "run_check",
+                    json!([[check["res_id"]]]),
+                    json!({"context": {"password": password}}),
+                ),
+            )
+            .await?;
+        let key = shown["context"]["default_key"]
+            .as_str()
+            .ok_or("run_check gave no key")?;
+        self.strings.insert(recorded_key, key.to_string());
+        Ok(())
     }
 }
 

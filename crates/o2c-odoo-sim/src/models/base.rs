@@ -150,6 +150,15 @@ impl Hooks for Users {
         secure(env, id);
         Ok(())
     }
+    fn before_unlink(&self, _env: &mut Env, ids: &[i64]) -> Result<(), Fault> {
+        // res_users.py `unlink`: the superuser (id 1) stays
+        if ids.contains(&1) {
+            return Err(Fault::user(
+                "You can not remove the admin user as it is used internally for resources created by Odoo (updates, module installation, ...)",
+            ));
+        }
+        Ok(())
+    }
     fn after_write(&self, env: &mut Env, ids: &[i64], _fields: &[String]) -> Result<(), Fault> {
         for id in ids {
             secure(env, *id);

@@ -45,6 +45,10 @@ pub fn dump(version: OdooVersion, model: &str) -> Option<&'static str> {
         (16, "product.product") => {
             include_str!("../../data/odoo16/fields/product.product.json")
         }
+        (16, "res.partner") => include_str!("../../data/odoo16/fields/res.partner.json"),
+        (17, "res.partner") => include_str!("../../data/odoo17/fields/res.partner.json"),
+        (18, "res.partner") => include_str!("../../data/odoo18/fields/res.partner.json"),
+        (19, "res.partner") => include_str!("../../data/odoo19/fields/res.partner.json"),
         (17, "sale.order") => include_str!("../../data/odoo17/fields/sale.order.json"),
         (17, "sale.order.line") => include_str!("../../data/odoo17/fields/sale.order.line.json"),
         (17, "stock.picking") => include_str!("../../data/odoo17/fields/stock.picking.json"),

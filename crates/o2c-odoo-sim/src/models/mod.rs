@@ -82,7 +82,6 @@ pub trait Hooks: Send + Sync {
 pub struct NoHooks;
 impl Hooks for NoHooks {}
 
-const RES_PARTNER: &str = include_str!("../../data/odoo16/fields/res.partner.json");
 const IR_MODEL_DATA: &str = include_str!("../../data/odoo16/fields/ir.model.data.json");
 
 /// Builds every simulated model for `version`.
@@ -92,7 +91,7 @@ pub fn registry(version: OdooVersion) -> Registry {
         reg.add(m);
     }
     reg.add(
-        ModelSpec::from_dump("res.partner", "Contact", RES_PARTNER)
+        spec(version, "res.partner", "Contact")
             .order("display_name, id desc")
             .one2many_inverse("child_ids", "parent_id", false)
             .hooks(Arc::new(partner::Partner)),

@@ -113,6 +113,14 @@ impl Hooks for Partner {
         {
             vals.insert("property_product_pricelist".into(), json!(pl));
         }
+        // 18+ account/models/partner.py: `autopost_bills` defaults to 'ask'
+        if env
+            .reg
+            .get("res.partner")
+            .is_some_and(|s| s.has("autopost_bills"))
+        {
+            vals.entry("autopost_bills").or_insert(json!("ask"));
+        }
         if let Some(Value::String(ct)) = vals.get("company_type").cloned() {
             vals.entry("is_company").or_insert(json!(ct == "company"));
         }

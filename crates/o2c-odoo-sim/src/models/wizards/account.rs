@@ -503,6 +503,7 @@ impl Reversal {
             vals(
                 json!({"move_type": "out_invoice", "partner_id": m2o(&mv, "partner_id"),
                 "invoice_origin": text(&mv, "invoice_origin"), "ref": text(&mv, "ref"),
+                "invoice_user_id": m2o(&mv, "invoice_user_id"),
                 "invoice_payment_term_id": m2o(&mv, "invoice_payment_term_id"), "line_ids": lines}),
             ),
         )
@@ -531,7 +532,13 @@ impl Reversal {
                     crate::models::sale_status::recompute(env, so, true);
                 }
                 if method == "modify" {
-                    new_moves.push(Self::copy_invoice(env, inv)?);
+                    let copy = Self::copy_invoice(env, inv)?;
+                    // the draft copy is one of the order's invoices and counts
+                    // as invoiced (recorded e `modify.sale.order.read`)
+                    for so in crate::models::sale_status::orders_of_move(env, copy) {
+                        crate::models::sale_status::recompute(env, so, true);
+                    }
+                    new_moves.push(copy);
                     result_type = "out_invoice";
                 } else {
                     new_moves.push(cn);
