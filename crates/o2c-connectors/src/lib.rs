@@ -4,6 +4,7 @@
 
 pub mod amazon;
 pub mod mapping;
+pub mod salesforce;
 pub mod shopify;
 
 pub use mapping::{Mapping, MappingError, MappingProgram, MappingSet, RunError};

@@ -16,10 +16,10 @@ use std::path::Path;
 pub use program::{MappingProgram, RunError};
 
 /// The channels that have mapping rules.
-pub const CHANNELS: [&str; 2] = ["shopify", "amazon"];
+pub const CHANNELS: [&str; 3] = ["shopify", "amazon", "salesforce"];
 
 /// The rules shipped with o2c: (channel, version, source).
-const SHIPPED: [(&str, u32, &str); 2] = [
+const SHIPPED: [(&str, u32, &str); 3] = [
     (
         "shopify",
         1,
@@ -29,6 +29,11 @@ const SHIPPED: [(&str, u32, &str); 2] = [
         "amazon",
         1,
         include_str!("../../../../mappings/amazon/v1.jq"),
+    ),
+    (
+        "salesforce",
+        1,
+        include_str!("../../../../mappings/salesforce/v1.jq"),
     ),
 ];
 
