@@ -91,6 +91,7 @@ pub async fn start(
             shop.resolve_secret().map_err(StartError::Config)?,
         );
     }
+    let pullers = crate::pull::from_config(&config.pull).map_err(StartError::Config)?;
     let state = AppState {
         store: store.clone(),
         auth: Arc::new(Authenticator::new(store.clone())),
@@ -102,6 +103,16 @@ pub async fn start(
         shopify_secrets: Arc::new(shopify_secrets),
     };
     let mut tasks = Vec::new();
+    tasks.extend(crate::pull::start_all(
+        crate::pull::PullContext {
+            store: store.clone(),
+            ingest: state.ingest.clone(),
+            mappings: state.mappings.clone(),
+            schema: state.schema.clone(),
+        },
+        pullers,
+        shutdown.clone(),
+    ));
     let http_shutdown = shutdown.clone();
     tasks.push(tokio::spawn(async move {
         let server = axum::serve(listener, api::router(state)).with_graceful_shutdown(async move {

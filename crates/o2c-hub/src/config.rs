@@ -30,6 +30,8 @@ pub struct HubConfig {
     pub shopify: Vec<ShopifyShop>,
     /// Business validation rules, globally and per channel.
     pub validation: crate::validation::ValidationPolicy,
+    /// Channels the hub pulls orders from (Amazon, Shopify catch-up).
+    pub pull: crate::pull::PullConfig,
 }
 
 /// One Shopify shop: its domain and the app secret that signs its webhooks.
@@ -88,6 +90,7 @@ impl Default for HubConfig {
             mappings_dir: None,
             shopify: Vec::new(),
             validation: crate::validation::ValidationPolicy::default(),
+            pull: crate::pull::PullConfig::default(),
         }
     }
 }
