@@ -281,3 +281,118 @@ pub fn start_all(
         })
         .collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use async_trait::async_trait;
+    use serde_json::Value;
+
+    use super::*;
+    use crate::ingest::IngestConfig;
+    use crate::pull::Page;
+
+    /// Serves one fixed page: the Admin REST sample order, and the same
+    /// order without a SKU on one line (which the mapping refuses).
+    struct OnePage;
+
+    fn sample() -> Value {
+        let text = include_str!("../../../o2c-connectors/tests/fixtures/shopify/pyapi_order.json");
+        serde_json::from_str::<Value>(text).expect("sample")["order"].clone()
+    }
+
+    #[async_trait]
+    impl ChannelPuller for OnePage {
+        fn channel(&self) -> &str {
+            "shopify"
+        }
+        fn account(&self) -> &str {
+            "acme.myshopify.com"
+        }
+        fn initial_cursor(&self) -> Value {
+            json!(0)
+        }
+        async fn fetch(&self, cursor: &Value) -> Result<Page, PullError> {
+            let good = sample();
+            let mut bad = sample();
+            bad["id"] = json!(1);
+            bad["admin_graphql_api_id"] = json!("gid://shopify/Order/1");
+            bad["line_items"][0]["sku"] = json!("");
+            Ok(Page {
+                orders: vec![
+                    RawOrder {
+                        order_id: "450789469".into(),
+                        payload: good,
+                    },
+                    RawOrder {
+                        order_id: "1".into(),
+                        payload: bad,
+                    },
+                ],
+                next_cursor: json!(cursor.as_i64().unwrap_or(0) + 1),
+                more: false,
+            })
+        }
+    }
+
+    #[tokio::test]
+    async fn refused_orders_are_kept_and_the_cursor_still_moves() {
+        let temp = tempfile::tempdir().expect("tempdir");
+        let store = o2c_store::open(&temp.path().join("hub.db").to_string_lossy())
+            .await
+            .expect("store");
+        let ctx = PullContext {
+            ingest: IngestQueue::start(
+                store.clone(),
+                IngestConfig::default(),
+                Arc::new(tokio::sync::Notify::new()),
+            ),
+            store: store.clone(),
+            mappings: Arc::new(MappingSet::shipped().expect("mappings")),
+            schema: Arc::new(OrderSchema::new().expect("schema")),
+        };
+        let report = pull_once(&ctx, &OnePage).await.expect("pass");
+        assert_eq!(
+            (report.fetched, report.accepted, report.rejected),
+            (2, 1, 1),
+            "{report:?}"
+        );
+        let rejected = store.list_inbox(Some("rejected"), 10).await.expect("inbox");
+        assert_eq!(rejected.len(), 1);
+        assert_eq!(rejected[0].channel, "shopify:acme.myshopify.com");
+        let problem = rejected[0].problem.as_ref().expect("problem");
+        assert_eq!(problem["mapping"], json!("shopify/v1"));
+        assert!(rejected[0].payload.contains("\"sku\":\"\""));
+        let cursor = store
+            .load_cursor("shopify:acme.myshopify.com")
+            .await
+            .expect("load")
+            .expect("saved");
+        assert_eq!(cursor.value, json!(1));
+        // The next pass goes on from the saved cursor; the good order is a duplicate.
+        let again = pull_once(&ctx, &OnePage).await.expect("pass");
+        assert_eq!((again.accepted, again.duplicates), (0, 1));
+        let cursor = store
+            .load_cursor("shopify:acme.myshopify.com")
+            .await
+            .expect("load")
+            .expect("saved");
+        assert_eq!(cursor.value, json!(2));
+    }
+
+    #[test]
+    fn backoff_doubles_from_a_quarter_interval_up_to_the_cap() {
+        let schedule = Schedule {
+            interval: Duration::from_secs(120),
+            max_backoff: Duration::from_secs(300),
+        };
+        let within = |d: Duration, secs: f64| {
+            let s = d.as_secs_f64();
+            s >= secs * 0.8 - 1e-9 && s <= secs * 1.2 + 1e-9
+        };
+        assert!(within(schedule.backoff(1), 30.0));
+        assert!(within(schedule.backoff(2), 60.0));
+        assert!(within(schedule.backoff(3), 120.0));
+        assert!(within(schedule.backoff(10), 300.0));
+        assert!(within(schedule.backoff(u32::MAX), 300.0));
+    }
+}
