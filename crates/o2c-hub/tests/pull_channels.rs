@@ -1,6 +1,7 @@
 //! Pulled channels through the hub: a local fake Selling Partner API and a
 //! local fake Shopify Admin API (axum on random ports) serve the published
-//! sample responses; the pull runtime stores each order once (even when a
+//! sample responses, a local fake Salesforce serves generated records in
+//! the REST API's documented shape; the pull runtime stores each order once (even when a
 //! page is fetched again after a lost cursor write, and when the same order
 //! also arrives by webhook), keeps Pending Amazon orders out, records the
 //! mapping, and moves the cursor only after the orders are stored.
@@ -24,8 +25,8 @@ use o2c_hub::HubConfig;
 use o2c_hub::config::ShopifyShop;
 use o2c_hub::ingest::{IngestConfig, IngestQueue};
 use o2c_hub::pull::{
-    AmazonPull, AmazonPuller, ChannelPuller, PullConfig, PullContext, SecretRef, ShopifyPull,
-    ShopifyPuller, pull_once,
+    AmazonPull, AmazonPuller, ChannelPuller, PullConfig, PullContext, SalesforcePull,
+    SalesforcePuller, SecretRef, ShopifyPull, ShopifyPuller, pull_once,
 };
 use o2c_hub::schema_check::OrderSchema;
 use o2c_store::Store;
@@ -613,4 +614,162 @@ async fn a_pulled_shopify_order_and_its_webhook_make_one_order() {
         ["450789469", "820982911946154508"]
     );
     hub.shutdown().await;
+}
+
+// -------------------------------------------------------------- Salesforce
+
+const SF_CLIENT_ID: &str = "3MVG9fakeConsumerKey";
+const SF_SECRET: &str = "fake-consumer-secret";
+
+/// A record in the REST API's documented shape (generated: there are no
+/// published Salesforce samples in the fixtures).
+fn sf_record(kind: &str, id: &str, modstamp: &str, children: &str, lines: Value) -> Value {
+    let mut record = json!({
+        "attributes": {"type": kind, "url": format!("/services/data/v62.0/sobjects/{kind}/{id}")},
+        "Id": id,
+        "SystemModstamp": modstamp,
+        "Account": {"attributes": {"type": "Account", "url": "/services/data/v62.0/sobjects/Account/0015g0000000001AAA"},
+                    "Id": "0015g0000000001AAA", "Name": "Acme Wholesale"},
+    });
+    record[children] = json!({"totalSize": 1, "done": true, "records": lines});
+    record
+}
+
+fn sf_line(kind: &str, id: &str) -> Value {
+    json!([{
+        "attributes": {"type": kind, "url": format!("/services/data/v62.0/sobjects/{kind}/{id}")},
+        "Id": id,
+        "Product2": {"attributes": {"type": "Product2", "url": "/services/data/v62.0/sobjects/Product2/01t5g0000000001AAA"},
+                     "ProductCode": "WID-100", "Name": "Widget 100"},
+        "Quantity": serde_json::from_str::<Value>("2.0").expect("number"),
+        "UnitPrice": serde_json::from_str::<Value>("10.50").expect("number")
+    }])
+}
+
+async fn sf_token(Form(form): Form<HashMap<String, String>>) -> Response {
+    if form.get("grant_type").map(String::as_str) == Some("client_credentials")
+        && form.get("client_id").map(String::as_str) == Some(SF_CLIENT_ID)
+        && form.get("client_secret").map(String::as_str) == Some(SF_SECRET)
+    {
+        Json(json!({"access_token": "00DFAKE!session", "instance_url": SF_BASE.get().expect("base"), "token_type": "Bearer"}))
+            .into_response()
+    } else {
+        (
+            StatusCode::BAD_REQUEST,
+            Json(json!({"error": "invalid_client", "error_description": "invalid client credentials"})),
+        )
+            .into_response()
+    }
+}
+
+static SF_BASE: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+
+/// One activated Order and one closed-won Opportunity, each filtered by the
+/// query's `SystemModstamp >=` bound.
+async fn sf_query(headers: HeaderMap, Query(params): Query<HashMap<String, String>>) -> Response {
+    if headers.get("authorization").and_then(|v| v.to_str().ok()) != Some("Bearer 00DFAKE!session")
+    {
+        return (
+            StatusCode::UNAUTHORIZED,
+            Json(json!([{"message": "Session expired or invalid", "errorCode": "INVALID_SESSION_ID"}])),
+        )
+            .into_response();
+    }
+    let soql = params.get("q").cloned().unwrap_or_default();
+    let since = soql
+        .split("SystemModstamp >= ")
+        .nth(1)
+        .and_then(|rest| rest.split(' ').next())
+        .and_then(o2c_connectors::salesforce::parse_modstamp);
+    let record = if soql.contains(" FROM Order WHERE Status IN ('Activated')") {
+        let mut order = sf_record(
+            "Order",
+            "8015g0000000001AAA",
+            "2024-05-01T10:00:00.000+0000",
+            "OrderItems",
+            sf_line("OrderItem", "8025g0000000001AAA"),
+        );
+        order["EffectiveDate"] = json!("2024-05-01");
+        order["CurrencyIsoCode"] = json!("USD");
+        order
+    } else if soql.contains(" FROM Opportunity WHERE StageName IN ('Closed Won')") {
+        let mut opportunity = sf_record(
+            "Opportunity",
+            "0065g0000000001AAA",
+            "2024-05-01T11:00:00.000+0000",
+            "OpportunityLineItems",
+            sf_line("OpportunityLineItem", "00k5g0000000001AAA"),
+        );
+        opportunity["CloseDate"] = json!("2024-05-01");
+        opportunity
+    } else {
+        return (
+            StatusCode::BAD_REQUEST,
+            Json(json!([{"message": "unexpected query", "errorCode": "MALFORMED_QUERY"}])),
+        )
+            .into_response();
+    };
+    let stamp = record["SystemModstamp"]
+        .as_str()
+        .and_then(o2c_connectors::salesforce::parse_modstamp);
+    let records: Vec<Value> = match (since, stamp) {
+        (Some(since), Some(stamp)) if stamp >= since => vec![record],
+        _ => Vec::new(),
+    };
+    Json(json!({"totalSize": records.len(), "done": true, "records": records})).into_response()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn salesforce_orders_and_won_opportunities_are_pulled_once() {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let base = format!("http://{}", listener.local_addr().expect("addr"));
+    SF_BASE.set(base.clone()).expect("one fake per test binary");
+    let app = Router::new()
+        .route("/services/oauth2/token", post(sf_token))
+        .route("/services/data/v62.0/query", get(sf_query));
+    tokio::spawn(async move {
+        axum::serve(listener, app).await.ok();
+    });
+    let (ctx, _temp) = context().await;
+    let secrets = tempfile::tempdir().expect("tempdir");
+    let puller = SalesforcePuller::from_config(&SalesforcePull {
+        account: "acme-prod".into(),
+        login_url: base.clone(),
+        client_id: SF_CLIENT_ID.into(),
+        client_secret: secret_file(&secrets, "sf-secret", SF_SECRET),
+        opportunities: true,
+        currency: Some("EUR".into()),
+        extra_order_fields: vec!["CurrencyIsoCode".into()],
+        start: Some(at("2024-05-01T00:00:00Z")),
+        ..SalesforcePull::default()
+    })
+    .expect("puller");
+    let channel = "salesforce:acme-prod";
+    assert_eq!(puller.cursor_name(), channel);
+    let first = pull_once(&ctx, &puller).await.expect("first pass");
+    assert_eq!((first.fetched, first.accepted), (2, 2), "{first:?}");
+    assert_eq!(
+        channel_orders(ctx.store.as_ref(), channel).await,
+        ["0065g0000000001AAA", "8015g0000000001AAA"]
+    );
+    let cursor = ctx
+        .store
+        .load_cursor(channel)
+        .await
+        .expect("load")
+        .expect("saved");
+    assert_eq!(
+        cursor.value["orders"]["high_water"],
+        json!("2024-05-01T10:00:00Z")
+    );
+    assert_eq!(
+        cursor.value["opportunities"]["high_water"],
+        json!("2024-05-01T11:00:00Z")
+    );
+    // The overlap reads both again; the cursor already returned them.
+    let second = pull_once(&ctx, &puller).await.expect("second pass");
+    assert_eq!(second.fetched, 0, "{second:?}");
+    assert_eq!(channel_orders(ctx.store.as_ref(), channel).await.len(), 2);
 }
