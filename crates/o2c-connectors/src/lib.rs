@@ -5,6 +5,7 @@
 pub mod amazon;
 pub mod edi;
 pub mod mapping;
+pub mod salesforce;
 pub mod shopify;
 pub mod value_maps;
 

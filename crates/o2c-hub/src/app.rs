@@ -93,6 +93,7 @@ pub async fn start(
     }
     config.edi.check().map_err(StartError::Config)?;
     let edi = Arc::new(crate::edi::EdiRuntime::new(config.edi.clone()));
+    let pullers = crate::pull::from_config(&config.pull).map_err(StartError::Config)?;
     let state = AppState {
         store: store.clone(),
         auth: Arc::new(Authenticator::new(store.clone())),
@@ -115,6 +116,16 @@ pub async fn start(
             tasks.push(tokio::spawn(acks));
         }
     }
+    tasks.extend(crate::pull::start_all(
+        crate::pull::PullContext {
+            store: store.clone(),
+            ingest: state.ingest.clone(),
+            mappings: state.mappings.clone(),
+            schema: state.schema.clone(),
+        },
+        pullers,
+        shutdown.clone(),
+    ));
     let http_shutdown = shutdown.clone();
     tasks.push(tokio::spawn(async move {
         let server = axum::serve(listener, api::router(state)).with_graceful_shutdown(async move {

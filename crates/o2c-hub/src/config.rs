@@ -32,6 +32,8 @@ pub struct HubConfig {
     pub validation: crate::validation::ValidationPolicy,
     /// EDI X12 trading partners (`crate::edi::EdiConfig`).
     pub edi: crate::edi::EdiConfig,
+    /// Channels the hub pulls orders from (Amazon, Shopify catch-up).
+    pub pull: crate::pull::PullConfig,
 }
 
 /// One Shopify shop: its domain and the app secret that signs its webhooks.
@@ -91,6 +93,7 @@ impl Default for HubConfig {
             shopify: Vec::new(),
             validation: crate::validation::ValidationPolicy::default(),
             edi: crate::edi::EdiConfig::default(),
+            pull: crate::pull::PullConfig::default(),
         }
     }
 }

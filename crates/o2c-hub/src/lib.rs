@@ -18,6 +18,7 @@ pub mod ingest;
 pub mod intake;
 pub mod operations;
 pub mod problem;
+pub mod pull;
 pub mod replay;
 pub mod retry;
 pub mod schema_check;

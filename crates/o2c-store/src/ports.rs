@@ -488,9 +488,29 @@ pub trait Steps: Send + Sync {
     async fn commit_step(&self, step: StepCommit) -> Result<i64>;
 }
 
+// ---------------------------------------------------------------- cursors
+
+/// Where a channel puller stands (e.g. Amazon's `LastUpdatedAfter` high
+/// water): an opaque JSON value per puller name, saved only after the orders
+/// of the page that produced it are stored.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CursorRecord {
+    /// The puller's name, e.g. `amazon:A2EUQ1WTGCTBG2`.
+    pub name: String,
+    pub value: Value,
+    pub updated_at: DateTime<Utc>,
+}
+
+#[async_trait]
+pub trait Cursors: Send + Sync {
+    async fn load_cursor(&self, name: &str) -> Result<Option<CursorRecord>>;
+    /// Inserts or replaces the cursor of `name` (one durable commit).
+    async fn save_cursor(&self, name: &str, value: &Value, at: DateTime<Utc>) -> Result<()>;
+}
+
 /// The whole store, as the runtime sees it.
 pub trait Store:
-    Inbox + Journal + Outbox + Jobs + Exceptions + Audit + ApiKeys + Steps + Fingerprints
+    Inbox + Journal + Outbox + Jobs + Exceptions + Audit + ApiKeys + Steps + Fingerprints + Cursors
 {
     /// "sqlite" or "postgres".
     fn backend(&self) -> &'static str;

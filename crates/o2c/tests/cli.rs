@@ -427,3 +427,54 @@ fn map_edi_850_takes_raw_x12_and_splits_sdq_stores() {
     assert_eq!(problem["type"], "/problems/malformed-x12");
     assert!(problem["segment"].is_number(), "{problem}");
 }
+
+#[test]
+fn map_takes_a_salesforce_record() {
+    // A record in the REST API's documented shape (generated, not a sample).
+    let record = serde_json::json!({
+        "attributes": {"type": "Order", "url": "/services/data/v62.0/sobjects/Order/8015g0000000001AAA"},
+        "Id": "8015g0000000001AAA",
+        "OrderNumber": "00000101",
+        "Status": "Activated",
+        "EffectiveDate": "2024-05-01",
+        "TotalAmount": 21.0,
+        "SystemModstamp": "2024-05-01T10:00:00.000+0000",
+        "CurrencyIsoCode": "USD",
+        "Account": {"attributes": {"type": "Account", "url": "/services/data/v62.0/sobjects/Account/0015g0000000001AAA"},
+                    "Id": "0015g0000000001AAA", "Name": "Acme Wholesale"},
+        "ShippingStreet": "500 Dock Rd", "ShippingCity": "Oakland", "ShippingPostalCode": "94607",
+        "ShippingState": "CA", "ShippingCountry": "US",
+        "OrderItems": {"totalSize": 1, "done": true, "records": [{
+            "attributes": {"type": "OrderItem", "url": "/services/data/v62.0/sobjects/OrderItem/8025g0000000001AAA"},
+            "Id": "8025g0000000001AAA",
+            "Product2": {"attributes": {"type": "Product2", "url": "/services/data/v62.0/sobjects/Product2/01t5g0000000001AAA"},
+                         "ProductCode": "WID-100", "Name": "Widget 100"},
+            "Quantity": 2.0, "UnitPrice": 10.5
+        }]}
+    });
+    let temp = tempfile::tempdir().expect("tempdir");
+    let path = temp.path().join("order.json");
+    std::fs::write(&path, record.to_string()).expect("write");
+    let output = o2c(&[
+        "map",
+        "--channel",
+        "salesforce",
+        "--input",
+        path.to_str().expect("path"),
+        "--account",
+        "acme-prod",
+    ]);
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stdout)
+    );
+    let order: Value = serde_json::from_slice(&output.stdout).expect("canonical JSON");
+    assert_eq!(
+        order["channel"],
+        serde_json::json!({"kind": "salesforce", "account": "acme-prod"})
+    );
+    assert_eq!(order["channel_order_id"], "8015g0000000001AAA");
+    assert_eq!(order["lines"][0]["sku"], "WID-100");
+    assert_eq!(order["ship_to"]["subdivision"], "US-CA");
+}

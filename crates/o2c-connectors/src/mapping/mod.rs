@@ -16,7 +16,7 @@ use std::path::Path;
 pub use program::{MappingProgram, RunError};
 
 /// The channels that have mapping rules.
-pub const CHANNELS: &[&str] = &["shopify", "amazon", "edi-850", "csv"];
+pub const CHANNELS: &[&str] = &["shopify", "amazon", "edi-850", "csv", "salesforce"];
 
 /// The rules shipped with o2c: (channel, version, source).
 const SHIPPED: &[(&str, u32, &str)] = &[
@@ -41,6 +41,11 @@ const SHIPPED: &[(&str, u32, &str)] = &[
         include_str!("../../../../mappings/edi-850/v1.jq"),
     ),
     ("csv", 1, include_str!("../../../../mappings/csv/v1.jq")),
+    (
+        "salesforce",
+        1,
+        include_str!("../../../../mappings/salesforce/v1.jq"),
+    ),
 ];
 
 #[derive(Debug, thiserror::Error)]

@@ -7,6 +7,7 @@
 //! and answers — Shopify expects an answer within five seconds and retries
 //! otherwise, so nothing slow (no Odoo call) happens before the answer.
 
+pub mod admin;
 mod hmac_check;
 mod refund;
 

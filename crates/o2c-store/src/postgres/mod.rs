@@ -9,6 +9,7 @@
 
 mod api_keys;
 mod audit;
+mod cursors;
 mod exceptions;
 mod fingerprints;
 mod inbox;

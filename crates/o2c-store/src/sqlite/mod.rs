@@ -11,6 +11,7 @@
 
 mod api_keys;
 mod audit;
+mod cursors;
 mod exceptions;
 mod fingerprints;
 mod inbox;

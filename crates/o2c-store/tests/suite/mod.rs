@@ -74,6 +74,7 @@ macro_rules! all_store_tests {
             inbox_for_order_lists_every_message,
             fingerprints_match_other_orders_within_the_window,
             find_order_by_channel_id,
+            cursors_saved_replaced_and_isolated,
         );
     };
 }
@@ -1429,5 +1430,34 @@ pub async fn fingerprints_match_other_orders_within_the_window(h: Harness) {
     assert_eq!(
         after_cancel.iter().map(|m| m.order_id).collect::<Vec<_>>(),
         vec![second]
+    );
+}
+
+pub async fn cursors_saved_replaced_and_isolated(h: Harness) {
+    let s = h.store;
+    assert_eq!(s.load_cursor("amazon:A1").await.unwrap(), None);
+    let t1 = Utc.with_ymd_and_hms(2024, 5, 1, 10, 0, 0).unwrap();
+    let first =
+        json!({"high_water": "2024-05-01T10:00:00Z", "seen": [["111-1", "2024-05-01T10:00:00Z"]]});
+    s.save_cursor("amazon:A1", &first, t1).await.unwrap();
+    let loaded = s.load_cursor("amazon:A1").await.unwrap().expect("saved");
+    assert_eq!(loaded.name, "amazon:A1");
+    assert_eq!(loaded.value, first);
+    assert_eq!(loaded.updated_at, t1);
+    // A second save replaces the value; other pullers are untouched.
+    let t2 = t1 + Duration::minutes(5);
+    let second = json!({"high_water": "2024-05-01T10:05:00Z", "seen": []});
+    s.save_cursor("amazon:A1", &second, t2).await.unwrap();
+    s.save_cursor("shopify:acme", &json!("2024-05-01T09:00:00Z"), t2)
+        .await
+        .unwrap();
+    let loaded = s.load_cursor("amazon:A1").await.unwrap().expect("saved");
+    assert_eq!((loaded.value, loaded.updated_at), (second, t2));
+    assert_eq!(
+        s.load_cursor("shopify:acme")
+            .await
+            .unwrap()
+            .map(|c| c.value),
+        Some(json!("2024-05-01T09:00:00Z"))
     );
 }
