@@ -129,16 +129,16 @@ async fn a_signed_orders_create_webhook_becomes_a_confirmed_sale_order_once() {
     .await;
     assert_eq!(sale_orders.len(), 1, "{sale_orders:?}");
     assert_eq!(sale_orders[0]["state"], "sale");
-    // total_price 388.00 = lines 398.00 − discount 20.00 + shipping 10.00;
-    // shipping is not a sale order line here, so Odoo's total is 378.00.
+    // total_price 388.00 = lines 398.00 − discount 20.00 + shipping 10.00
+    // (no tax): the shipping charge is its own tax-free line in Odoo.
     assert_eq!(
         sale_orders[0]["amount_untaxed"],
-        json!(378.0),
+        json!(388.0),
         "{sale_orders:?}"
     );
     assert_eq!(
         sale_orders[0]["order_line"].as_array().map(Vec::len),
-        Some(skus.len())
+        Some(skus.len() + 1)
     );
     hub.shutdown().await;
 }

@@ -67,6 +67,8 @@ pub struct OdooErp {
     master: o2c_odoo::cache::MasterDataCache,
     /// The service product of rounding lines, found or made once.
     rounding_product: tokio::sync::OnceCell<i64>,
+    /// The service product of shipping-charge lines, found or made once.
+    shipping_product: tokio::sync::OnceCell<i64>,
 }
 
 impl OdooErp {
@@ -78,6 +80,7 @@ impl OdooErp {
             dialect: tokio::sync::OnceCell::new(),
             master: o2c_odoo::cache::MasterDataCache::new(10_000, CACHE_TTL),
             rounding_product: tokio::sync::OnceCell::new(),
+            shipping_product: tokio::sync::OnceCell::new(),
         }
     }
 
@@ -183,63 +186,96 @@ impl OdooErp {
     /// no taxes (a rounding line must not change the tax). Two calls, once
     /// per process.
     async fn rounding_product(&self, correlation_id: &str) -> Result<i64, ErpError> {
-        self.rounding_product
-            .get_or_try_init(|| async {
-                let answer = self
-                    .client
-                    .execute_kw(
-                        "product.product",
-                        "load",
-                        json!([
-                            [
-                                "id",
-                                "name",
-                                "type",
-                                "sale_ok",
-                                "purchase_ok",
-                                "list_price",
-                                "invoice_policy"
-                            ],
-                            // `load` takes cells as import text
-                            [[
-                                ROUNDING_PRODUCT_XMLID,
-                                "Rounding adjustment",
-                                "service",
-                                "1",
-                                "0",
-                                "0",
-                                "order"
-                            ]]
-                        ]),
-                        json!({}),
-                        Some(correlation_id),
-                    )
-                    .await
-                    .map_err(map_error)?;
-                let id = answer
-                    .get("ids")
-                    .and_then(Value::as_array)
-                    .and_then(|ids| ids.first())
-                    .and_then(Value::as_i64)
-                    .ok_or_else(|| {
-                        ErpError::Permanent(format!(
-                            "Odoo did not create the rounding product: {answer}"
-                        ))
-                    })?;
-                self.client
-                    .execute_kw(
-                        "product.product",
-                        "write",
-                        json!([[id], { "taxes_id": [[6, 0, []]] }]),
-                        json!({}),
-                        Some(correlation_id),
-                    )
-                    .await
-                    .map_err(map_error)?;
-                Ok(id)
-            })
-            .await
-            .copied()
+        self.service_product(
+            &self.rounding_product,
+            ROUNDING_PRODUCT_XMLID,
+            "Rounding adjustment",
+            correlation_id,
+        )
+        .await
+    }
+
+    /// The service product that carries the channel's shipping charge, so
+    /// the Odoo order's total is the one the customer was charged. Tax-free
+    /// like the canonical shipping amount, which is before tax.
+    async fn shipping_product(&self, correlation_id: &str) -> Result<i64, ErpError> {
+        self.service_product(
+            &self.shipping_product,
+            SHIPPING_PRODUCT_XMLID,
+            "Shipping charge",
+            correlation_id,
+        )
+        .await
+    }
+
+    /// The shipping product when the order charges shipping.
+    async fn shipping_product_for(
+        &self,
+        order: &Order,
+        correlation_id: &str,
+    ) -> Result<Option<i64>, ErpError> {
+        if order.shipping.as_ref().is_none_or(|s| s.amount.is_zero()) {
+            return Ok(None);
+        }
+        self.shipping_product(correlation_id).await.map(Some)
+    }
+
+    /// A tax-free service product o2c owns, upserted by its external id
+    /// (`load`, so concurrent hubs make one product). Two calls, once per
+    /// process and product.
+    async fn service_product(
+        &self,
+        cell: &tokio::sync::OnceCell<i64>,
+        xmlid: &str,
+        name: &str,
+        correlation_id: &str,
+    ) -> Result<i64, ErpError> {
+        cell.get_or_try_init(|| async {
+            let answer = self
+                .client
+                .execute_kw(
+                    "product.product",
+                    "load",
+                    json!([
+                        [
+                            "id",
+                            "name",
+                            "type",
+                            "sale_ok",
+                            "purchase_ok",
+                            "list_price",
+                            "invoice_policy"
+                        ],
+                        // `load` takes cells as import text
+                        [[xmlid, name, "service", "1", "0", "0", "order"]]
+                    ]),
+                    json!({}),
+                    Some(correlation_id),
+                )
+                .await
+                .map_err(map_error)?;
+            let id = answer
+                .get("ids")
+                .and_then(Value::as_array)
+                .and_then(|ids| ids.first())
+                .and_then(Value::as_i64)
+                .ok_or_else(|| {
+                    ErpError::Permanent(format!("Odoo did not create the product {xmlid}: {answer}"))
+                })?;
+            self.client
+                .execute_kw(
+                    "product.product",
+                    "write",
+                    json!([[id], { "taxes_id": [[6, 0, []]] }]),
+                    json!({}),
+                    Some(correlation_id),
+                )
+                .await
+                .map_err(map_error)?;
+            Ok(id)
+        })
+        .await
+        .copied()
     }
 
     /// The sale order as `load` will write it; `rounding`: the rounding
@@ -250,6 +286,7 @@ impl OdooErp {
         products: &HashMap<String, ProductInfo>,
         partner_id: i64,
         rounding: Option<(i64, Decimal)>,
+        shipping_product: Option<i64>,
     ) -> SaleOrderValues {
         let order_xmlid = order_xmlid(order_id);
         let mut lines: Vec<SaleLineValues> = order
@@ -267,6 +304,17 @@ impl OdooErp {
                 })
             })
             .collect();
+        if let (Some(product_id), Some(shipping)) = (shipping_product, &order.shipping)
+            && !shipping.amount.is_zero()
+        {
+            lines.push(SaleLineValues {
+                xmlid: format!("{order_xmlid}_shipping"),
+                product_id,
+                quantity: Decimal::ONE,
+                price_unit: shipping.amount,
+                discount: Decimal::ZERO,
+            });
+        }
         if let Some((product_id, amount)) = rounding.filter(|(_, a)| !a.is_zero()) {
             lines.push(SaleLineValues {
                 xmlid: format!("{order_xmlid}_rounding"),
@@ -740,6 +788,16 @@ impl Erp for OdooErp {
                 },
                 None => None,
             };
+            let shipping = match self
+                .shipping_product_for(&request.order, &request.correlation_id)
+                .await
+            {
+                Ok(product) => product,
+                Err(error) => {
+                    out[i] = Some(Err(error));
+                    continue;
+                }
+            };
             match partner {
                 Ok(partner_id) => to_load.push((
                     i,
@@ -749,6 +807,7 @@ impl Erp for OdooErp {
                         &products,
                         partner_id,
                         rounding,
+                        shipping,
                     ),
                 )),
                 Err(error) => out[i] = Some(Err(error)),
@@ -867,6 +926,9 @@ fn missing(id: i64) -> OdooError {
 
 /// The external id of the service product that carries rounding lines.
 pub const ROUNDING_PRODUCT_XMLID: &str = "__o2c__.rounding_adjustment";
+
+/// The external id of the service product that carries shipping charges.
+pub const SHIPPING_PRODUCT_XMLID: &str = "__o2c__.shipping_charge";
 
 /// `__o2c__.so_<uuid>`: the order's external id in Odoo.
 pub fn order_xmlid(order_id: uuid::Uuid) -> String {

@@ -266,8 +266,32 @@ impl OdooErp {
             Some(amount) => Some((self.rounding_product(call.correlation_id).await?, amount)),
             None => None,
         };
-        let mut values: SaleOrderValues =
-            Self::sale_values(call.order_id, current, &products, partner_id, rounding);
+        let charged = |o: &Order| o.shipping.as_ref().is_some_and(|s| !s.amount.is_zero());
+        let shipping = if charged(current) || charged(previous) {
+            Some(self.shipping_product(call.correlation_id).await?)
+        } else {
+            None
+        };
+        let mut values: SaleOrderValues = Self::sale_values(
+            call.order_id,
+            current,
+            &products,
+            partner_id,
+            rounding,
+            shipping,
+        );
+        // A shipping charge the channel dropped is zeroed, not left counting.
+        if let Some(product_id) = shipping
+            && !charged(current)
+        {
+            values.lines.push(SaleLineValues {
+                xmlid: format!("{}_shipping", order_xmlid(call.order_id)),
+                product_id,
+                quantity: rust_decimal::Decimal::ZERO,
+                price_unit: rust_decimal::Decimal::ZERO,
+                discount: rust_decimal::Decimal::ZERO,
+            });
+        }
         // A rounding line the revised order no longer needs is zeroed, not left counting.
         if let Some((product_id, amount)) = rounding
             && amount.is_zero()
