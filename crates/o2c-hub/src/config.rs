@@ -32,6 +32,9 @@ pub struct HubConfig {
     pub validation: crate::validation::ValidationPolicy,
     /// EDI X12 trading partners (`crate::edi::EdiConfig`).
     pub edi: crate::edi::EdiConfig,
+    /// The Odoo company of each channel (`crate::companies`); EDI partners
+    /// add theirs with `odoo_company_id`.
+    pub companies: crate::companies::Companies,
 }
 
 /// One Shopify shop: its domain and the app secret that signs its webhooks.
@@ -91,11 +94,17 @@ impl Default for HubConfig {
             shopify: Vec::new(),
             validation: crate::validation::ValidationPolicy::default(),
             edi: crate::edi::EdiConfig::default(),
+            companies: crate::companies::Companies::default(),
         }
     }
 }
 
 impl HubConfig {
+    /// The company lookup: `[companies]` plus the EDI partners' own.
+    pub fn company_lookup(&self) -> crate::companies::Companies {
+        self.companies.clone().with_edi_partners(&self.edi)
+    }
+
     pub fn ingest(&self, backend: &str) -> IngestConfig {
         IngestConfig {
             max_batch: self.ingest_max_batch.max(1),

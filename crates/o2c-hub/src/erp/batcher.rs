@@ -262,6 +262,7 @@ impl Erp for ErpBatcher {
             correlation_id: call.correlation_id.to_owned(),
             order: order.clone(),
             rounding_adjustment: call.rounding_adjustment,
+            company: call.company,
         };
         self.submits
             .push(request)
@@ -281,6 +282,7 @@ impl Erp for ErpBatcher {
             order_id: call.order_id,
             correlation_id: call.correlation_id.to_owned(),
             erp_order_id,
+            company: call.company,
         };
         self.confirms
             .push(request)
@@ -302,6 +304,7 @@ impl Erp for ErpBatcher {
             correlation_id: call.correlation_id.to_owned(),
             order: order.clone(),
             scope,
+            company: call.company,
         };
         self.facts
             .push(request)
@@ -410,6 +413,7 @@ mod tests {
                     order_id,
                     correlation_id: "c",
                     rounding_adjustment: None,
+                    company: None,
                 };
                 (id, batcher.confirm_order(call, id).await)
             });
