@@ -8,7 +8,9 @@
 //! The gathered calls go to the inner adapter's batch method
 //! ([`Erp::submit_orders`] / [`Erp::confirm_orders`] /
 //! [`Erp::orders_facts`]) in ONE round trip, and
-//! each caller gets back its own order's result. Nothing else changes for
+//! each caller gets back its own order's result. Calls carry their order's
+//! Odoo company; a gathered batch may mix companies, and the adapter splits
+//! it per company (`erp::odoo`: one company context per Odoo call). Nothing else changes for
 //! the caller: each job still commits its own step, in its own order.
 //!
 //! The batch itself runs in a task of its own, so a caller that gives up
