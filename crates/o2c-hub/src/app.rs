@@ -92,6 +92,7 @@ pub async fn start(
         );
     }
     config.edi.check().map_err(StartError::Config)?;
+    config.companies.check().map_err(StartError::Config)?;
     let edi = Arc::new(crate::edi::EdiRuntime::new(config.edi.clone()));
     let pullers = crate::pull::from_config(&config.pull).map_err(StartError::Config)?;
     let state = AppState {
@@ -142,6 +143,7 @@ pub async fn start(
             retry: config.retry.clone(),
             owner: format!("worker-{}", Uuid::now_v7()),
             validation: config.validation.clone(),
+            companies: config.company_lookup(),
         });
         tasks.push(tokio::spawn(worker::run_pool(
             executor,

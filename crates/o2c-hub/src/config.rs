@@ -34,6 +34,9 @@ pub struct HubConfig {
     pub edi: crate::edi::EdiConfig,
     /// Channels the hub pulls orders from (Amazon, Shopify catch-up).
     pub pull: crate::pull::PullConfig,
+    /// The Odoo company of each channel (`crate::companies`); EDI partners
+    /// add theirs with `odoo_company_id`.
+    pub companies: crate::companies::Companies,
 }
 
 /// One Shopify shop: its domain and the app secret that signs its webhooks.
@@ -94,11 +97,17 @@ impl Default for HubConfig {
             validation: crate::validation::ValidationPolicy::default(),
             edi: crate::edi::EdiConfig::default(),
             pull: crate::pull::PullConfig::default(),
+            companies: crate::companies::Companies::default(),
         }
     }
 }
 
 impl HubConfig {
+    /// The company lookup: `[companies]` plus the EDI partners' own.
+    pub fn company_lookup(&self) -> crate::companies::Companies {
+        self.companies.clone().with_edi_partners(&self.edi)
+    }
+
     pub fn ingest(&self, backend: &str) -> IngestConfig {
         IngestConfig {
             max_batch: self.ingest_max_batch.max(1),

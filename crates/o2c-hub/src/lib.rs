@@ -9,6 +9,7 @@ pub mod app;
 pub mod auth;
 pub mod bus;
 pub mod channel_change;
+pub mod companies;
 pub mod config;
 pub mod correlation;
 pub mod crash;

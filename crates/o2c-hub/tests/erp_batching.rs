@@ -269,6 +269,7 @@ fn submit(order: Order) -> SubmitRequest {
         correlation_id: format!("corr-{}", order.channel_order_id),
         order,
         rounding_adjustment: None,
+        company: None,
     }
 }
 
@@ -338,6 +339,7 @@ async fn adapter_isolates_bad_rows_and_answers_repeated_confirms() {
             order_id: requests[*n].order_id,
             correlation_id: format!("corr-{n}"),
             erp_order_id: *id,
+            company: None,
         })
         .collect();
     sandbox.reset_calls();

@@ -80,11 +80,16 @@ async fn sale_orders(hub: &TestHub) -> Vec<Value> {
     .await
 }
 
+/// Quantities of the order's product lines (the shipping charge, a service
+/// line of its own, left out).
 async fn line_quantities(hub: &TestHub, sale_order: i64) -> Vec<f64> {
     let lines = odoo_search_read(
         &hub.odoo_url,
         "sale.order.line",
-        json!([["order_id", "=", sale_order]]),
+        json!([
+            ["order_id", "=", sale_order],
+            ["product_id.default_code", "!=", false]
+        ]),
         &["product_uom_qty"],
     )
     .await;
@@ -200,10 +205,10 @@ async fn an_update_after_confirmation_revises_the_odoo_order_and_never_rolls_bac
     deliver(&hub, "orders/updated", "update-3", &newer).await;
     wait_for_events(&hub, &order_id, "o2c.order.revised.v1", 1).await;
     assert_eq!(line_quantities(&hub, sale_order).await, [1.0, 3.0]);
-    // 4 × 199.00 − 20.00 discount, on the same sale order.
+    // 4 × 199.00 − 20.00 discount + 10.00 shipping, on the same sale order.
     let odoo = sale_orders(&hub).await;
     assert_eq!(odoo.len(), 1, "no second sale order: {odoo:?}");
-    assert_eq!(odoo[0]["amount_untaxed"], json!(776.0), "{odoo:?}");
+    assert_eq!(odoo[0]["amount_untaxed"], json!(786.0), "{odoo:?}");
     assert_eq!(odoo[0]["state"], "sale");
 
     // A late, older version (Shopify does not order webhooks) and a

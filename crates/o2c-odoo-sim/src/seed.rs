@@ -386,7 +386,15 @@ pub fn demo(env: &mut Env, customers: usize, products: usize) -> Result<(), Faul
         env.create("product.product", vals(v))?;
     }
     odoo_demo(env)?;
-    master::stock_and_shop(env)
+    master::stock_and_shop(env)?;
+    // A second company, as multi-company distributors have (Odoo's own
+    // demo data has "My Company (Chicago)" too); products and customers
+    // above stay shared (no company_id), as Odoo's defaults make them.
+    env.create(
+        "res.company",
+        vals(json!({"name": "My Company (Chicago)", "currency_id": 2, "sequence": 10})),
+    )?;
+    Ok(())
 }
 
 /// A few records of Odoo's own demo data that the recordings look up by

@@ -633,3 +633,52 @@ fn demo_seed_is_deterministic_and_sized() {
         );
     }
 }
+
+/// Odoo's `_default_company_id`: a new sale order belongs to the first of
+/// the context's `allowed_company_ids` (the demo seed has two companies),
+/// else to the user's company; an explicit `company_id` wins.
+#[tokio::test]
+async fn sale_order_company_follows_allowed_company_ids() {
+    let rpc = start(demo()).await;
+    let partner = rpc
+        .ok(
+            "res.partner",
+            "create",
+            json!([{"name": "Two Company Buyer"}]),
+            json!({}),
+        )
+        .await;
+    let company_of = |id: &Value| {
+        rpc.sandbox
+            .read("sale.order", id.as_i64().expect("id"), &["company_id"])
+            .expect("order")["company_id"][0]
+            .clone()
+    };
+    let plain = rpc
+        .ok(
+            "sale.order",
+            "create",
+            json!([{"partner_id": partner}]),
+            json!({}),
+        )
+        .await;
+    assert_eq!(company_of(&plain), json!(1));
+    let second = rpc
+        .ok(
+            "sale.order",
+            "create",
+            json!([{"partner_id": partner}]),
+            json!({"context": {"allowed_company_ids": [2, 1]}}),
+        )
+        .await;
+    assert_eq!(company_of(&second), json!(2));
+    let explicit = rpc
+        .ok(
+            "sale.order",
+            "create",
+            json!([{"partner_id": partner, "company_id": 1}]),
+            json!({"context": {"allowed_company_ids": [2]}}),
+        )
+        .await;
+    assert_eq!(company_of(&explicit), json!(1));
+}

@@ -483,6 +483,7 @@ impl OdooClient {
             .unwrap_or_else(|| RetrySafety::for_method(method));
         let args = if args.is_null() { json!([]) } else { args };
         let kwargs = if kwargs.is_null() { json!({}) } else { kwargs };
+        let kwargs = crate::company::with_company(kwargs, crate::company::current());
         let what = format!("{model}.{method}");
         self.with_retry(safety, &what, || {
             self.execute_reauth(model, method, &args, &kwargs, options.correlation_id)

@@ -13,10 +13,12 @@ pub mod retry;
 pub mod transport;
 
 pub mod cache;
+pub mod company;
 pub mod ops;
 pub mod version;
 
 pub use client::{CallOptions, OdooClient, OdooConfig, ServerVersion};
+pub use company::CompanyId;
 pub use error::OdooError;
 pub use limit::RateLimit;
 pub use ops::{

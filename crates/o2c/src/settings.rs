@@ -138,6 +138,31 @@ mod tests {
         });
     }
 
+    /// The `[companies]` example in docs/configuration.md loads as
+    /// documented.
+    #[test]
+    fn documented_companies_example_loads() {
+        let doc = include_str!("../../../docs/configuration.md");
+        let example = doc
+            .split("## Odoo companies")
+            .nth(1)
+            .and_then(|section| section.split("```toml").nth(1))
+            .and_then(|rest| rest.split("```").next())
+            .expect("toml example");
+        figment::Jail::expect_with(|jail| {
+            jail.create_file("o2c.toml", example)?;
+            let settings = load(None).map_err(|e| e.to_string())?;
+            let companies = settings.hub.company_lookup();
+            companies.check()?;
+            let company = |channel: &str| companies.for_channel(channel).map(|c| c.0);
+            assert_eq!(company("shopify:acme-eu.myshopify.com"), Some(2));
+            assert_eq!(company("shopify:acme-us.myshopify.com"), Some(1));
+            assert_eq!(company("amazon:ATVPDKIKX0DER"), Some(1));
+            assert_eq!(company("csv:upload"), None);
+            Ok(())
+        });
+    }
+
     /// The `[edi]` example in docs/configuration.md loads as documented.
     #[test]
     fn documented_edi_partner_example_loads() {

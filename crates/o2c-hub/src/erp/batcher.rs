@@ -8,7 +8,9 @@
 //! The gathered calls go to the inner adapter's batch method
 //! ([`Erp::submit_orders`] / [`Erp::confirm_orders`] /
 //! [`Erp::orders_facts`]) in ONE round trip, and
-//! each caller gets back its own order's result. Nothing else changes for
+//! each caller gets back its own order's result. Calls carry their order's
+//! Odoo company; a gathered batch may mix companies, and the adapter splits
+//! it per company (`erp::odoo`: one company context per Odoo call). Nothing else changes for
 //! the caller: each job still commits its own step, in its own order.
 //!
 //! The batch itself runs in a task of its own, so a caller that gives up
@@ -262,6 +264,7 @@ impl Erp for ErpBatcher {
             correlation_id: call.correlation_id.to_owned(),
             order: order.clone(),
             rounding_adjustment: call.rounding_adjustment,
+            company: call.company,
         };
         self.submits
             .push(request)
@@ -281,6 +284,7 @@ impl Erp for ErpBatcher {
             order_id: call.order_id,
             correlation_id: call.correlation_id.to_owned(),
             erp_order_id,
+            company: call.company,
         };
         self.confirms
             .push(request)
@@ -302,6 +306,7 @@ impl Erp for ErpBatcher {
             correlation_id: call.correlation_id.to_owned(),
             order: order.clone(),
             scope,
+            company: call.company,
         };
         self.facts
             .push(request)
@@ -410,6 +415,7 @@ mod tests {
                     order_id,
                     correlation_id: "c",
                     rounding_adjustment: None,
+                    company: None,
                 };
                 (id, batcher.confirm_order(call, id).await)
             });

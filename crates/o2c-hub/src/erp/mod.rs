@@ -19,6 +19,7 @@ use rust_decimal::Decimal;
 use uuid::Uuid;
 
 pub use facts::ErpFacts;
+pub use o2c_odoo::CompanyId;
 
 /// Who a call is for, so the adapter can tag and trace it.
 #[derive(Debug, Clone, Copy)]
@@ -29,6 +30,8 @@ pub struct ErpCall<'a> {
     /// rounding (declared minus computed), to post as its own line so the
     /// ERP order's total is the channel's.
     pub rounding_adjustment: Option<Decimal>,
+    /// The Odoo company the order belongs to (`None`: the user's default).
+    pub company: Option<CompanyId>,
 }
 
 /// The result of handing an order to the ERP.
@@ -102,6 +105,7 @@ pub struct SubmitRequest {
     pub correlation_id: String,
     pub order: Order,
     pub rounding_adjustment: Option<Decimal>,
+    pub company: Option<CompanyId>,
 }
 
 impl SubmitRequest {
@@ -110,6 +114,7 @@ impl SubmitRequest {
             order_id: self.order_id,
             correlation_id: &self.correlation_id,
             rounding_adjustment: self.rounding_adjustment,
+            company: self.company,
         }
     }
 }
@@ -121,6 +126,7 @@ pub struct FactsRequest {
     pub correlation_id: String,
     pub order: Order,
     pub scope: FactsScope,
+    pub company: Option<CompanyId>,
 }
 
 /// Which facts the rules in force need.
@@ -142,6 +148,7 @@ impl FactsRequest {
             order_id: self.order_id,
             correlation_id: &self.correlation_id,
             rounding_adjustment: None,
+            company: self.company,
         }
     }
 }
@@ -152,6 +159,7 @@ pub struct ConfirmRequest {
     pub order_id: Uuid,
     pub correlation_id: String,
     pub erp_order_id: i64,
+    pub company: Option<CompanyId>,
 }
 
 impl ConfirmRequest {
@@ -160,6 +168,7 @@ impl ConfirmRequest {
             order_id: self.order_id,
             correlation_id: &self.correlation_id,
             rounding_adjustment: None,
+            company: self.company,
         }
     }
 }

@@ -58,6 +58,8 @@ pub struct Executor {
     pub owner: String,
     /// Business rules run by `ValidateOrder`.
     pub validation: crate::validation::ValidationPolicy,
+    /// The Odoo company of each channel's orders.
+    pub companies: crate::companies::Companies,
 }
 
 /// Everything one step will commit.
@@ -150,6 +152,7 @@ impl Executor {
             order_id,
             correlation_id: &correlation_id,
             rounding_adjustment: None,
+            company: self.companies.for_channel(&record.channel),
         };
         let mut order: Option<Order> = None;
         let mut pending = Pending::default();

@@ -270,8 +270,18 @@ impl Hooks for SaleOrder {
         }
         vals.entry("state").or_insert(json!("draft"));
         vals.entry("date_order").or_insert(json!(env.now_display()));
-        if env.exists("res.company", 1) {
-            vals.entry("company_id").or_insert(json!(1));
+        // odoo/models.py `_default_company_id`: `self.env.company`, the
+        // first of the context's `allowed_company_ids`, else the user's.
+        let company = env
+            .context
+            .get("allowed_company_ids")
+            .and_then(Value::as_array)
+            .and_then(|ids| ids.first())
+            .and_then(Value::as_i64)
+            .filter(|c| env.exists("res.company", *c))
+            .or_else(|| env.exists("res.company", 1).then_some(1));
+        if let Some(company) = company {
+            vals.entry("company_id").or_insert(json!(company));
         }
         if let Some(c) = vals.get("company_id").and_then(Value::as_i64)
             && let Some(cur) = env

@@ -67,9 +67,15 @@ impl OdooClient {
         values: &SaleOrderValues,
         correlation_id: Option<&str>,
     ) -> Result<i64, OdooError> {
+        // In a company scope the order is written for that company
+        // explicitly, not only by Odoo's default from the context.
+        let company = crate::company::current();
         let mut fields = vec!["id", "partner_id/.id", "client_order_ref"];
         if values.note.is_some() {
             fields.push("note");
+        }
+        if company.is_some() {
+            fields.push("company_id/.id");
         }
         let line_fields = [
             "order_line/id",
@@ -92,9 +98,12 @@ impl OdooClient {
                 if let Some(n) = &values.note {
                     r.push(json!(n));
                 }
+                if let Some(c) = company {
+                    r.push(json!(c.0));
+                }
                 r
             } else {
-                let n = 3 + usize::from(values.note.is_some());
+                let n = 3 + usize::from(values.note.is_some()) + usize::from(company.is_some());
                 vec![json!(""); n]
             }
         };

@@ -544,8 +544,12 @@ impl OdooErp {
 
     /// The first pricelist (what Odoo gives a partner without one), cached.
     async fn default_pricelist(&self, ops: &Ops<'_>) -> Result<Option<i64>, OdooError> {
-        const KEY: &str = "default_pricelist";
-        if let Some(v) = self.master.get_key("product.pricelist", KEY) {
+        // Pricelists can be company-restricted: one answer per company.
+        let key = match o2c_odoo::company::current() {
+            Some(company) => format!("default_pricelist@{}", company.0),
+            None => "default_pricelist".to_owned(),
+        };
+        if let Some(v) = self.master.get_key("product.pricelist", &key) {
             return Ok(v.as_i64());
         }
         let id = ops
@@ -561,7 +565,7 @@ impl OdooErp {
             .and_then(|r| r.get("id"))
             .and_then(Value::as_i64);
         self.master
-            .put_key("product.pricelist", KEY, id.unwrap_or_default(), json!(id));
+            .put_key("product.pricelist", &key, id.unwrap_or_default(), json!(id));
         Ok(id)
     }
 }

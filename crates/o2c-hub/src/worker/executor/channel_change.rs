@@ -59,6 +59,7 @@ impl Executor {
             order_id,
             correlation_id: &job.correlation_id,
             rounding_adjustment,
+            company: self.companies.for_channel(&record.channel),
         };
         let outcome = match &change.change {
             ChannelChange::Updated { order, version } => {
