@@ -28,7 +28,10 @@ use crate::erp::batcher::{BatchConfig, ErpBatcher};
 #[derive(Debug, Clone, Deserialize, PartialEq)]
 #[serde(default)]
 pub struct WorkerConfig {
-    /// Jobs run at once (bounded concurrency toward Odoo).
+    /// Jobs run at once. A job waiting on Odoo costs a task, not a thread,
+    /// and Odoo's own load is bounded by the client (`odoo.max_concurrency`,
+    /// the rate limit); more jobs at once mean fuller ERP batches and fewer
+    /// calls per order (docs/benchmarks.md).
     pub concurrency: usize,
     /// A job's lease; renewed while the job runs.
     pub lease_secs: u64,
@@ -44,7 +47,7 @@ pub struct WorkerConfig {
 impl Default for WorkerConfig {
     fn default() -> Self {
         Self {
-            concurrency: 8,
+            concurrency: 32,
             lease_secs: 30,
             poll_ms: 200,
             grace_secs: 10,
