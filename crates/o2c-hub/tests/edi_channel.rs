@@ -383,19 +383,7 @@ async fn a_held_order_is_rejected_by_855_and_a_late_one_raises_then_clears_an_al
     assert_eq!(files(&folders.out("slow"), "855-"), 0);
 
     // ...and is cleared by the 855 once an operator cancels the held order.
-    let exceptions: Value = hub
-        .get("/v1/exceptions?status=open")
-        .await
-        .json()
-        .await
-        .expect("json");
-    let hold = exceptions["exceptions"]
-        .as_array()
-        .expect("list")
-        .iter()
-        .find(|e| e["order_id"] == json!(slow_order))
-        .expect("the hold")
-        .clone();
+    let hold = hub.open_exception_of(&slow_order).await;
     let cancel = hub
         .http
         .post(format!(

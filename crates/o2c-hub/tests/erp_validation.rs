@@ -106,19 +106,7 @@ async fn outcome(hub: &TestHub, order: &Value) -> (String, String, Vec<(String, 
             return (order_id, status, Vec::new());
         }
         if status == "on_hold" {
-            let list: Value = hub
-                .get("/v1/exceptions?status=open")
-                .await
-                .json()
-                .await
-                .expect("json");
-            let exception = list["exceptions"]
-                .as_array()
-                .expect("list")
-                .iter()
-                .find(|e| e["order_id"] == json!(order_id))
-                .expect("an exception for the held order")
-                .clone();
+            let exception = hub.open_exception_of(&order_id).await;
             let id = exception["id"].as_str().expect("id").to_owned();
             let detail: Value = hub
                 .get(&format!("/v1/exceptions/{id}"))

@@ -11,19 +11,7 @@ async fn held(hub: &TestHub, order: &Value) -> (String, String) {
     let answer: Value = hub.post_order(order).await.json().await.expect("json");
     let order_id = answer["order_id"].as_str().expect("order id").to_owned();
     hub.wait_for_status(&order_id, "on_hold").await;
-    let exceptions: Value = hub
-        .get("/v1/exceptions?status=open")
-        .await
-        .json()
-        .await
-        .expect("json");
-    let exception = exceptions["exceptions"]
-        .as_array()
-        .expect("list")
-        .iter()
-        .find(|e| e["order_id"] == json!(order_id))
-        .expect("an exception for the order")
-        .clone();
+    let exception = hub.open_exception_of(&order_id).await;
     (order_id, exception["id"].as_str().expect("id").to_owned())
 }
 

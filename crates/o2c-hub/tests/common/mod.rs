@@ -178,6 +178,25 @@ impl TestHub {
         }
     }
 
+    /// The open exception of an order, as `GET /v1/exceptions` lists it
+    /// (fails when there is none).
+    #[allow(dead_code)] // not every test binary reads exceptions
+    pub async fn open_exception_of(&self, order_id: &str) -> Value {
+        let list: Value = self
+            .get("/v1/exceptions?status=open")
+            .await
+            .json()
+            .await
+            .expect("json");
+        list["exceptions"]
+            .as_array()
+            .expect("list")
+            .iter()
+            .find(|e| e["order_id"] == json!(order_id))
+            .unwrap_or_else(|| panic!("no open exception for order {order_id}: {list}"))
+            .clone()
+    }
+
     /// Sale orders in the sandbox with this `client_order_ref`.
     pub async fn sale_orders(&self, client_order_ref: &str) -> Vec<Value> {
         odoo_search_read(
