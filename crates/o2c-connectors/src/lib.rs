@@ -8,6 +8,7 @@ pub mod mapping;
 pub mod salesforce;
 pub mod shopify;
 pub mod value_maps;
+pub mod version_cursor;
 
 pub use mapping::{Mapping, MappingError, MappingProgram, MappingSet, RunError};
 pub use value_maps::ValueMaps;

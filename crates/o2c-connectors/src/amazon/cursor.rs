@@ -10,80 +10,28 @@
 //!
 //! Pure: no clock, no I/O.
 
-use std::collections::BTreeSet;
+#[cfg(test)]
 use std::time::Duration;
 
-use chrono::{DateTime, TimeDelta, Utc};
-use serde::{Deserialize, Serialize};
+use chrono::{DateTime, Utc};
 
-/// Where the next pull starts. Serializable: the hub stores it as JSON after
-/// it has stored the bundles of the pull that produced it (never before).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct PullCursor {
-    /// The newest `LastUpdateDate` seen so far (or the starting point).
-    pub high_water: DateTime<Utc>,
-    /// `(AmazonOrderId, LastUpdateDate)` already returned whose date lies in
-    /// the overlap window below `high_water`.
-    #[serde(default)]
-    pub seen: BTreeSet<(String, String)>,
+use crate::version_cursor::{StampSource, VersionCursor};
+
+/// Amazon's `LastUpdateDate`: whole seconds, compared as such.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AmazonStamps;
+
+impl StampSource for AmazonStamps {
+    fn parse(text: &str) -> Option<DateTime<Utc>> {
+        parse_date(text)
+    }
+    // Keep one extra second below the window: Amazon compares whole seconds.
+    const KEEP_SLACK: std::time::Duration = std::time::Duration::from_secs(1);
 }
 
-impl PullCursor {
-    /// A first pull: every order updated after `start`.
-    pub fn starting_at(start: DateTime<Utc>) -> Self {
-        Self {
-            high_water: start,
-            seen: BTreeSet::new(),
-        }
-    }
-
-    /// The `LastUpdatedAfter` to ask for: `high_water - overlap`.
-    pub fn query_start(&self, overlap: Duration) -> DateTime<Utc> {
-        let overlap = TimeDelta::from_std(overlap).unwrap_or(TimeDelta::MAX);
-        self.high_water
-            .checked_sub_signed(overlap)
-            .unwrap_or(DateTime::<Utc>::MIN_UTC)
-    }
-
-    /// True when this exact version of the order was already returned.
-    pub fn has_seen(&self, order_id: &str, last_update: &str) -> bool {
-        self.seen
-            .contains(&(order_id.to_owned(), last_update.to_owned()))
-    }
-
-    /// The cursor after a pull that saw `versions` (every order Amazon
-    /// returned, whether new or not): the high water moves to the newest
-    /// date, and only keys inside the next overlap window are kept.
-    pub fn advance<'a>(
-        &self,
-        versions: impl IntoIterator<Item = (&'a str, &'a str, DateTime<Utc>)>,
-        overlap: Duration,
-    ) -> PullCursor {
-        let mut high_water = self.high_water;
-        let mut keys: Vec<(String, String, DateTime<Utc>)> = Vec::new();
-        for (id, text, at) in versions {
-            high_water = high_water.max(at);
-            keys.push((id.to_owned(), text.to_owned(), at));
-        }
-        let mut next = PullCursor {
-            high_water,
-            seen: BTreeSet::new(),
-        };
-        // Keep one extra second below the window: Amazon compares whole seconds.
-        let keep_from = next.query_start(overlap + Duration::from_secs(1));
-        for (id, text) in &self.seen {
-            if parse_date(text).is_some_and(|at| at >= keep_from) {
-                next.seen.insert((id.clone(), text.clone()));
-            }
-        }
-        for (id, text, at) in keys {
-            if at >= keep_from {
-                next.seen.insert((id, text));
-            }
-        }
-        next
-    }
-}
+/// Where the next Amazon pull starts: `(AmazonOrderId, LastUpdateDate)`
+/// versions over a `LastUpdatedAfter` high water.
+pub type PullCursor = VersionCursor<AmazonStamps>;
 
 /// Amazon's ISO 8601 date (`2017-01-20T19:49:35Z`).
 pub fn parse_date(text: &str) -> Option<DateTime<Utc>> {

@@ -9,72 +9,26 @@
 //!
 //! Pure: no clock, no I/O.
 
-use std::collections::BTreeSet;
+#[cfg(test)]
 use std::time::Duration;
 
-use chrono::{DateTime, NaiveDateTime, TimeDelta, Utc};
-use serde::{Deserialize, Serialize};
+use chrono::{DateTime, NaiveDateTime, Utc};
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ModstampCursor {
-    /// The newest `SystemModstamp` seen (or the starting point).
-    pub high_water: DateTime<Utc>,
-    /// `(Id, SystemModstamp)` already returned inside the overlap window.
-    #[serde(default)]
-    pub seen: BTreeSet<(String, String)>,
-}
+use crate::version_cursor::{StampSource, VersionCursor};
 
-impl ModstampCursor {
-    pub fn starting_at(start: DateTime<Utc>) -> Self {
-        Self {
-            high_water: start,
-            seen: BTreeSet::new(),
-        }
-    }
+/// Salesforce's `SystemModstamp`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ModstampSource;
 
-    /// The `SystemModstamp >=` bound of the next query.
-    pub fn query_start(&self, overlap: Duration) -> DateTime<Utc> {
-        let overlap = TimeDelta::from_std(overlap).unwrap_or(TimeDelta::MAX);
-        self.high_water
-            .checked_sub_signed(overlap)
-            .unwrap_or(DateTime::<Utc>::MIN_UTC)
-    }
-
-    pub fn has_seen(&self, id: &str, modstamp: &str) -> bool {
-        self.seen.contains(&(id.to_owned(), modstamp.to_owned()))
-    }
-
-    /// The cursor after a pull that saw `versions` (every record returned,
-    /// new or not).
-    pub fn advance<'a>(
-        &self,
-        versions: impl IntoIterator<Item = (&'a str, &'a str, DateTime<Utc>)>,
-        overlap: Duration,
-    ) -> ModstampCursor {
-        let mut high_water = self.high_water;
-        let mut keys = Vec::new();
-        for (id, text, at) in versions {
-            high_water = high_water.max(at);
-            keys.push((id.to_owned(), text.to_owned(), at));
-        }
-        let mut next = ModstampCursor {
-            high_water,
-            seen: BTreeSet::new(),
-        };
-        let keep_from = next.query_start(overlap);
-        for (id, text) in &self.seen {
-            if parse_modstamp(text).is_some_and(|at| at >= keep_from) {
-                next.seen.insert((id.clone(), text.clone()));
-            }
-        }
-        for (id, text, at) in keys {
-            if at >= keep_from {
-                next.seen.insert((id, text));
-            }
-        }
-        next
+impl StampSource for ModstampSource {
+    fn parse(text: &str) -> Option<DateTime<Utc>> {
+        parse_modstamp(text)
     }
 }
+
+/// Where the next Salesforce pull starts: `(Id, SystemModstamp)` versions
+/// over a `SystemModstamp >=` high water.
+pub type ModstampCursor = VersionCursor<ModstampSource>;
 
 /// Salesforce's REST datetime (`2024-05-01T10:00:00.000+0000`), or RFC 3339.
 pub fn parse_modstamp(text: &str) -> Option<DateTime<Utc>> {
