@@ -124,6 +124,24 @@ fn non_empty(value: &str, field: &'static str) -> Result<(), FlowError> {
     }
 }
 
+/// A fact that carries its own id (a shipment, invoice, payment, ...) is
+/// recorded once: the id must be given and not known yet.
+fn new_fact<V>(
+    known: &BTreeMap<String, V>,
+    id: &str,
+    field: &'static str,
+    kind: &'static str,
+) -> Result<(), FlowError> {
+    non_empty(id, field)?;
+    if known.contains_key(id) {
+        return Err(FlowError::Duplicate {
+            kind,
+            id: id.to_owned(),
+        });
+    }
+    Ok(())
+}
+
 /// Quantities are positive and within the exact range of `Decimal`.
 fn check_quantity(line_id: &str, quantity: Decimal) -> Result<(), FlowError> {
     if quantity > Decimal::ZERO && in_range(quantity) {
@@ -340,13 +358,7 @@ fn revised(
 /// A refund the channel made. Accepted in every status (the money already
 /// went back; refusing the fact would not undo it), once per refund id.
 fn channel_refunded(s: &mut OrderState, refund_id: &str, amount: Decimal) -> Result<(), FlowError> {
-    non_empty(refund_id, "refund_id")?;
-    if s.channel_refunds.contains_key(refund_id) {
-        return Err(FlowError::Duplicate {
-            kind: "channel_refund",
-            id: refund_id.to_owned(),
-        });
-    }
+    new_fact(&s.channel_refunds, refund_id, "refund_id", "channel_refund")?;
     check_amount(amount, true)?;
     s.channel_refunds.insert(refund_id.to_owned(), amount);
     Ok(())
@@ -505,13 +517,7 @@ fn shipped(
     lines: &[LineQty],
 ) -> Result<(), FlowError> {
     guard(s, event, in_fulfilment(s))?;
-    non_empty(shipment_id, "shipment_id")?;
-    if s.shipments.contains_key(shipment_id) {
-        return Err(FlowError::Duplicate {
-            kind: "shipment",
-            id: shipment_id.to_owned(),
-        });
-    }
+    new_fact(&s.shipments, shipment_id, "shipment_id", "shipment")?;
     let qty = non_empty_lines(s, event, lines)?;
     let mut updates = Vec::with_capacity(qty.len());
     for (id, q) in &qty {
@@ -583,13 +589,7 @@ fn invoiced(
     amount: Decimal,
 ) -> Result<(), FlowError> {
     guard(s, event, in_fulfilment(s))?;
-    non_empty(invoice_id, "invoice_id")?;
-    if s.invoices.contains_key(invoice_id) {
-        return Err(FlowError::Duplicate {
-            kind: "invoice",
-            id: invoice_id.to_owned(),
-        });
-    }
+    new_fact(&s.invoices, invoice_id, "invoice_id", "invoice")?;
     let qty = non_empty_lines(s, event, lines)?;
     check_amount(amount, true)?;
     let mut updates = Vec::with_capacity(qty.len());
@@ -634,13 +634,7 @@ fn invoiced(
 fn payment(s: &mut OrderState, payment_id: &str, amount: Decimal) -> Result<(), FlowError> {
     // Money is accepted in every status: refusing a fact would not send it
     // back, and whatever is not owed is kept as credit to refund or apply.
-    non_empty(payment_id, "payment_id")?;
-    if s.payments.contains_key(payment_id) {
-        return Err(FlowError::Duplicate {
-            kind: "payment",
-            id: payment_id.to_owned(),
-        });
-    }
+    new_fact(&s.payments, payment_id, "payment_id", "payment")?;
     check_amount(amount, false)?;
     // Keeps paid + overpaid representable, so later sums cannot overflow.
     add(add(s.paid_amount, s.overpaid_amount)?, amount)?;
@@ -679,13 +673,7 @@ fn returned(
     lines: &[LineQty],
 ) -> Result<(), FlowError> {
     guard(s, event, in_fulfilment(s) || s.status == Closed)?;
-    non_empty(return_id, "return_id")?;
-    if s.returns.contains_key(return_id) {
-        return Err(FlowError::Duplicate {
-            kind: "return",
-            id: return_id.to_owned(),
-        });
-    }
+    new_fact(&s.returns, return_id, "return_id", "return")?;
     let qty = non_empty_lines(s, event, lines)?;
     let mut updates = Vec::with_capacity(qty.len());
     for (id, q) in &qty {
@@ -721,13 +709,7 @@ fn refunded(
         event,
         in_fulfilment(s) || matches!(s.status, Closed | Cancelled),
     )?;
-    non_empty(credit_note_id, "credit_note_id")?;
-    if s.refunds.contains_key(credit_note_id) {
-        return Err(FlowError::Duplicate {
-            kind: "credit_note",
-            id: credit_note_id.to_owned(),
-        });
-    }
+    new_fact(&s.refunds, credit_note_id, "credit_note_id", "credit_note")?;
     check_amount(amount, false)?;
     let refundable = s.refundable_amount();
     if amount > refundable {
