@@ -239,7 +239,7 @@ impl OdooErp {
         order: &Order,
         correlation_id: &str,
     ) -> Result<Option<i64>, ErpError> {
-        if order.shipping.as_ref().is_none_or(|s| s.amount.is_zero()) {
+        if !charges_shipping(order) {
             return Ok(None);
         }
         self.shipping_product(correlation_id).await.map(Some)
@@ -334,22 +334,20 @@ impl OdooErp {
         if let (Some(product_id), Some(shipping)) = (shipping_product, &order.shipping)
             && !shipping.amount.is_zero()
         {
-            lines.push(SaleLineValues {
-                xmlid: format!("{order_xmlid}_shipping"),
+            lines.push(service_line(
+                format!("{order_xmlid}_shipping"),
                 product_id,
-                quantity: Decimal::ONE,
-                price_unit: shipping.amount,
-                discount: Decimal::ZERO,
-            });
+                Decimal::ONE,
+                shipping.amount,
+            ));
         }
         if let Some((product_id, amount)) = rounding.filter(|(_, a)| !a.is_zero()) {
-            lines.push(SaleLineValues {
-                xmlid: format!("{order_xmlid}_rounding"),
+            lines.push(service_line(
+                format!("{order_xmlid}_rounding"),
                 product_id,
-                quantity: Decimal::ONE,
-                price_unit: amount,
-                discount: Decimal::ZERO,
-            });
+                Decimal::ONE,
+                amount,
+            ));
         }
         SaleOrderValues {
             xmlid: order_xmlid,
@@ -1002,6 +1000,27 @@ fn missing(id: i64) -> OdooError {
 
 /// The external id of the service product that carries rounding lines.
 pub const ROUNDING_PRODUCT_XMLID: &str = "__o2c__.rounding_adjustment";
+
+/// Whether the order charges shipping (a line of its own in Odoo).
+fn charges_shipping(order: &Order) -> bool {
+    order.shipping.as_ref().is_some_and(|s| !s.amount.is_zero())
+}
+
+/// A line on one of o2c's tax-free service products (shipping, rounding).
+fn service_line(
+    xmlid: String,
+    product_id: i64,
+    quantity: Decimal,
+    price_unit: Decimal,
+) -> SaleLineValues {
+    SaleLineValues {
+        xmlid,
+        product_id,
+        quantity,
+        price_unit,
+        discount: Decimal::ZERO,
+    }
+}
 
 /// The external id of the service product that carries shipping charges.
 pub const SHIPPING_PRODUCT_XMLID: &str = "__o2c__.shipping_charge";

@@ -20,7 +20,7 @@ use o2c_odoo::{OdooError, SaleLineValues, SaleOrderValues};
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 
-use super::{OdooErp, map_error, order_xmlid};
+use super::{OdooErp, charges_shipping, map_error, order_xmlid, service_line};
 use crate::erp::{ErpCall, ErpCancellation, ErpError, ErpRevision, OrderRevision};
 use o2c_flow::HoldReason;
 
@@ -266,8 +266,7 @@ impl OdooErp {
             Some(amount) => Some((self.rounding_product(call.correlation_id).await?, amount)),
             None => None,
         };
-        let charged = |o: &Order| o.shipping.as_ref().is_some_and(|s| !s.amount.is_zero());
-        let shipping = if charged(current) || charged(previous) {
+        let shipping = if charges_shipping(current) || charges_shipping(previous) {
             Some(self.shipping_product(call.correlation_id).await?)
         } else {
             None
@@ -280,29 +279,24 @@ impl OdooErp {
             rounding,
             shipping,
         );
-        // A shipping charge the channel dropped is zeroed, not left counting.
+        // A shipping charge or rounding line the revised order no longer
+        // has is zeroed, not left counting.
+        let zero = rust_decimal::Decimal::ZERO;
         if let Some(product_id) = shipping
-            && !charged(current)
+            && !charges_shipping(current)
         {
-            values.lines.push(SaleLineValues {
-                xmlid: format!("{}_shipping", order_xmlid(call.order_id)),
-                product_id,
-                quantity: rust_decimal::Decimal::ZERO,
-                price_unit: rust_decimal::Decimal::ZERO,
-                discount: rust_decimal::Decimal::ZERO,
-            });
+            let xmlid = format!("{}_shipping", order_xmlid(call.order_id));
+            values
+                .lines
+                .push(service_line(xmlid, product_id, zero, zero));
         }
-        // A rounding line the revised order no longer needs is zeroed, not left counting.
         if let Some((product_id, amount)) = rounding
             && amount.is_zero()
         {
-            values.lines.push(SaleLineValues {
-                xmlid: format!("{}_rounding", order_xmlid(call.order_id)),
-                product_id,
-                quantity: rust_decimal::Decimal::ZERO,
-                price_unit: rust_decimal::Decimal::ZERO,
-                discount: rust_decimal::Decimal::ZERO,
-            });
+            let xmlid = format!("{}_rounding", order_xmlid(call.order_id));
+            values
+                .lines
+                .push(service_line(xmlid, product_id, zero, zero));
         }
         let xmlid = order_xmlid(call.order_id);
         // Same external ids as the submission for the lines it had.
