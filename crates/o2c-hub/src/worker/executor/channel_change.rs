@@ -51,14 +51,11 @@ impl Executor {
             .ok_or_else(|| StepError::BadJob(format!("order {order_id} does not exist")))?;
         let state: OrderState = serde_json::from_value(record.state.clone())
             .map_err(|e| StepError::BadJob(format!("stored state does not decode: {e}")))?;
-        let rounding_adjustment = match &change.change {
-            ChannelChange::Updated { order, .. } => self.revised_rounding(order_id, order).await?,
-            _ => None,
-        };
+        // A revision sets its own rounding line (`updated`).
         let call = ErpCall {
             order_id,
             correlation_id: &job.correlation_id,
-            rounding_adjustment,
+            rounding_adjustment: None,
             company: self.companies.for_channel(&record.channel),
         };
         let outcome = match &change.change {
@@ -138,20 +135,14 @@ impl Executor {
     /// The rounding line a revision writes: the updated order's accepted
     /// rounding difference, or zero when the order had one before and no
     /// longer does (so the old line stops counting); `None` when neither had one.
-    async fn revised_rounding(
-        &self,
-        order_id: Uuid,
-        updated: &Order,
-    ) -> Result<Option<rust_decimal::Decimal>, StepError> {
-        let now = crate::validation::validate(updated, &self.validation).rounding_adjustment;
-        if now.is_some() {
-            return Ok(now);
-        }
-        let journal = self.store.load_journal(order_id).await?;
-        let before = latest_order(&journal, journal.len())?;
-        Ok(crate::validation::validate(&before, &self.validation)
+    fn revised_rounding(&self, before: &Order, updated: &Order) -> Option<rust_decimal::Decimal> {
+        crate::validation::validate(updated, &self.validation)
             .rounding_adjustment
-            .map(|_| rust_decimal::Decimal::ZERO))
+            .or_else(|| {
+                crate::validation::validate(before, &self.validation)
+                    .rounding_adjustment
+                    .map(|_| rust_decimal::Decimal::ZERO)
+            })
     }
 
     async fn updated(
@@ -171,6 +162,10 @@ impl Executor {
             return Ok(Outcome::default());
         }
         let current = latest_order(&journal, journal.len())?;
+        let call = ErpCall {
+            rounding_adjustment: self.revised_rounding(&current, order),
+            ..call
+        };
         let changes = diff(&current, order);
         if changes.is_empty() {
             return Ok(Outcome::default());
