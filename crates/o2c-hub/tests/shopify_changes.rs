@@ -238,6 +238,31 @@ async fn an_update_after_confirmation_revises_the_odoo_order_and_never_rolls_bac
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_update_that_drops_shipping_zeroes_the_odoo_shipping_line() {
+    let hub = hub().await;
+    let order_id = confirmed_order(&hub).await;
+    let odoo = sale_orders(&hub).await;
+    // 2 × 199.00 − 20.00 discount + 10.00 shipping.
+    assert_eq!(odoo[0]["amount_untaxed"], json!(388.0), "{odoo:?}");
+
+    // The merchant waives shipping: no shipping line, total 10.00 lower.
+    let mut waived = edited("2022-01-02T09:00:00-05:00", 1);
+    waived["shipping_lines"] = json!([]);
+    waived["total_shipping_price_set"]["shop_money"]["amount"] = json!("0.00");
+    waived["total_shipping_price_set"]["presentment_money"]["amount"] = json!("0.00");
+    waived["total_price"] = json!("378.00");
+    deliver(&hub, "orders/updated", "update-waive", &waived.to_string()).await;
+    wait_for_events(&hub, &order_id, "o2c.order.revised.v1", 1).await;
+    let odoo = sale_orders(&hub).await;
+    assert_eq!(odoo.len(), 1, "{odoo:?}");
+    assert_eq!(odoo[0]["amount_untaxed"], json!(378.0), "{odoo:?}");
+    // The product lines are unchanged; the shipping line is kept at zero.
+    let sale_order = odoo[0]["id"].as_i64().expect("id");
+    assert_eq!(line_quantities(&hub, sale_order).await, [1.0, 1.0]);
+    hub.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_update_before_odoo_amends_the_held_order_and_it_goes_through() {
     let hub = hub().await;
     // The shop sells a SKU Odoo does not know: the order is held.
