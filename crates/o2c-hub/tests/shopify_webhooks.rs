@@ -225,7 +225,7 @@ async fn an_unmappable_order_is_acknowledged_and_kept_for_review() {
             .is_some_and(|d| d.contains("has no SKU")),
         "{problem}"
     );
-    assert_eq!(problem["mapping"], "shopify/v2");
+    assert_eq!(problem["mapping"], "shopify/v3");
     assert!(
         hub.store
             .list_orders(None, 10)

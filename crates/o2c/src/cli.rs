@@ -348,9 +348,13 @@ pub struct BenchOdooArgs {
 
 #[derive(Debug, Args)]
 pub struct BenchMapArgs {
-    /// Channel whose mapping to measure.
+    /// Channel whose mapping to measure (shopify, amazon, edi-850, csv,
+    /// salesforce), or `all`.
     #[arg(long, default_value = "shopify")]
     pub channel: String,
+    /// Mapping version to measure (default: the channel's newest).
+    #[arg(long)]
+    pub mapping_version: Option<u32>,
     /// Seconds per measured phase.
     #[arg(long, default_value_t = 5)]
     pub seconds: u64,

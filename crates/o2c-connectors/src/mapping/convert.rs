@@ -4,7 +4,20 @@
 //! is `null` are dropped on the way out, so mappings need not filter them.
 
 use jaq_json::{Num, Rc, Val};
+use serde::de::IgnoredAny;
 use serde_json::{Map, Number, Value};
+
+use super::RunError;
+
+/// A raw payload straight into a jaq value. jaq's reader accepts more than
+/// JSON (comments, `NaN`, byte strings), so the bytes are first checked as
+/// strict JSON by serde_json without building anything; then read once.
+/// jaq's reader keeps integers as integers and other numbers as their
+/// decimal text, as `to_val` does.
+pub fn parse(payload: &[u8]) -> Result<Val, RunError> {
+    serde_json::from_slice::<IgnoredAny>(payload).map_err(|e| RunError::Payload(e.to_string()))?;
+    jaq_json::read::parse_single(payload).map_err(|e| RunError::Payload(e.to_string()))
+}
 
 pub fn to_val(value: &Value) -> Val {
     match value {
@@ -68,6 +81,26 @@ fn number(n: &Num) -> Result<Value, String> {
 mod tests {
     use super::*;
     use serde_json::json;
+
+    #[test]
+    fn raw_payloads_read_as_the_decoded_value_converts() {
+        let text = br#"{"a": "x\u00e9", "b": 12345678901234567890, "c": [1, 2.50, -0.1e3, null], "d": {"e": true}}"#;
+        let direct = parse(text).expect("parse");
+        let value: Value = serde_json::from_slice(text).expect("json");
+        assert_eq!(from_val(&direct), from_val(&to_val(&value)));
+        for not_json in [
+            &b"{\"a\": NaN}"[..],
+            b"# c\n{}",
+            b"{\"a\": b\"x\"}",
+            b"[1,]",
+            b"{} {}",
+        ] {
+            assert!(
+                matches!(parse(not_json), Err(RunError::Payload(_))),
+                "{not_json:?}"
+            );
+        }
+    }
 
     #[test]
     fn round_trip_keeps_digits_and_drops_null_members() {

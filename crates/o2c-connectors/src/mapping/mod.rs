@@ -8,6 +8,7 @@
 //! from a mapping's output.
 
 mod convert;
+mod decimal_funs;
 mod program;
 
 use std::collections::BTreeMap;
@@ -29,6 +30,11 @@ const SHIPPED: &[(&str, u32, &str)] = &[
         "shopify",
         2,
         include_str!("../../../../mappings/shopify/v2.jq"),
+    ),
+    (
+        "shopify",
+        3,
+        include_str!("../../../../mappings/shopify/v3.jq"),
     ),
     (
         "amazon",
@@ -202,7 +208,7 @@ mod tests {
     fn shipped_rules_compile_and_latest_is_found() {
         let set = MappingSet::shipped().expect("shipped mappings compile");
         let latest = set.get("shopify", None).expect("shopify");
-        assert_eq!(latest.name(), "shopify/v2");
+        assert_eq!(latest.name(), "shopify/v3");
         assert_eq!(
             set.get("shopify", Some(1)).expect("v1 stays").name(),
             "shopify/v1"
@@ -215,11 +221,11 @@ mod tests {
     fn overrides_replace_and_add_versions() {
         let dir = std::env::temp_dir().join(format!("o2c-mappings-{}", std::process::id()));
         std::fs::create_dir_all(dir.join("shopify")).expect("dir");
-        std::fs::write(dir.join("shopify/v2.jq"), "{version: 2}").expect("write");
+        std::fs::write(dir.join("shopify/v3.jq"), "{version: 3}").expect("write");
         let set = MappingSet::with_overrides(&dir).expect("load");
-        let v2 = set.get("shopify", None).expect("latest");
-        assert_eq!(v2.version, 2);
-        assert!(matches!(v2.origin, Origin::Override(_)));
+        let latest = set.get("shopify", None).expect("latest");
+        assert_eq!(latest.version, 3);
+        assert!(matches!(latest.origin, Origin::Override(_)));
         std::fs::write(dir.join("shopify/latest.jq"), "{}").expect("write");
         assert!(matches!(
             MappingSet::with_overrides(&dir),

@@ -5,7 +5,7 @@ use jaq_core::{Compiler, Ctx, Native, Vars, compile::Filter, data, unwrap_valr};
 use jaq_json::Val;
 use serde_json::Value;
 
-use super::{MappingError, convert};
+use super::{MappingError, convert, decimal_funs};
 
 type JaqFilter = Filter<Native<data::JustLut<Val>>>;
 
@@ -42,7 +42,8 @@ impl MappingProgram {
             .chain(jaq_json::defs());
         let funs = jaq_core::funs()
             .chain(jaq_std::funs())
-            .chain(jaq_json::funs());
+            .chain(jaq_json::funs())
+            .chain(decimal_funs::funs());
         let loader = Loader::new(defs);
         let arena = Arena::default();
         let modules = loader
@@ -73,9 +74,7 @@ impl MappingProgram {
         account: &str,
         received_at: &str,
     ) -> Result<Vec<Value>, RunError> {
-        let value: Value =
-            serde_json::from_slice(payload).map_err(|e| RunError::Payload(e.to_string()))?;
-        self.run_value(&value, account, received_at)
+        self.run_val(convert::parse(payload)?, account, received_at)
     }
 
     /// Runs the mapping on an already decoded value.

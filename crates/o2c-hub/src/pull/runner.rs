@@ -360,7 +360,7 @@ mod tests {
         assert_eq!(rejected.len(), 1);
         assert_eq!(rejected[0].channel, "shopify:acme.myshopify.com");
         let problem = rejected[0].problem.as_ref().expect("problem");
-        assert_eq!(problem["mapping"], json!("shopify/v2"));
+        assert_eq!(problem["mapping"], json!("shopify/v3"));
         assert!(rejected[0].payload.contains("\"sku\":\"\""));
         let cursor = store
             .load_cursor("shopify:acme.myshopify.com")
