@@ -30,6 +30,8 @@ pub enum StartError {
     Mapping(#[from] o2c_connectors::MappingError),
     #[error("configuration: {0}")]
     Config(String),
+    #[error("EDI state files in edi.state_dir could not be imported: {0}")]
+    EdiImport(#[from] crate::edi::legacy::ImportError),
 }
 
 /// A hub that runs until `shutdown` is called.
@@ -94,6 +96,14 @@ pub async fn start(
     config.edi.check().map_err(StartError::Config)?;
     config.companies.check().map_err(StartError::Config)?;
     let edi = Arc::new(crate::edi::EdiRuntime::new(config.edi.clone()));
+    let imported = crate::edi::legacy::import_state_dir(store.as_ref(), &edi.config).await?;
+    if imported != crate::edi::legacy::Imported::default() {
+        tracing::info!(
+            counters = imported.counters,
+            tracks = imported.tracks,
+            "EDI state files imported into the store"
+        );
+    }
     let pullers = crate::pull::from_config(&config.pull).map_err(StartError::Config)?;
     let state = AppState {
         store: store.clone(),

@@ -22,9 +22,15 @@ use o2c_connectors::edi::{PartyIds, SdqSplit};
 use o2c_formats::x12::envelope::{EnvelopeParams, wrap};
 use o2c_formats::x12::{ParseOptions, Separators, parse_with, render_interchange};
 use o2c_hub::HubConfig;
-use o2c_hub::edi::partner::{AckSettings, HoldAnswer, PoAckKind};
+use o2c_hub::edi::partner::{AckSettings, HoldAnswer, PoAckKind, RefusalAnswer, UnmappableAnswer};
 use o2c_hub::edi::{EdiConfig, EdiPartner};
 use serde_json::{Value, json};
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use o2c_flow::HoldReason;
+use o2c_hub::erp::{Erp, ErpCall, ErpError, ErpSubmission};
+use o2c_model::Order;
 
 const VICS_SKUS: [&str; 6] = ["AB3542", "RD5322", "XY5266", "VX2332", "RV0524", "DX1875"];
 
@@ -103,6 +109,8 @@ fn partner(folders: &Folders, id: &str, theirs: PartyIds, ours: PartyIds) -> Edi
             po_855: Some(PoAckKind::LineDetail),
             deadline_hours: 24,
             on_hold: HoldAnswer::Wait,
+            on_unmappable: UnmappableAnswer::Reject,
+            on_refusal: RefusalAnswer::Reject,
         },
         outbound_dir: folders.out(id).display().to_string(),
         value_maps: serde_json::from_value(json!({ "uom": { "EA": "Units" } })).expect("maps"),
@@ -401,6 +409,233 @@ async fn a_held_order_is_rejected_by_855_and_a_late_one_raises_then_clears_an_al
     assert!(segments(&ack855, "BAK")[0].starts_with("BAK*00*RD*"));
     let cleared = wait_for_alert(&hub, "resolved").await;
     assert_eq!(cleared["id"], alert["id"]);
+    hub.shutdown().await;
+}
+
+/// Odoo in front of which some orders are refused: store 899's orders
+/// with a business answer (the order goes on hold), partner `rk2`'s with a
+/// permanent error (the job is dead-lettered).
+struct RefusingOdoo {
+    inner: Arc<dyn Erp>,
+}
+
+#[async_trait]
+impl Erp for RefusingOdoo {
+    async fn submit_order(
+        &self,
+        call: ErpCall<'_>,
+        order: &Order,
+    ) -> Result<ErpSubmission, ErpError> {
+        if order.channel.account == "rk2" {
+            return Err(ErpError::Permanent(
+                "ValidationError: the customer's fiscal position is archived".into(),
+            ));
+        }
+        if order.channel_order_id.ends_with("/899") {
+            return Ok(ErpSubmission::Rejected {
+                reasons: vec![HoldReason::UnknownProduct],
+                detail: "LED-STRING-2400L cannot be sold (sale_ok is off)".into(),
+            });
+        }
+        self.inner.submit_order(call, order).await
+    }
+
+    async fn confirm_order(
+        &self,
+        call: ErpCall<'_>,
+        erp_order_id: i64,
+    ) -> Result<String, ErpError> {
+        self.inner.confirm_order(call, erp_order_id).await
+    }
+
+    fn calls(&self) -> u64 {
+        self.inner.calls()
+    }
+}
+
+fn rk_per_store(folders: &Folders, id: &str) -> EdiPartner {
+    let mut rk = partner(folders, id, ids("ZZ", "RKSTORES"), ids("ZZ", "ACMEDIST"));
+    rk.sdq_split = SdqSplit::PerStore;
+    rk.value_maps = ValueMaps::from_tables([
+        ("uom", vec![("EA", "Units")]),
+        ("sku", vec![("27120100", "LED-STRING-2400L")]),
+    ]);
+    for store in ["898", "899"] {
+        let address = json!({ "company": format!("RK store {store}"), "street_lines": [format!("{store} Main St")], "city": "Springfield", "postal_code": "62701", "subdivision": "US-IL", "country": "US" });
+        rk.stores.insert(store.into(), address);
+    }
+    rk
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn orders_odoo_refuses_at_submission_have_their_lines_rejected_by_855() {
+    let folders = Folders::new();
+    // Both partners wait on validation holds: only Odoo's refusal answers.
+    let rk = rk_per_store(&folders, "rk");
+    let rk2 = rk_per_store(&folders, "rk2");
+    let config = HubConfig {
+        edi: EdiConfig {
+            state_dir: folders.root.join("state").display().to_string(),
+            poll_interval_ms: 100,
+            deadline_alert_lead_minutes: 0,
+            partners: vec![rk, rk2],
+        },
+        ..HubConfig::default()
+    };
+    let hub = TestHub::sqlite_wrapped(config, |inner| Arc::new(RefusingOdoo { inner })).await;
+    create_products(&hub.odoo_url, &["LED-STRING-2400L"]).await;
+
+    // Store 898 is confirmed, store 899 refused by Odoo (a hold after
+    // validation passed): the PO's one line shrinks to store 898's 9.
+    let report: Value = post_x12(
+        &hub,
+        "rk",
+        enveloped("x12types_850_5010_rk_sdq_2stores.edi", 51),
+    )
+    .await
+    .json()
+    .await
+    .expect("json");
+    let orders = report["orders"].as_array().expect("orders");
+    assert_eq!(orders.len(), 2, "{report}");
+    hub.wait_for_status(orders[0]["order_id"].as_str().expect("id"), "confirmed")
+        .await;
+    let refused = orders[1]["order_id"].as_str().expect("id").to_owned();
+    hub.wait_for_status(&refused, "on_hold").await;
+    let (_, ack855) = wait_for_file(&folders.out("rk"), "855-").await;
+    assert!(
+        segments(&ack855, "BAK")[0].starts_with("BAK*00*AC*325011*"),
+        "{ack855}"
+    );
+    assert_eq!(segments(&ack855, "ACK"), ["ACK*IQ*9*EA"]);
+    // The reason is on record.
+    let audit = hub.store.list_audit(0, 1000).await.expect("audit");
+    let written = audit
+        .iter()
+        .find(|a| a.action == "edi.855.written" && a.subject.starts_with("edi:rk:"))
+        .expect("855 audited");
+    assert_eq!(written.details["rejected"][0]["order_id"], json!(refused));
+    let reason = written.details["rejected"][0]["reason"]
+        .as_str()
+        .expect("reason");
+    assert!(reason.contains("sale_ok is off"), "{reason}");
+
+    // Odoo refuses rk2's orders outright (dead-lettered): every line rejected.
+    let text =
+        String::from_utf8(enveloped("x12types_850_5010_rk_sdq_2stores.edi", 52)).expect("utf8");
+    let report: Value = post_x12(&hub, "rk2", text.into_bytes())
+        .await
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(
+        report["orders"].as_array().map(Vec::len),
+        Some(2),
+        "{report}"
+    );
+    let (_, ack855) = wait_for_file(&folders.out("rk2"), "855-").await;
+    assert!(
+        segments(&ack855, "BAK")[0].starts_with("BAK*00*RD*325011*"),
+        "{ack855}"
+    );
+    assert_eq!(segments(&ack855, "ACK"), ["ACK*IR*0*EA"]);
+    let dead = hub
+        .store
+        .list_jobs(Some(o2c_store::JobState::Dead), 10)
+        .await
+        .expect("dlq");
+    assert_eq!(dead.len(), 2);
+    hub.shutdown().await;
+}
+
+/// The open exceptions with `reason`.
+async fn exceptions_with(hub: &TestHub, reason: &str) -> Vec<Value> {
+    let list: Value = hub
+        .get("/v1/exceptions?status=open")
+        .await
+        .json()
+        .await
+        .expect("json");
+    list["exceptions"]
+        .as_array()
+        .expect("list")
+        .iter()
+        .filter(|e| e["reasons"] == json!([reason]))
+        .cloned()
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_850_that_cannot_be_mapped_is_kept_rejected_by_855_or_alerted_per_partner() {
+    let folders = Folders::new();
+    // The first line loses its item ids: the 850 parses, the order cannot be built.
+    let unmappable = String::from_utf8(fixture("nodex12_850_4010VICS_6lines.edi"))
+        .expect("utf8")
+        .replace(
+            "PO1*1*120*EA*9.25*TE*CB*065322-117*PR*RO*VN*AB3542",
+            "PO1*1*120*EA*9.25*TE",
+        );
+    let rejecting = vics_partner(&folders);
+    let mut waiting = partner(
+        &folders,
+        "wait",
+        ids("12", "4405197800"),
+        ids("01", "888888888"),
+    );
+    waiting.acknowledgments.on_unmappable = UnmappableAnswer::Wait;
+    waiting.acknowledgments.deadline_hours = 1;
+    let hub = hub(&folders, vec![rejecting, waiting], 120).await;
+
+    let report: Value = post_x12(&hub, "xyz", unmappable.clone().into_bytes())
+        .await
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(report["orders"], json!([]), "{report}");
+    assert_eq!(
+        report["problems"][0]["type"]
+            .as_str()
+            .map(|t| t.ends_with("mapping-failed")),
+        Some(true),
+        "{report}"
+    );
+    // The syntax is fine: the 997 accepts the set.
+    let ack_name = report["groups"][0]["ack_997"].as_str().expect("997 name");
+    let ack = std::fs::read_to_string(folders.out("xyz").join(ack_name)).expect("997");
+    assert_eq!(segments(&ack, "AK9"), ["AK9*A*1*1*1"]);
+    // The PO is rejected as a whole, without line detail.
+    let (_, ack855) = wait_for_file(&folders.out("xyz"), "855-").await;
+    assert_eq!(segments(&ack855, "BAK").len(), 1);
+    assert!(
+        segments(&ack855, "BAK")[0].starts_with("BAK*00*RJ*08292233294*20101127"),
+        "{ack855}"
+    );
+    assert!(segments(&ack855, "ACK").is_empty(), "{ack855}");
+    // An operator sees why, with the kept file.
+    let found = exceptions_with(&hub, "mapping_failed").await;
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert_eq!(found[0]["details"]["partner"], "xyz");
+    assert_eq!(found[0]["details"]["po_number"], "08292233294");
+    assert!(found[0]["details"]["rejected_message_id"].is_string());
+    // The same file again: no second exception, no second 855.
+    post_x12(&hub, "xyz", unmappable.clone().into_bytes()).await;
+    tokio::time::sleep(Duration::from_millis(400)).await;
+    assert_eq!(files(&folders.out("xyz"), "855-"), 1);
+    assert_eq!(exceptions_with(&hub, "mapping_failed").await.len(), 1);
+
+    // A partner that waits gets no 855, but a deadline alert naming the PO.
+    let waiting_file = unmappable.replace("999999999", "888888888");
+    let report: Value = post_x12(&hub, "wait", waiting_file.into_bytes())
+        .await
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(report["orders"], json!([]), "{report}");
+    let alert = wait_for_alert(&hub, "open").await;
+    assert_eq!(alert["details"]["partner"], "wait");
+    assert_eq!(alert["details"]["po_number"], "08292233294");
+    assert_eq!(files(&folders.out("wait"), "855-"), 0);
+    assert_eq!(exceptions_with(&hub, "mapping_failed").await.len(), 2);
     hub.shutdown().await;
 }
 

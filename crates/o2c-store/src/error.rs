@@ -44,6 +44,10 @@ pub enum StoreError {
     #[error("serialization error: {0}")]
     Serialization(String),
 
+    /// A counter reached its limit (an X12 control number past 999999999).
+    #[error("exhausted: {0}")]
+    Exhausted(String),
+
     /// `open` got a URL it does not know how to serve.
     #[error("unsupported store url: {0}")]
     UnsupportedUrl(String),

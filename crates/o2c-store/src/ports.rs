@@ -508,9 +508,99 @@ pub trait Cursors: Send + Sync {
     async fn save_cursor(&self, name: &str, value: &Value, at: DateTime<Utc>) -> Result<()>;
 }
 
+// ---------------------------------------------------------------- EDI state
+
+/// The largest X12 control number (ISA13 has nine digits; GS06 and ST02
+/// are kept in step with it).
+pub const EDI_CONTROL_MAX: i64 = 999_999_999;
+
+/// The numbers (ISA13, GS06, ST02) and time one outbound X12 document was
+/// built with: chosen once per document, so a document rebuilt after a crash
+/// is byte for byte the one already written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EdiNumbers {
+    pub interchange: i64,
+    pub group: i64,
+    pub set: i64,
+    pub at: DateTime<Utc>,
+}
+
+/// What the hub remembers about one received purchase order until (and
+/// after) its 855 is out. `track` is the hub's own JSON; the store only
+/// versions it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct EdiPoRecord {
+    pub partner: String,
+    pub po_number: String,
+    /// False once the 855 is written.
+    pub open: bool,
+    pub track: Value,
+    /// 1 when created, +1 per save: the optimistic lock of
+    /// [`EdiState::save_edi_po`].
+    pub version: i64,
+    pub received_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+/// EDI partners' X12 control numbers and PO tracking, shared by every hub
+/// instance on the database.
+#[async_trait]
+pub trait EdiState: Send + Sync {
+    /// The numbers of the outbound document `document` (a key such as
+    /// `997:<ISA13>-<GS06>` or `855:<PO>`) of `partner`: the ones recorded
+    /// for it before, or the partner's next ISA13, GS06 and ST02, recorded
+    /// with the document in the same transaction. Concurrent callers (other
+    /// hub instances too) never get the same new numbers, and every caller
+    /// for one document gets the same numbers and time.
+    /// [`StoreError::Exhausted`] past 999999999 (ISA13 has nine digits).
+    async fn edi_document_numbers(
+        &self,
+        partner: &str,
+        document: &str,
+        at: DateTime<Utc>,
+    ) -> Result<EdiNumbers>;
+    /// Raises the partner's counters to at least `(interchange, group,
+    /// set)` (numbers used before the store kept them); never lowers them.
+    async fn raise_edi_counters(
+        &self,
+        partner: &str,
+        interchange: i64,
+        group: i64,
+        set: i64,
+    ) -> Result<()>;
+    async fn load_edi_po(&self, partner: &str, po_number: &str) -> Result<Option<EdiPoRecord>>;
+    /// Writes a PO's tracking: `expected_version` `None` creates it
+    /// ([`StoreError::Conflict`] when it exists), `Some(v)` replaces
+    /// version `v` ([`StoreError::Conflict`] when another writer moved it
+    /// on). Returns the new version.
+    #[allow(clippy::too_many_arguments)]
+    async fn save_edi_po(
+        &self,
+        partner: &str,
+        po_number: &str,
+        open: bool,
+        track: &Value,
+        received_at: DateTime<Utc>,
+        expected_version: Option<i64>,
+        at: DateTime<Utc>,
+    ) -> Result<i64>;
+    /// The partner's open POs, oldest first.
+    async fn open_edi_pos(&self, partner: &str, limit: i64) -> Result<Vec<EdiPoRecord>>;
+}
+
 /// The whole store, as the runtime sees it.
 pub trait Store:
-    Inbox + Journal + Outbox + Jobs + Exceptions + Audit + ApiKeys + Steps + Fingerprints + Cursors
+    Inbox
+    + Journal
+    + Outbox
+    + Jobs
+    + Exceptions
+    + Audit
+    + ApiKeys
+    + Steps
+    + Fingerprints
+    + Cursors
+    + EdiState
 {
     /// "sqlite" or "postgres".
     fn backend(&self) -> &'static str;

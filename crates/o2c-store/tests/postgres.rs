@@ -51,15 +51,21 @@ async fn setup() -> Option<(Harness, BoxFut)> {
             sqlx::raw_sql(&sql).execute(&pool).await.expect("raw sql");
         })
     });
+    let twin = PostgresStore::connect_with_schema(&url, &schema)
+        .await
+        .unwrap_or_else(|e| panic!("{ENV} is set but PostgreSQL is unusable: {e}"));
     let closing = store.clone();
+    let closing_twin = twin.clone();
     let cleanup: BoxFut = Box::pin(async move {
         closing.close().await;
+        closing_twin.close().await;
         o2c_store::postgres::drop_schema(&url, &schema)
             .await
             .expect("drop test schema");
     });
     let harness = Harness {
         store: Arc::new(store),
+        twin: Arc::new(twin),
         exec,
         disable_audit_guard: "ALTER TABLE audit DISABLE TRIGGER audit_no_update_delete",
     };

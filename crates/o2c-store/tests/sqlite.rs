@@ -24,13 +24,19 @@ async fn setup() -> Option<(Harness, BoxFut)> {
             sqlx::query(&sql).execute(&pool).await.expect("raw sql");
         })
     });
+    let twin = SqliteStore::open(path.to_str().expect("utf-8 path"))
+        .await
+        .expect("open a second sqlite store");
     let closing = store.clone();
+    let closing_twin = twin.clone();
     let cleanup: BoxFut = Box::pin(async move {
         closing.close().await;
+        closing_twin.close().await;
         drop(dir);
     });
     let harness = Harness {
         store: Arc::new(store),
+        twin: Arc::new(twin),
         exec,
         disable_audit_guard: "DROP TRIGGER audit_no_update; DROP TRIGGER audit_no_delete;",
     };

@@ -81,7 +81,7 @@ async fn accept(
         correlation_id,
         origin: "http".into(),
     };
-    let received = receive(app, &runtime, partner, &bytes, &src).await?;
+    let received = receive(app, partner, &bytes, &src).await?;
     let mut report = received.report;
     report["correlation_id"] = json!(correlation_id);
     Ok((StatusCode::OK, axum::Json(report)).into_response())

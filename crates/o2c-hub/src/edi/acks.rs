@@ -23,8 +23,9 @@ use uuid::Uuid;
 
 use super::files::{FileError, write_atomic};
 use super::inbound::outbound_ids;
-use super::partner::{HoldAnswer, PoAckKind};
-use super::tracking::{PlannedAck, PoTrack, Tracks, numbers_for, po_key};
+use super::partner::{HoldAnswer, PoAckKind, RefusalAnswer, UnmappableAnswer};
+use super::refusals;
+use super::tracking::{PlannedAck, PoTrack, RejectReason, TrackError, Tracks};
 use super::{EdiPartner, EdiRuntime};
 
 /// The reason code of the deadline alert.
@@ -36,6 +37,8 @@ pub enum AckError {
     File(#[from] FileError),
     #[error(transparent)]
     Store(#[from] o2c_store::StoreError),
+    #[error(transparent)]
+    Track(#[from] TrackError),
     #[error("PO {po}: {message}")]
     Build { po: String, message: String },
 }
@@ -102,7 +105,13 @@ fn decide(
     )
 }
 
-/// The 855 transaction; header-only partners get BAK (and CUR/N1) alone.
+/// BAK02 for a PO rejected as a whole, without line detail (X12 code 587
+/// `RJ`, "Rejected - No Detail"): the answer to an 850 that could not
+/// become orders.
+pub const REJECTED_NO_DETAIL: &str = "RJ";
+
+/// The 855 transaction; header-only partners get BAK (and CUR/N1) alone,
+/// and so does every partner for a PO rejected without detail (`RJ`).
 fn transaction(
     po: &PurchaseOrder,
     decisions: &[LineDecision],
@@ -110,12 +119,18 @@ fn transaction(
     control_number: &str,
     at: DateTime<Utc>,
     seller_order: Option<String>,
+    ack_type: Option<&str>,
 ) -> Result<Transaction, String> {
+    let kind = if ack_type == Some(REJECTED_NO_DETAIL) {
+        PoAckKind::HeaderOnly
+    } else {
+        kind
+    };
     let options = PoAckOptions {
         control_number: control_number.to_owned(),
         ack_date: at.date_naive(),
         seller_order_number: seller_order,
-        ack_type: None,
+        ack_type: ack_type.map(str::to_owned),
     };
     let tx = po_acknowledgment(po, decisions, &options).map_err(|e| e.to_string())?;
     Ok(match kind {
@@ -163,6 +178,7 @@ fn render_855(
         &format!("{:04}", n.set),
         n.at,
         seller_order,
+        (plan.ack_type == REJECTED_NO_DETAIL).then_some(REJECTED_NO_DETAIL),
     )
     .map_err(build)?;
     let isa = &track.document["interchange"];
@@ -214,7 +230,9 @@ pub struct Swept {
     pub alerts_raised: usize,
 }
 
-/// One pass over every partner's open POs at `now`.
+/// One pass over every partner's open POs at `now`. A PO another hub
+/// instance moved on meanwhile (a lost optimistic save) is left to the next
+/// pass, which reads what that instance wrote.
 pub async fn sweep(
     store: &dyn Store,
     runtime: &EdiRuntime,
@@ -225,45 +243,114 @@ pub async fn sweep(
         let Some(kind) = partner.acknowledgments.po_855 else {
             continue;
         };
-        let tracks = Tracks::new(&runtime.partner_state(&partner.id));
-        for mut track in tracks.open()? {
-            if track.ack.is_none() {
-                plan(store, runtime, partner, &tracks, &mut track, now).await?;
-            }
-            if let Some(plan) = track.ack.clone() {
-                let seller = seller_order(store, &track).await;
-                let text = render_855(partner, kind, &track, &plan, seller)?;
-                write_atomic(&partner.outbound_dir().join(&plan.file), text.as_bytes())?;
-                clear_alert(store, &mut track, &plan, now).await?;
-                track.ack = Some(PlannedAck {
-                    written: true,
-                    ..plan.clone()
-                });
-                tracks.close(&track)?;
-                audit(store, partner, &track, &plan, now).await;
-                tracing::info!(
-                    partner = partner.id,
-                    po = track.po_number,
-                    file = plan.file,
-                    ack = plan.ack_type,
-                    "855 written"
-                );
-                swept.acks_written.push(plan.file);
-            } else if raise_alert(store, runtime, partner, &tracks, &mut track, now).await? {
-                swept.alerts_raised += 1;
+        let tracks = Tracks::new(store, &partner.id);
+        for track in tracks.open().await? {
+            match sweep_one(store, runtime, partner, kind, &tracks, track, now).await {
+                Ok(Some(Answered::Ack(file))) => swept.acks_written.push(file),
+                Ok(Some(Answered::Alert)) => swept.alerts_raised += 1,
+                Ok(None) => {}
+                Err(AckError::Track(TrackError::Store(o2c_store::StoreError::Conflict(_)))) => {
+                    tracing::debug!(
+                        partner = partner.id,
+                        "an EDI PO moved on in another instance"
+                    );
+                }
+                Err(other) => return Err(other),
             }
         }
     }
     Ok(swept)
 }
 
+enum Answered {
+    Ack(String),
+    Alert,
+}
+
+async fn sweep_one(
+    store: &dyn Store,
+    runtime: &EdiRuntime,
+    partner: &EdiPartner,
+    kind: PoAckKind,
+    tracks: &Tracks<'_>,
+    mut track: PoTrack,
+    now: DateTime<Utc>,
+) -> Result<Option<Answered>, AckError> {
+    if track.ack.is_none() {
+        plan(store, partner, tracks, &mut track, now).await?;
+    }
+    let Some(plan) = track.ack.clone() else {
+        let raised = raise_alert(store, runtime, partner, tracks, &mut track, now).await?;
+        return Ok(raised.then_some(Answered::Alert));
+    };
+    let seller = seller_order(store, &track).await;
+    let text = render_855(partner, kind, &track, &plan, seller)?;
+    write_atomic(&partner.outbound_dir().join(&plan.file), text.as_bytes())?;
+    clear_alert(store, &mut track, &plan, now).await?;
+    track.ack = Some(PlannedAck {
+        written: true,
+        ..plan.clone()
+    });
+    tracks.close(&track).await?;
+    audit(store, partner, &track, &plan, now).await;
+    tracing::info!(
+        partner = partner.id,
+        po = track.po_number,
+        file = plan.file,
+        ack = plan.ack_type,
+        "855 written"
+    );
+    Ok(Some(Answered::Ack(plan.file)))
+}
+
+/// One order's outcome for the 855 and, when rejected for a reason worth
+/// telling, the reason: a validation hold answers per `on_hold`, Odoo's
+/// refusal at submission per `on_refusal`. `dead` caches the dead-lettered
+/// orders for the sweep of one PO.
+async fn order_outcome(
+    store: &dyn Store,
+    partner: &EdiPartner,
+    order_id: Uuid,
+    dead: &mut Option<std::collections::HashMap<Uuid, String>>,
+) -> Result<(Outcome, Option<String>), AckError> {
+    let acks = &partner.acknowledgments;
+    let status = store
+        .get_order(order_id)
+        .await?
+        .map(|r| r.status)
+        .unwrap_or_default();
+    let refused = |reason: String| match acks.on_refusal {
+        RefusalAnswer::Reject => (Outcome::Rejected, Some(reason)),
+        RefusalAnswer::Wait => (Outcome::Pending, None),
+    };
+    match status.as_str() {
+        "on_hold" => match refusals::erp_hold(store, order_id).await? {
+            Some(reason) => Ok(refused(format!("refused by Odoo: {reason}"))),
+            None => Ok(match outcome(&status, acks.on_hold) {
+                Outcome::Rejected => (Outcome::Rejected, Some("held by validation".into())),
+                other => (other, None),
+            }),
+        },
+        "received" | "mapped" | "validated" | "submitted" => {
+            if dead.is_none() {
+                *dead = Some(refusals::dead_orders(store).await?);
+            }
+            match dead.as_ref().and_then(|d| d.get(&order_id)) {
+                Some(error) => Ok(refused(format!("refused by Odoo: {error}"))),
+                None => Ok((Outcome::Pending, None)),
+            }
+        }
+        "cancelled" => Ok((Outcome::Rejected, Some("cancelled".into()))),
+        _ => Ok((outcome(&status, acks.on_hold), None)),
+    }
+}
+
 /// Decides the 855 when every order has an outcome, and saves the plan
 /// (with its control numbers) before anything is written.
 async fn plan(
     store: &dyn Store,
-    runtime: &EdiRuntime,
     partner: &EdiPartner,
-    tracks: &Tracks,
+    tracks: &Tracks<'_>,
     track: &mut PoTrack,
     now: DateTime<Utc>,
 ) -> Result<(), AckError> {
@@ -272,30 +359,37 @@ async fn plan(
             po: track.po_number.clone(),
             message: format!("the tracked 850 does not read back: {e}"),
         })?;
-    let mut outcomes = Vec::new();
-    for order in &track.orders {
-        let status = store
-            .get_order(order.order_id)
-            .await?
-            .map(|r| r.status)
-            .unwrap_or_default();
-        outcomes.push((
-            outcome(&status, partner.acknowledgments.on_hold),
-            order.lines.as_slice(),
-        ));
-    }
-    let Some(decisions) = decide(&po, &outcomes) else {
-        return Ok(());
+    let mut reasons = Vec::new();
+    let (decisions, forced) = if track.orders.is_empty() {
+        // No orders: an 850 that could not be mapped (or nothing to answer).
+        match (&track.unmapped, partner.acknowledgments.on_unmappable) {
+            (Some(_), UnmappableAnswer::Reject) => (
+                vec![LineDecision::Reject; po.lines.len()],
+                Some(REJECTED_NO_DETAIL),
+            ),
+            _ => return Ok(()),
+        }
+    } else {
+        let mut outcomes = Vec::new();
+        let mut dead = None;
+        for order in &track.orders {
+            let (o, reason) = order_outcome(store, partner, order.order_id, &mut dead).await?;
+            if let Some(reason) = reason {
+                reasons.push(RejectReason {
+                    order_id: order.order_id,
+                    reason,
+                });
+            }
+            outcomes.push((o, order.lines.as_slice()));
+        }
+        let Some(decisions) = decide(&po, &outcomes) else {
+            return Ok(());
+        };
+        (decisions, None)
     };
-    let Some(counter) = runtime.counter(&partner.id) else {
-        return Ok(());
-    };
-    let key = po_key(&track.po_number);
-    let marker = runtime
-        .partner_state(&partner.id)
-        .join("855")
-        .join(format!("{key}.json"));
-    let numbers = numbers_for(&marker, counter, now).await?;
+    let numbers = tracks
+        .numbers_for(&format!("855:{}", track.po_number), now)
+        .await?;
     let ack_type = po_acknowledgment(
         &po,
         &decisions,
@@ -303,7 +397,7 @@ async fn plan(
             control_number: "0".into(),
             ack_date: now.date_naive(),
             seller_order_number: None,
-            ack_type: None,
+            ack_type: forced.map(str::to_owned),
         },
     )
     .ok()
@@ -315,8 +409,9 @@ async fn plan(
         numbers,
         file: format!("855-{}-{:09}.x12", partner.id, numbers.interchange),
         written: false,
+        reasons,
     });
-    tracks.save(track)?;
+    *track = tracks.save(track).await?;
     Ok(())
 }
 
@@ -325,7 +420,7 @@ async fn raise_alert(
     store: &dyn Store,
     runtime: &EdiRuntime,
     partner: &EdiPartner,
-    tracks: &Tracks,
+    tracks: &Tracks<'_>,
     track: &mut PoTrack,
     now: DateTime<Utc>,
 ) -> Result<bool, AckError> {
@@ -333,13 +428,14 @@ async fn raise_alert(
     if track.alert_open || now < track.deadline - lead {
         return Ok(false);
     }
-    // The id is saved first, so a crash in between cannot raise two alerts.
+    // The id is saved first, so a crash in between (or a second instance)
+    // cannot raise two alerts.
     let id = match track.alert {
         Some(id) => id,
         None => {
             let id = Uuid::now_v7();
             track.alert = Some(id);
-            tracks.save(track)?;
+            *track = tracks.save(track).await?;
             id
         }
     };
@@ -367,7 +463,7 @@ async fn raise_alert(
         store.open_exception(exception).await?;
     }
     track.alert_open = true;
-    tracks.save(track)?;
+    *track = tracks.save(track).await?;
     tracing::warn!(
         partner = partner.id,
         po = track.po_number,
@@ -411,6 +507,8 @@ async fn audit(
             "ack_type": plan.ack_type,
             "interchange_control_number": plan.numbers.interchange,
             "order_ids": track.orders.iter().map(|o| o.order_id).collect::<Vec<_>>(),
+            "rejected": plan.reasons,
+            "unmapped": track.unmapped.as_ref().map(|u| &u.problem),
         }),
         correlation_id: format!("edi:{}:{}", partner.id, track.po_number),
         at: now,
@@ -516,6 +614,8 @@ mod tests {
             alert: None,
             alert_open: false,
             ack: None,
+            unmapped: None,
+            version: None,
         };
         let numbers = super::super::tracking::Outbound {
             interchange: 42,
@@ -529,6 +629,7 @@ mod tests {
             numbers,
             file: "x".into(),
             written: false,
+            reasons: Vec::new(),
         };
         (partner, track, plan)
     }
@@ -560,6 +661,16 @@ mod tests {
         insta::assert_snapshot!("855_dropship_changes", text);
         let header = render_855(&partner, PoAckKind::HeaderOnly, &track, &plan, None).expect("855");
         insta::assert_snapshot!("855_dropship_header_only", header);
+    }
+
+    #[test]
+    fn an_unmappable_po_is_rejected_without_detail() {
+        let (partner, track, mut plan) = plan(vec![LineDecision::Reject, LineDecision::Reject]);
+        plan.ack_type = REJECTED_NO_DETAIL.into();
+        // Even for a line-detail partner: RJ means "no detail" in X12.
+        let text = render_855(&partner, PoAckKind::LineDetail, &track, &plan, None).expect("855");
+        assert!(text.contains("BAK*00*RJ*365465413"), "{text}");
+        assert!(!text.contains("PO1*") && !text.contains("ACK*"), "{text}");
     }
 
     fn po_with(quantities: &[u32]) -> PurchaseOrder {
@@ -626,11 +737,27 @@ mod tests {
             .expect("t")
             .with_timezone(&Utc);
         let decisions = [LineDecision::Accept, LineDecision::Reject];
-        let full =
-            transaction(&po, &decisions, PoAckKind::LineDetail, "0001", at, None).expect("855");
+        let full = transaction(
+            &po,
+            &decisions,
+            PoAckKind::LineDetail,
+            "0001",
+            at,
+            None,
+            None,
+        )
+        .expect("855");
         assert!(full.segments.iter().any(|s| s.id == "ACK"));
-        let header =
-            transaction(&po, &decisions, PoAckKind::HeaderOnly, "0001", at, None).expect("855");
+        let header = transaction(
+            &po,
+            &decisions,
+            PoAckKind::HeaderOnly,
+            "0001",
+            at,
+            None,
+            None,
+        )
+        .expect("855");
         let ids: Vec<_> = header.segments.iter().map(|s| s.id.as_str()).collect();
         assert_eq!(ids, ["BAK"]);
         assert_eq!(header.se.segment_count, "3");

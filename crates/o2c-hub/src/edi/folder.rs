@@ -80,12 +80,7 @@ fn principal(partner: &EdiPartner) -> Principal {
 }
 
 /// Reads and files one inbound file.
-pub async fn take(
-    app: &AppState,
-    runtime: &EdiRuntime,
-    partner: &EdiPartner,
-    file: &Path,
-) -> Taken {
+pub async fn take(app: &AppState, partner: &EdiPartner, file: &Path) -> Taken {
     let bytes = match std::fs::read(file) {
         Ok(bytes) => bytes,
         Err(error) => {
@@ -100,7 +95,7 @@ pub async fn take(
         correlation_id: &correlation_id,
         origin: file.display().to_string(),
     };
-    let moved = match receive(app, runtime, partner, &bytes, &src).await {
+    let moved = match receive(app, partner, &bytes, &src).await {
         Ok(received) => {
             tracing::info!(partner = partner.id, file = %file.display(), orders = received.stored, problems = received.failures, "inbound EDI file processed");
             move_into(file, "processed").map(Taken::Processed)
@@ -140,7 +135,7 @@ pub async fn poll_once(app: &AppState, runtime: &EdiRuntime) -> Vec<Taken> {
             continue;
         };
         for file in ready_files(&dir, runtime.poll_interval()) {
-            taken.push(take(app, runtime, partner, &file).await);
+            taken.push(take(app, partner, &file).await);
         }
     }
     taken

@@ -20,8 +20,9 @@ use o2c_store::{NewAuditEntry, RejectedMessage};
 use serde_json::{Value, json};
 use uuid::Uuid;
 
-use super::tracking::{Outbound, PoTrack, TrackedOrder, Tracks, numbers_for};
-use super::{EdiPartner, EdiRuntime};
+use super::EdiPartner;
+use super::tracking::{Outbound, PoTrack, TrackedOrder, Tracks};
+use super::unmapped;
 use crate::api::AppState;
 use crate::api::orders::submit;
 use crate::auth::Principal;
@@ -43,9 +44,22 @@ async fn refuse(
     src: &Source<'_>,
     problem: Problem,
 ) -> Problem {
+    keep(app, partner, bytes, src, problem).await.0
+}
+
+/// Keeps the file with its problem among the rejected messages (the
+/// original payload an operator reads); the id is the kept message's.
+async fn keep(
+    app: &AppState,
+    partner: &EdiPartner,
+    bytes: &[u8],
+    src: &Source<'_>,
+    problem: Problem,
+) -> (Problem, Option<Uuid>) {
     let problem = problem.correlated(src.correlation_id);
+    let id = Uuid::now_v7();
     let message = RejectedMessage {
-        id: Uuid::now_v7(),
+        id,
         channel: partner.channel(),
         content_type: "application/edi-x12".into(),
         payload: String::from_utf8_lossy(bytes).into_owned(),
@@ -54,10 +68,13 @@ async fn refuse(
         correlation_id: src.correlation_id.to_owned(),
         received_at: Utc::now(),
     };
-    if let Err(error) = app.store.record_rejection(message).await {
-        tracing::error!(error = %error, "could not keep a rejected X12 file");
+    match app.store.record_rejection(message).await {
+        Ok(()) => (problem, Some(id)),
+        Err(error) => {
+            tracing::error!(error = %error, "could not keep a rejected X12 file");
+            (problem, None)
+        }
     }
-    problem
 }
 
 /// The problem for a codec error: segment number, id and element position.
@@ -199,7 +216,6 @@ pub struct Received {
 /// Takes one X12 file from `partner`.
 pub async fn receive(
     app: &AppState,
-    runtime: &EdiRuntime,
     partner: &EdiPartner,
     bytes: &[u8],
     src: &Source<'_>,
@@ -232,7 +248,7 @@ pub async fn receive(
     let mut orders_report = Vec::new();
     let mut failures = Vec::new();
     let mut stored = 0;
-    let tracks = Tracks::new(&runtime.partner_state(&partner.id));
+    let tracks = Tracks::new(app.store.as_ref(), &partner.id);
     let now = Utc::now();
     for ic in &file.interchanges {
         for group in &ic.groups {
@@ -252,7 +268,10 @@ pub async fn receive(
                 let orders = match map_document(app, partner, &doc) {
                     Ok(orders) => orders,
                     Err(problem) => {
-                        let problem = refuse(app, partner, bytes, src, problem).await;
+                        // Kept, answered (855 RJ or a deadline alert, per
+                        // the partner) and put before an operator.
+                        let (problem, kept) = keep(app, partner, bytes, src, problem).await;
+                        unmapped::record(app, partner, &doc, &problem, kept, src, now).await?;
                         failures.push(problem.body());
                         continue;
                     }
@@ -306,15 +325,17 @@ pub async fn receive(
                         alert: None,
                         alert_open: false,
                         ack: None,
+                        unmapped: None,
+                        version: None,
                     };
-                    tracks.record(track).map_err(|e| {
+                    tracks.record(track).await.map_err(|e| {
                         tracing::error!(error = %e, partner = partner.id, "cannot record a PO for its 855");
                         Problem::new(ProblemKind::Unavailable, "the PO could not be tracked; send the file again")
                     })?;
                 }
             }
             let ack_file = if partner.acknowledgments.functional_997 {
-                Some(write_997(app, runtime, partner, ic, group, &acks, src).await?)
+                Some(write_997(app, partner, ic, group, &acks, src).await?)
             } else {
                 None
             };
@@ -346,7 +367,6 @@ pub async fn receive(
 /// file sent again after a crash is rebuilt with the same numbers).
 async fn write_997(
     app: &AppState,
-    runtime: &EdiRuntime,
     partner: &EdiPartner,
     ic: &Interchange,
     group: &Group,
@@ -371,14 +391,8 @@ async fn write_997(
         .map(|g| g.control_number.clone())
         .unwrap_or_default();
     let key = format!("{isa13}-{gs06}");
-    let counter = runtime
-        .counter(&partner.id)
-        .ok_or_else(|| unavailable(format!("no control numbers for {}", partner.id)))?;
-    let marker = runtime
-        .partner_state(&partner.id)
-        .join("997")
-        .join(format!("{key}.json"));
-    let numbers = numbers_for(&marker, counter, Utc::now())
+    let numbers = Tracks::new(app.store.as_ref(), &partner.id)
+        .numbers_for(&format!("997:{key}"), Utc::now())
         .await
         .map_err(|e| unavailable(e.to_string()))?;
     let text = render_997(partner, ic, group, acks, &numbers).map_err(unavailable)?;

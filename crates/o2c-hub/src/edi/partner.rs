@@ -11,7 +11,8 @@ use serde::Deserialize;
 #[derive(Debug, Clone, Deserialize, PartialEq)]
 #[serde(default, deny_unknown_fields)]
 pub struct EdiConfig {
-    /// Where control numbers and acknowledgment tracking are kept.
+    /// Where hubs before ADR 0013 kept control numbers and PO tracking;
+    /// read at start only, to import them into the store.
     pub state_dir: String,
     /// How often inbound folders are read and acknowledgments checked.
     pub poll_interval_ms: u64,
@@ -122,6 +123,11 @@ pub struct AckSettings {
     pub deadline_hours: i64,
     /// What an order held by validation makes the 855 say.
     pub on_hold: HoldAnswer,
+    /// What an 850 that parses but cannot be mapped to orders makes the
+    /// 855 say.
+    pub on_unmappable: UnmappableAnswer,
+    /// What an order Odoo refused at submission makes the 855 say.
+    pub on_refusal: RefusalAnswer,
 }
 
 impl Default for AckSettings {
@@ -131,8 +137,38 @@ impl Default for AckSettings {
             po_855: None,
             deadline_hours: 24,
             on_hold: HoldAnswer::Wait,
+            on_unmappable: UnmappableAnswer::Reject,
+            on_refusal: RefusalAnswer::Reject,
         }
     }
+}
+
+/// The answer to an order Odoo refused at submission (a hold placed by
+/// Odoo's answer after validation passed, or its job dead-lettered with
+/// Odoo's error).
+#[derive(Debug, Clone, Copy, Deserialize, PartialEq, Eq, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum RefusalAnswer {
+    /// The refused order's lines are rejected (`IR`) at once; the PO's
+    /// other orders answer for their own lines.
+    #[default]
+    Reject,
+    /// No 855 until an operator settles the order (the deadline alert warns).
+    Wait,
+}
+
+/// The answer to a PO that cannot become orders (a line without an item
+/// id, a code the mapping does not know). Either way the file is kept and a
+/// `mapping_failed` exception is opened.
+#[derive(Debug, Clone, Copy, Deserialize, PartialEq, Eq, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum UnmappableAnswer {
+    /// An 855 rejecting the whole PO (`BAK02 = RJ`, no line detail) at once.
+    #[default]
+    Reject,
+    /// No 855 until a corrected 850 with the same PO number maps; the
+    /// deadline alert warns.
+    Wait,
 }
 
 /// The 855 a partner expects.

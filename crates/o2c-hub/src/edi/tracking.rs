@@ -1,18 +1,31 @@
 //! What the hub remembers per received PO until its 855 is out: the 850
 //! (to echo it), the orders it became, the deadline, the alert raised, and
 //! the control numbers chosen for each outbound document, so a document
-//! rebuilt after a crash is byte for byte the one already written.
-
-use std::path::{Path, PathBuf};
+//! rebuilt after a crash is byte for byte the one already written. All of
+//! it lives in the store ([`o2c_store::EdiState`]), versioned, so hub
+//! instances sharing a PostgreSQL database share it safely (ADR 0013).
 
 use chrono::{DateTime, Utc};
+use o2c_store::{EdiNumbers, Store, StoreError};
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
-use super::files::{Allocated, ControlCounter, FileError, write_atomic};
+#[derive(Debug, thiserror::Error)]
+pub enum TrackError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("EDI PO {po} of {partner}: the stored tracking does not read back: {message}")]
+    Corrupt {
+        partner: String,
+        po: String,
+        message: String,
+    },
+    #[error("X12 control number {value} does not fit nine digits")]
+    OutOfRange { value: i64 },
+}
 
 /// One stored order of a PO and the PO lines it carries.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -32,14 +45,17 @@ pub struct Outbound {
     pub at: DateTime<Utc>,
 }
 
-impl From<(Allocated, DateTime<Utc>)> for Outbound {
-    fn from((a, at): (Allocated, DateTime<Utc>)) -> Self {
-        Self {
-            interchange: a.interchange,
-            group: a.group,
-            set: a.set,
-            at,
-        }
+impl TryFrom<EdiNumbers> for Outbound {
+    type Error = TrackError;
+
+    fn try_from(n: EdiNumbers) -> Result<Self, TrackError> {
+        let fit = |value: i64| u32::try_from(value).map_err(|_| TrackError::OutOfRange { value });
+        Ok(Self {
+            interchange: fit(n.interchange)?,
+            group: fit(n.group)?,
+            set: fit(n.set)?,
+            at: n.at,
+        })
     }
 }
 
@@ -53,6 +69,27 @@ pub struct PlannedAck {
     pub file: String,
     /// Set once the file is written.
     pub written: bool,
+    /// Why orders of the PO were rejected (Odoo's words, the hold).
+    #[serde(default)]
+    pub reasons: Vec<RejectReason>,
+}
+
+/// Why one order's lines were rejected in the 855.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RejectReason {
+    pub order_id: Uuid,
+    pub reason: String,
+}
+
+/// Why a PO could not become orders.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Unmapped {
+    /// The `mapping-failed` problem (RFC 9457 body).
+    pub problem: Value,
+    /// The `mapping_failed` exception opened for it.
+    pub exception: Uuid,
+    /// The kept file (rejected messages), when it could be kept.
+    pub rejected_message: Option<Uuid>,
 }
 
 /// A PO waiting for (or done with) its 855.
@@ -69,6 +106,13 @@ pub struct PoTrack {
     pub alert: Option<Uuid>,
     pub alert_open: bool,
     pub ack: Option<PlannedAck>,
+    /// Set when the 850 could not be mapped to orders: why, and where the
+    /// operator finds it. A PO with orders ignores it (a corrected resend).
+    #[serde(default)]
+    pub unmapped: Option<Unmapped>,
+    /// The store's version of this track (not part of its JSON).
+    #[serde(skip)]
+    pub version: Option<i64>,
 }
 
 /// A filename-safe, collision-free name for a PO number.
@@ -88,138 +132,153 @@ pub fn po_key(po_number: &str) -> String {
     format!("{safe}-{}", hex::encode(&digest[..4]))
 }
 
-/// The open and done tracks of one partner.
-pub struct Tracks {
-    open: PathBuf,
-    done: PathBuf,
+/// The tracked POs of one partner, in the store.
+pub struct Tracks<'a> {
+    store: &'a dyn Store,
+    partner: String,
 }
 
-fn corrupt(path: &Path, e: serde_json::Error) -> FileError {
-    FileError::Corrupt {
-        path: path.display().to_string(),
-        message: e.to_string(),
-    }
-}
+/// How many times a save that lost a race is merged and tried again.
+const MERGE_ATTEMPTS: usize = 5;
 
-fn read_json<T: for<'de> Deserialize<'de>>(path: &Path) -> Result<Option<T>, FileError> {
-    match std::fs::read(path) {
-        Ok(bytes) => serde_json::from_slice(&bytes)
-            .map(Some)
-            .map_err(|e| corrupt(path, e)),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
-        Err(source) => Err(FileError::Io {
-            path: path.display().to_string(),
-            source,
-        }),
-    }
-}
-
-fn write_json<T: Serialize>(path: &Path, value: &T) -> Result<(), FileError> {
-    let bytes = serde_json::to_vec_pretty(value).map_err(|e| corrupt(path, e))?;
-    write_atomic(path, &bytes)
-}
-
-impl Tracks {
-    pub fn new(partner_state: &Path) -> Self {
+impl<'a> Tracks<'a> {
+    pub fn new(store: &'a dyn Store, partner: &str) -> Self {
         Self {
-            open: partner_state.join("acks/open"),
-            done: partner_state.join("acks/done"),
+            store,
+            partner: partner.to_owned(),
         }
     }
 
-    fn open_path(&self, po_number: &str) -> PathBuf {
-        self.open.join(format!("{}.json", po_key(po_number)))
+    fn read(&self, record: o2c_store::EdiPoRecord) -> Result<PoTrack, TrackError> {
+        let mut track: PoTrack =
+            serde_json::from_value(record.track).map_err(|e| TrackError::Corrupt {
+                partner: self.partner.clone(),
+                po: record.po_number.clone(),
+                message: e.to_string(),
+            })?;
+        track.version = Some(record.version);
+        Ok(track)
     }
 
-    fn done_path(&self, po_number: &str) -> PathBuf {
-        self.done.join(format!("{}.json", po_key(po_number)))
+    fn json(track: &PoTrack) -> Result<Value, TrackError> {
+        serde_json::to_value(track).map_err(|e| TrackError::Corrupt {
+            partner: track.partner.clone(),
+            po: track.po_number.clone(),
+            message: e.to_string(),
+        })
     }
 
     /// Records a PO's orders; a PO seen before keeps its first arrival and
-    /// deadline and gains any order it did not list yet.
-    pub fn record(&self, track: PoTrack) -> Result<PoTrack, FileError> {
-        if read_json::<PoTrack>(&self.done_path(&track.po_number))?.is_some() {
-            // Already answered: a resent 850 does not reopen it.
-            return Ok(track);
-        }
-        let path = self.open_path(&track.po_number);
-        let merged = match read_json::<PoTrack>(&path)? {
-            Some(mut existing) => {
-                for order in track.orders {
-                    if !existing.orders.iter().any(|o| o.order_id == order.order_id) {
-                        existing.orders.push(order);
-                    }
+    /// deadline and gains any order it did not list yet. Two instances
+    /// taking the same PO at once both end up in one merged track.
+    pub async fn record(&self, track: PoTrack) -> Result<PoTrack, TrackError> {
+        let mut last = None;
+        for _ in 0..MERGE_ATTEMPTS {
+            let existing = match self
+                .store
+                .load_edi_po(&self.partner, &track.po_number)
+                .await?
+            {
+                Some(record) if !record.open => {
+                    // Already answered: a resent 850 does not reopen it.
+                    return self.read(record);
                 }
-                existing
-            }
-            None => track,
-        };
-        write_json(&path, &merged)?;
-        Ok(merged)
-    }
-
-    pub fn save(&self, track: &PoTrack) -> Result<(), FileError> {
-        write_json(&self.open_path(&track.po_number), track)
-    }
-
-    /// Every open track (unreadable files are reported, not skipped).
-    pub fn open(&self) -> Result<Vec<PoTrack>, FileError> {
-        let entries = match std::fs::read_dir(&self.open) {
-            Ok(entries) => entries,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
-            Err(source) => {
-                return Err(FileError::Io {
-                    path: self.open.display().to_string(),
-                    source,
-                });
-            }
-        };
-        let mut tracks = Vec::new();
-        for entry in entries.flatten() {
-            let path = entry.path();
-            let is_track = path.extension().is_some_and(|e| e == "json")
-                && !entry.file_name().to_string_lossy().starts_with('.');
-            if is_track && let Some(track) = read_json::<PoTrack>(&path)? {
-                tracks.push(track);
+                Some(record) => Some(self.read(record)?),
+                None => None,
+            };
+            let merged = match existing {
+                Some(mut existing) => {
+                    let before = existing.orders.len();
+                    for order in &track.orders {
+                        if !existing.orders.iter().any(|o| o.order_id == order.order_id) {
+                            existing.orders.push(order.clone());
+                        }
+                    }
+                    if existing.orders.len() == before {
+                        return Ok(existing);
+                    }
+                    existing
+                }
+                None => PoTrack {
+                    version: None,
+                    ..track.clone()
+                },
+            };
+            match self.save(&merged).await {
+                Ok(saved) => return Ok(saved),
+                Err(TrackError::Store(StoreError::Conflict(message))) => {
+                    last = Some(message);
+                }
+                Err(other) => return Err(other),
             }
         }
-        tracks.sort_by_key(|t| t.received_at);
-        Ok(tracks)
+        Err(TrackError::Store(StoreError::Conflict(
+            last.unwrap_or_default(),
+        )))
     }
 
-    /// Moves an answered track out of the open set.
-    pub fn close(&self, track: &PoTrack) -> Result<(), FileError> {
-        write_json(&self.done_path(&track.po_number), track)?;
-        let open = self.open_path(&track.po_number);
-        match std::fs::remove_file(&open) {
-            Ok(()) => Ok(()),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
-            Err(source) => Err(FileError::Io {
-                path: open.display().to_string(),
-                source,
-            }),
+    /// Saves an open track over the version it was read at (or creates
+    /// it); [`StoreError::Conflict`] when another writer got there first.
+    pub async fn save(&self, track: &PoTrack) -> Result<PoTrack, TrackError> {
+        self.write(track, true).await
+    }
+
+    async fn write(&self, track: &PoTrack, open: bool) -> Result<PoTrack, TrackError> {
+        let version = self
+            .store
+            .save_edi_po(
+                &self.partner,
+                &track.po_number,
+                open,
+                &Self::json(track)?,
+                track.received_at,
+                track.version,
+                Utc::now(),
+            )
+            .await?;
+        Ok(PoTrack {
+            version: Some(version),
+            ..track.clone()
+        })
+    }
+
+    /// Every open track, oldest first.
+    pub async fn open(&self) -> Result<Vec<PoTrack>, TrackError> {
+        self.store
+            .open_edi_pos(&self.partner, i64::MAX)
+            .await?
+            .into_iter()
+            .map(|record| self.read(record))
+            .collect()
+    }
+
+    /// Marks an answered track done.
+    pub async fn close(&self, track: &PoTrack) -> Result<PoTrack, TrackError> {
+        self.write(track, false).await
+    }
+
+    /// The track of an answered PO.
+    pub async fn done(&self, po_number: &str) -> Result<Option<PoTrack>, TrackError> {
+        match self.store.load_edi_po(&self.partner, po_number).await? {
+            Some(record) if !record.open => self.read(record).map(Some),
+            _ => Ok(None),
         }
     }
 
-    pub fn done(&self, po_number: &str) -> Result<Option<PoTrack>, FileError> {
-        read_json(&self.done_path(po_number))
+    /// The numbers for the outbound document `document` (`997:…`,
+    /// `855:…`): the ones chosen before if it was already (perhaps partly)
+    /// sent, else fresh ones, recorded in the store before they are used.
+    pub async fn numbers_for(
+        &self,
+        document: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Outbound, TrackError> {
+        let numbers = self
+            .store
+            .edi_document_numbers(&self.partner, document, now)
+            .await?;
+        Outbound::try_from(numbers)
     }
-}
-
-/// The numbers for an outbound document identified by `marker`: the ones
-/// chosen before if the document was already (perhaps partly) sent, else
-/// fresh ones, recorded before they are used.
-pub async fn numbers_for(
-    marker: &Path,
-    counter: &ControlCounter,
-    now: DateTime<Utc>,
-) -> Result<Outbound, FileError> {
-    if let Some(existing) = read_json::<Outbound>(marker)? {
-        return Ok(existing);
-    }
-    let numbers = Outbound::from((counter.next().await?, now));
-    write_json(marker, &numbers)?;
-    Ok(numbers)
 }
 
 #[cfg(test)]
@@ -242,7 +301,13 @@ mod tests {
             alert: None,
             alert_open: false,
             ack: None,
+            unmapped: None,
+            version: None,
         }
+    }
+
+    async fn store() -> std::sync::Arc<dyn Store> {
+        o2c_store::open("sqlite::memory:").await.expect("store")
     }
 
     #[test]
@@ -251,38 +316,59 @@ mod tests {
         assert_ne!(po_key("A/B"), po_key("A_B"));
     }
 
-    #[test]
-    fn a_resent_po_merges_and_an_answered_one_stays_closed() {
-        let dir = tempfile::tempdir().expect("dir");
-        let tracks = Tracks::new(dir.path());
+    #[tokio::test]
+    async fn a_resent_po_merges_and_an_answered_one_stays_closed() {
+        let store = store().await;
+        let tracks = Tracks::new(store.as_ref(), "rk");
         let (a, b) = (Uuid::now_v7(), Uuid::now_v7());
-        let first = tracks.record(track("PO1", a)).expect("record");
-        let merged = tracks.record(track("PO1", b)).expect("record");
+        let first = tracks.record(track("PO1", a)).await.expect("record");
+        let merged = tracks.record(track("PO1", b)).await.expect("record");
         assert_eq!(merged.orders.len(), 2);
         assert_eq!(merged.received_at, first.received_at);
         assert_eq!(
-            tracks.record(track("PO1", a)).expect("again").orders.len(),
+            tracks
+                .record(track("PO1", a))
+                .await
+                .expect("again")
+                .orders
+                .len(),
             2
         );
-        assert_eq!(tracks.open().expect("open").len(), 1);
-        tracks.close(&merged).expect("close");
-        assert!(tracks.open().expect("open").is_empty());
-        tracks.record(track("PO1", a)).expect("resent");
-        assert!(tracks.open().expect("open").is_empty());
-        assert!(tracks.done("PO1").expect("done").is_some());
+        assert_eq!(tracks.open().await.expect("open").len(), 1);
+        tracks.close(&merged).await.expect("close");
+        assert!(tracks.open().await.expect("open").is_empty());
+        tracks.record(track("PO1", a)).await.expect("resent");
+        assert!(tracks.open().await.expect("open").is_empty());
+        assert!(tracks.done("PO1").await.expect("done").is_some());
+    }
+
+    #[tokio::test]
+    async fn a_stale_track_is_not_saved_over_a_newer_one() {
+        let store = store().await;
+        let tracks = Tracks::new(store.as_ref(), "rk");
+        let saved = tracks
+            .record(track("PO2", Uuid::now_v7()))
+            .await
+            .expect("record");
+        let mut mine = saved.clone();
+        mine.alert_open = true;
+        tracks.save(&mine).await.expect("first writer");
+        // Another instance read the same version and saves after us.
+        assert!(matches!(
+            tracks.close(&saved).await,
+            Err(TrackError::Store(StoreError::Conflict(_)))
+        ));
+        assert!(tracks.open().await.expect("open")[0].alert_open);
     }
 
     #[tokio::test]
     async fn numbers_are_chosen_once_per_document() {
-        let dir = tempfile::tempdir().expect("dir");
-        let counter = ControlCounter::new(dir.path().join("cn.json"));
-        let marker = dir.path().join("997/x.json");
-        let first = numbers_for(&marker, &counter, Utc::now()).await.expect("n");
-        let again = numbers_for(&marker, &counter, Utc::now()).await.expect("n");
+        let store = store().await;
+        let tracks = Tracks::new(store.as_ref(), "rk");
+        let first = tracks.numbers_for("997:x", Utc::now()).await.expect("n");
+        let again = tracks.numbers_for("997:x", Utc::now()).await.expect("n");
         assert_eq!(first, again);
-        let other = numbers_for(&dir.path().join("997/y.json"), &counter, Utc::now())
-            .await
-            .expect("n");
+        let other = tracks.numbers_for("997:y", Utc::now()).await.expect("n");
         assert_eq!(other.interchange, first.interchange + 1);
     }
 }

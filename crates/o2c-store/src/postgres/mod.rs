@@ -10,6 +10,7 @@
 mod api_keys;
 mod audit;
 mod cursors;
+mod edi;
 mod exceptions;
 mod fingerprints;
 mod inbox;

@@ -12,6 +12,7 @@
 mod api_keys;
 mod audit;
 mod cursors;
+mod edi;
 mod exceptions;
 mod fingerprints;
 mod inbox;

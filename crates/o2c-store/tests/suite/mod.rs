@@ -14,6 +14,7 @@ use o2c_store::{
     NewAuditEntry, NewException, NewInboxMessage, NewJob, NewJournalEvent, NewOrder,
     NewOutboxEvent, OrderFingerprint, RejectedMessage, StepCommit, Store, StoreError,
 };
+use o2c_store::{EDI_CONTROL_MAX, EdiNumbers};
 use serde_json::{Value, json};
 use uuid::Uuid;
 
@@ -26,6 +27,8 @@ pub struct Harness {
     pub exec: Arc<dyn Fn(String) -> BoxFut + Send + Sync>,
     /// SQL that lifts the audit table's append-only guard.
     pub disable_audit_guard: &'static str,
+    /// A second store on the same database: another hub instance.
+    pub twin: Arc<dyn Store>,
 }
 
 /// Generates one `#[tokio::test]` per suite function for a backend.
@@ -75,6 +78,10 @@ macro_rules! all_store_tests {
             fingerprints_match_other_orders_within_the_window,
             find_order_by_channel_id,
             cursors_saved_replaced_and_isolated,
+            edi_numbers_chosen_once_per_document,
+            edi_counters_raised_never_lowered,
+            edi_po_tracks_versioned_and_listed,
+            edi_allocators_never_share_a_number,
         );
     };
 }
@@ -1460,4 +1467,200 @@ pub async fn cursors_saved_replaced_and_isolated(h: Harness) {
             .map(|c| c.value),
         Some(json!("2024-05-01T09:00:00Z"))
     );
+}
+
+// ---------------------------------------------------------------- EDI state
+
+pub async fn edi_numbers_chosen_once_per_document(h: Harness) {
+    let s = h.store;
+    let first = s
+        .edi_document_numbers("rk", "997:1-1", at(0))
+        .await
+        .unwrap();
+    assert_eq!((first.interchange, first.group, first.set), (1, 1, 1));
+    assert_eq!(first.at, at(0));
+    // Asked again (a rebuild after a crash, or another instance): the same
+    // numbers and time, and the counter does not move.
+    let again = s
+        .edi_document_numbers("rk", "997:1-1", at(60))
+        .await
+        .unwrap();
+    assert_eq!(again, first);
+    let twin = h
+        .twin
+        .edi_document_numbers("rk", "997:1-1", at(90))
+        .await
+        .unwrap();
+    assert_eq!(twin, first);
+    let next = s
+        .edi_document_numbers("rk", "855:PO7", at(120))
+        .await
+        .unwrap();
+    assert_eq!(
+        next,
+        EdiNumbers {
+            interchange: 2,
+            group: 2,
+            set: 2,
+            at: at(120)
+        }
+    );
+    // Partners count apart.
+    let other = s
+        .edi_document_numbers("acme", "855:PO7", at(120))
+        .await
+        .unwrap();
+    assert_eq!(other.interchange, 1);
+}
+
+pub async fn edi_counters_raised_never_lowered(h: Harness) {
+    let s = h.store;
+    // Numbers used before the store kept them (an imported state file).
+    s.raise_edi_counters("rk", 41, 40, 39).await.unwrap();
+    let n = s.edi_document_numbers("rk", "a", at(0)).await.unwrap();
+    assert_eq!((n.interchange, n.group, n.set), (42, 41, 40));
+    s.raise_edi_counters("rk", 5, 5, 5).await.unwrap();
+    let n = s.edi_document_numbers("rk", "b", at(0)).await.unwrap();
+    assert_eq!((n.interchange, n.group, n.set), (43, 42, 41));
+    // Nine digits at most: the last number is refused, not wrapped silently.
+    s.raise_edi_counters("full", EDI_CONTROL_MAX, 0, 0)
+        .await
+        .unwrap();
+    assert!(matches!(
+        s.edi_document_numbers("full", "c", at(0)).await,
+        Err(StoreError::Exhausted(_))
+    ));
+    s.raise_edi_counters("edge", EDI_CONTROL_MAX - 1, 0, 0)
+        .await
+        .unwrap();
+    let last = s.edi_document_numbers("edge", "d", at(0)).await.unwrap();
+    assert_eq!(last.interchange, EDI_CONTROL_MAX);
+}
+
+pub async fn edi_po_tracks_versioned_and_listed(h: Harness) {
+    let s = h.store;
+    assert_eq!(s.load_edi_po("rk", "PO1").await.unwrap(), None);
+    let track = json!({"orders": [{"id": 1}], "amount": "12.50"});
+    let v1 = s
+        .save_edi_po("rk", "PO1", true, &track, at(10), None, at(10))
+        .await
+        .unwrap();
+    assert_eq!(v1, 1);
+    // Created twice (two instances taking the same resent PO): one wins.
+    assert!(matches!(
+        h.twin
+            .save_edi_po("rk", "PO1", true, &json!({}), at(11), None, at(11))
+            .await,
+        Err(StoreError::Conflict(_))
+    ));
+    s.save_edi_po("rk", "PO0", true, &json!({}), at(5), None, at(5))
+        .await
+        .unwrap();
+    s.save_edi_po("acme", "PO9", true, &json!({}), at(1), None, at(1))
+        .await
+        .unwrap();
+    let open = s.open_edi_pos("rk", 10).await.unwrap();
+    assert_eq!(
+        open.iter()
+            .map(|p| p.po_number.as_str())
+            .collect::<Vec<_>>(),
+        ["PO0", "PO1"]
+    );
+    let loaded = s.load_edi_po("rk", "PO1").await.unwrap().expect("saved");
+    assert_eq!(
+        (loaded.track.clone(), loaded.version, loaded.open),
+        (track, 1, true)
+    );
+    assert_eq!(loaded.received_at, at(10));
+    let v2 = s
+        .save_edi_po(
+            "rk",
+            "PO1",
+            false,
+            &json!({"done": true}),
+            at(10),
+            Some(1),
+            at(20),
+        )
+        .await
+        .unwrap();
+    assert_eq!(v2, 2);
+    // A stale writer changes nothing.
+    assert!(matches!(
+        h.twin
+            .save_edi_po("rk", "PO1", true, &json!({}), at(10), Some(1), at(21))
+            .await,
+        Err(StoreError::Conflict(_))
+    ));
+    let closed = s.load_edi_po("rk", "PO1").await.unwrap().expect("saved");
+    assert_eq!((closed.open, closed.version), (false, 2));
+    assert_eq!(closed.track, json!({"done": true}));
+    assert_eq!(closed.updated_at, at(20));
+    assert_eq!(
+        s.open_edi_pos("rk", 10)
+            .await
+            .unwrap()
+            .iter()
+            .map(|p| p.po_number.as_str())
+            .collect::<Vec<_>>(),
+        ["PO0"]
+    );
+}
+
+/// Two store instances on one database (two hub instances) allocating at
+/// once: every new document gets numbers no other document has, and
+/// documents asked for by both get one set of numbers.
+pub async fn edi_allocators_never_share_a_number(h: Harness) {
+    const PER_TASK: usize = 40;
+    let mut tasks = Vec::new();
+    for (i, store) in [
+        h.store.clone(),
+        h.twin.clone(),
+        h.store.clone(),
+        h.twin.clone(),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        tasks.push(tokio::spawn(async move {
+            let mut got = Vec::new();
+            for n in 0..PER_TASK {
+                // Half the documents are every task's (a 997 for one file
+                // taken by both instances); half are this task's own.
+                let document = if n % 2 == 0 {
+                    format!("shared-{n}")
+                } else {
+                    format!("own-{i}-{n}")
+                };
+                let numbers = store
+                    .edi_document_numbers("rk", &document, at(0))
+                    .await
+                    .unwrap();
+                got.push((document, numbers));
+            }
+            got
+        }));
+    }
+    let mut by_document: std::collections::HashMap<String, EdiNumbers> = Default::default();
+    for t in tasks {
+        for (document, numbers) in t.await.unwrap() {
+            let first = *by_document.entry(document.clone()).or_insert(numbers);
+            assert_eq!(
+                first, numbers,
+                "document {document} got two sets of numbers"
+            );
+        }
+    }
+    let documents = by_document.len();
+    assert_eq!(documents, PER_TASK / 2 + 4 * PER_TASK / 2);
+    let interchanges: HashSet<i64> = by_document.values().map(|n| n.interchange).collect();
+    assert_eq!(
+        interchanges.len(),
+        documents,
+        "an ISA13 was handed out twice"
+    );
+    // No gaps either: the counter moved once per document.
+    assert_eq!(interchanges.iter().copied().max(), Some(documents as i64));
+    let sets: HashSet<i64> = by_document.values().map(|n| n.set).collect();
+    assert_eq!(sets.len(), documents);
 }

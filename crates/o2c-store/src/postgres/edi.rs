@@ -1,0 +1,202 @@
+//! EDI control numbers and PO tracking in PostgreSQL, for hub instances
+//! sharing one database. An allocation locks the partner's counter row
+//! (`FOR UPDATE`) before it looks for the document: under READ COMMITTED
+//! each statement sees the commits made before it started, so an instance
+//! that waited for the lock sees the document (and the numbers) another
+//! instance just recorded, and never bumps from a stale value.
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use serde_json::Value;
+use sqlx::Row;
+use sqlx::postgres::PgRow;
+use sqlx::types::Json;
+
+use super::PostgresStore;
+use crate::error::StoreError;
+use crate::ports::{EDI_CONTROL_MAX, EdiNumbers, EdiPoRecord, EdiState, Result};
+
+fn numbers(row: &PgRow) -> Result<EdiNumbers> {
+    Ok(EdiNumbers {
+        interchange: row.try_get("interchange")?,
+        group: row.try_get("grp")?,
+        set: row.try_get("txn")?,
+        at: row.try_get("built_at")?,
+    })
+}
+
+fn po_record(row: &PgRow) -> Result<EdiPoRecord> {
+    Ok(EdiPoRecord {
+        partner: row.try_get("partner")?,
+        po_number: row.try_get("po_number")?,
+        open: row.try_get("open")?,
+        track: row.try_get::<Json<Value>, _>("track")?.0,
+        version: row.try_get("version")?,
+        received_at: row.try_get("received_at")?,
+        updated_at: row.try_get("updated_at")?,
+    })
+}
+
+const PO_COLUMNS: &str = "partner, po_number, open, track, version, received_at, updated_at";
+
+#[async_trait]
+impl EdiState for PostgresStore {
+    async fn edi_document_numbers(
+        &self,
+        partner: &str,
+        document: &str,
+        at: DateTime<Utc>,
+    ) -> Result<EdiNumbers> {
+        let mut tx = self.pool().begin().await?;
+        sqlx::query(
+            "INSERT INTO edi_control_numbers (partner, interchange, grp, txn) \
+             VALUES ($1, 0, 0, 0) ON CONFLICT (partner) DO NOTHING",
+        )
+        .bind(partner)
+        .execute(&mut *tx)
+        .await?;
+        let last = sqlx::query(
+            "SELECT interchange, grp, txn FROM edi_control_numbers WHERE partner = $1 FOR UPDATE",
+        )
+        .bind(partner)
+        .fetch_one(&mut *tx)
+        .await?;
+        let existing = sqlx::query(
+            "SELECT interchange, grp, txn, built_at FROM edi_documents \
+             WHERE partner = $1 AND document = $2",
+        )
+        .bind(partner)
+        .bind(document)
+        .fetch_optional(&mut *tx)
+        .await?;
+        if let Some(row) = existing {
+            return numbers(&row);
+        }
+        let next = [
+            last.try_get::<i64, _>("interchange")?,
+            last.try_get::<i64, _>("grp")?,
+            last.try_get::<i64, _>("txn")?,
+        ]
+        .map(|n| n + 1);
+        if next.iter().any(|n| *n > EDI_CONTROL_MAX) {
+            return Err(StoreError::Exhausted(format!(
+                "X12 control numbers of EDI partner {partner}"
+            )));
+        }
+        sqlx::query(
+            "UPDATE edi_control_numbers SET interchange = $2, grp = $3, txn = $4 WHERE partner = $1",
+        )
+        .bind(partner)
+        .bind(next[0])
+        .bind(next[1])
+        .bind(next[2])
+        .execute(&mut *tx)
+        .await?;
+        let row = sqlx::query(
+            "INSERT INTO edi_documents (partner, document, interchange, grp, txn, built_at) \
+             VALUES ($1, $2, $3, $4, $5, $6) RETURNING interchange, grp, txn, built_at",
+        )
+        .bind(partner)
+        .bind(document)
+        .bind(next[0])
+        .bind(next[1])
+        .bind(next[2])
+        .bind(at)
+        .fetch_one(&mut *tx)
+        .await?;
+        let allocated = numbers(&row)?;
+        tx.commit().await?;
+        Ok(allocated)
+    }
+
+    async fn raise_edi_counters(
+        &self,
+        partner: &str,
+        interchange: i64,
+        group: i64,
+        set: i64,
+    ) -> Result<()> {
+        sqlx::query(
+            "INSERT INTO edi_control_numbers AS c (partner, interchange, grp, txn) \
+             VALUES ($1, $2, $3, $4) ON CONFLICT (partner) DO UPDATE SET \
+             interchange = GREATEST(c.interchange, EXCLUDED.interchange), \
+             grp = GREATEST(c.grp, EXCLUDED.grp), txn = GREATEST(c.txn, EXCLUDED.txn)",
+        )
+        .bind(partner)
+        .bind(interchange)
+        .bind(group)
+        .bind(set)
+        .execute(self.pool())
+        .await?;
+        Ok(())
+    }
+
+    async fn load_edi_po(&self, partner: &str, po_number: &str) -> Result<Option<EdiPoRecord>> {
+        let row = sqlx::query(&format!(
+            "SELECT {PO_COLUMNS} FROM edi_po_tracks WHERE partner = $1 AND po_number = $2"
+        ))
+        .bind(partner)
+        .bind(po_number)
+        .fetch_optional(self.pool())
+        .await?;
+        row.as_ref().map(po_record).transpose()
+    }
+
+    async fn save_edi_po(
+        &self,
+        partner: &str,
+        po_number: &str,
+        open: bool,
+        track: &Value,
+        received_at: DateTime<Utc>,
+        expected_version: Option<i64>,
+        at: DateTime<Utc>,
+    ) -> Result<i64> {
+        let written = match expected_version {
+            None => sqlx::query(
+                "INSERT INTO edi_po_tracks (partner, po_number, open, track, version, received_at, updated_at) \
+                 VALUES ($1, $2, $3, $4, 1, $5, $6) ON CONFLICT (partner, po_number) DO NOTHING",
+            )
+            .bind(partner)
+            .bind(po_number)
+            .bind(open)
+            .bind(Json(track))
+            .bind(received_at)
+            .bind(at)
+            .execute(self.pool())
+            .await?
+            .rows_affected(),
+            Some(version) => sqlx::query(
+                "UPDATE edi_po_tracks SET open = $1, track = $2, version = version + 1, updated_at = $3 \
+                 WHERE partner = $4 AND po_number = $5 AND version = $6",
+            )
+            .bind(open)
+            .bind(Json(track))
+            .bind(at)
+            .bind(partner)
+            .bind(po_number)
+            .bind(version)
+            .execute(self.pool())
+            .await?
+            .rows_affected(),
+        };
+        if written != 1 {
+            return Err(StoreError::Conflict(format!(
+                "EDI PO {po_number} of {partner} was saved by another writer"
+            )));
+        }
+        Ok(expected_version.map_or(1, |v| v + 1))
+    }
+
+    async fn open_edi_pos(&self, partner: &str, limit: i64) -> Result<Vec<EdiPoRecord>> {
+        let rows = sqlx::query(&format!(
+            "SELECT {PO_COLUMNS} FROM edi_po_tracks WHERE partner = $1 AND open \
+             ORDER BY received_at, po_number LIMIT $2"
+        ))
+        .bind(partner)
+        .bind(limit)
+        .fetch_all(self.pool())
+        .await?;
+        rows.iter().map(po_record).collect()
+    }
+}

@@ -1,0 +1,200 @@
+//! EDI control numbers and PO tracking in SQLite. Every allocation runs in
+//! one `BEGIN IMMEDIATE` transaction, which holds the database's write lock
+//! from its first statement: two allocators (two stores on one file too)
+//! take turns, so neither can hand out the other's number.
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use serde_json::Value;
+use sqlx::Row;
+use sqlx::sqlite::SqliteRow;
+
+use super::{SqliteStore, from_ts, json_text, parse_json, ts};
+use crate::error::StoreError;
+use crate::ports::{EDI_CONTROL_MAX, EdiNumbers, EdiPoRecord, EdiState, Result};
+
+fn numbers(row: &SqliteRow) -> Result<EdiNumbers> {
+    Ok(EdiNumbers {
+        interchange: row.try_get("interchange")?,
+        group: row.try_get("grp")?,
+        set: row.try_get("txn")?,
+        at: from_ts(row.try_get("built_at")?)?,
+    })
+}
+
+fn po_record(row: &SqliteRow) -> Result<EdiPoRecord> {
+    Ok(EdiPoRecord {
+        partner: row.try_get("partner")?,
+        po_number: row.try_get("po_number")?,
+        open: row.try_get::<i64, _>("open")? != 0,
+        track: parse_json(row.try_get("track")?)?,
+        version: row.try_get("version")?,
+        received_at: from_ts(row.try_get("received_at")?)?,
+        updated_at: from_ts(row.try_get("updated_at")?)?,
+    })
+}
+
+const PO_COLUMNS: &str = "partner, po_number, open, track, version, received_at, updated_at";
+
+#[async_trait]
+impl EdiState for SqliteStore {
+    async fn edi_document_numbers(
+        &self,
+        partner: &str,
+        document: &str,
+        at: DateTime<Utc>,
+    ) -> Result<EdiNumbers> {
+        let mut tx = self.begin_write().await?;
+        let existing = sqlx::query(
+            "SELECT interchange, grp, txn, built_at FROM edi_documents \
+             WHERE partner = ? AND document = ?",
+        )
+        .bind(partner)
+        .bind(document)
+        .fetch_optional(&mut *tx)
+        .await?;
+        if let Some(row) = existing {
+            return numbers(&row);
+        }
+        let last =
+            sqlx::query("SELECT interchange, grp, txn FROM edi_control_numbers WHERE partner = ?")
+                .bind(partner)
+                .fetch_optional(&mut *tx)
+                .await?;
+        let (interchange, group, set): (i64, i64, i64) = match last {
+            Some(row) => (
+                row.try_get("interchange")?,
+                row.try_get("grp")?,
+                row.try_get("txn")?,
+            ),
+            None => (0, 0, 0),
+        };
+        let next = [interchange, group, set].map(|n| n + 1);
+        if next.iter().any(|n| *n > EDI_CONTROL_MAX) {
+            return Err(StoreError::Exhausted(format!(
+                "X12 control numbers of EDI partner {partner}"
+            )));
+        }
+        sqlx::query(
+            "INSERT INTO edi_control_numbers (partner, interchange, grp, txn) VALUES (?, ?, ?, ?) \
+             ON CONFLICT (partner) DO UPDATE SET interchange = excluded.interchange, \
+             grp = excluded.grp, txn = excluded.txn",
+        )
+        .bind(partner)
+        .bind(next[0])
+        .bind(next[1])
+        .bind(next[2])
+        .execute(&mut *tx)
+        .await?;
+        let row = sqlx::query(
+            "INSERT INTO edi_documents (partner, document, interchange, grp, txn, built_at) \
+             VALUES (?, ?, ?, ?, ?, ?) RETURNING interchange, grp, txn, built_at",
+        )
+        .bind(partner)
+        .bind(document)
+        .bind(next[0])
+        .bind(next[1])
+        .bind(next[2])
+        .bind(ts(at))
+        .fetch_one(&mut *tx)
+        .await?;
+        let allocated = numbers(&row)?;
+        tx.commit().await?;
+        Ok(allocated)
+    }
+
+    async fn raise_edi_counters(
+        &self,
+        partner: &str,
+        interchange: i64,
+        group: i64,
+        set: i64,
+    ) -> Result<()> {
+        let mut tx = self.begin_write().await?;
+        sqlx::query(
+            "INSERT INTO edi_control_numbers (partner, interchange, grp, txn) VALUES (?, ?, ?, ?) \
+             ON CONFLICT (partner) DO UPDATE SET \
+             interchange = MAX(interchange, excluded.interchange), \
+             grp = MAX(grp, excluded.grp), txn = MAX(txn, excluded.txn)",
+        )
+        .bind(partner)
+        .bind(interchange)
+        .bind(group)
+        .bind(set)
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn load_edi_po(&self, partner: &str, po_number: &str) -> Result<Option<EdiPoRecord>> {
+        let row = sqlx::query(&format!(
+            "SELECT {PO_COLUMNS} FROM edi_po_tracks WHERE partner = ? AND po_number = ?"
+        ))
+        .bind(partner)
+        .bind(po_number)
+        .fetch_optional(&self.read)
+        .await?;
+        row.as_ref().map(po_record).transpose()
+    }
+
+    async fn save_edi_po(
+        &self,
+        partner: &str,
+        po_number: &str,
+        open: bool,
+        track: &Value,
+        received_at: DateTime<Utc>,
+        expected_version: Option<i64>,
+        at: DateTime<Utc>,
+    ) -> Result<i64> {
+        let mut tx = self.begin_write().await?;
+        let written = match expected_version {
+            None => sqlx::query(
+                "INSERT INTO edi_po_tracks (partner, po_number, open, track, version, received_at, updated_at) \
+                 VALUES (?, ?, ?, ?, 1, ?, ?) ON CONFLICT (partner, po_number) DO NOTHING",
+            )
+            .bind(partner)
+            .bind(po_number)
+            .bind(i64::from(open))
+            .bind(json_text(track)?)
+            .bind(ts(received_at))
+            .bind(ts(at))
+            .execute(&mut *tx)
+            .await?
+            .rows_affected(),
+            Some(version) => sqlx::query(
+                "UPDATE edi_po_tracks SET open = ?, track = ?, version = version + 1, updated_at = ? \
+                 WHERE partner = ? AND po_number = ? AND version = ?",
+            )
+            .bind(i64::from(open))
+            .bind(json_text(track)?)
+            .bind(ts(at))
+            .bind(partner)
+            .bind(po_number)
+            .bind(version)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected(),
+        };
+        if written != 1 {
+            return Err(StoreError::Conflict(format!(
+                "EDI PO {po_number} of {partner} was saved by another writer"
+            )));
+        }
+        tx.commit().await?;
+        Ok(expected_version.map_or(1, |v| v + 1))
+    }
+
+    async fn open_edi_pos(&self, partner: &str, limit: i64) -> Result<Vec<EdiPoRecord>> {
+        let rows = sqlx::query(&format!(
+            "SELECT {PO_COLUMNS} FROM edi_po_tracks WHERE partner = ? AND open = 1 \
+             ORDER BY received_at, po_number LIMIT ?"
+        ))
+        .bind(partner)
+        .bind(limit)
+        .fetch_all(&self.read)
+        .await?;
+        rows.iter().map(po_record).collect()
+    }
+}
