@@ -1,5 +1,5 @@
 //! A one-time import of the EDI state files older hubs kept under
-//! `edi.state_dir` (before ADR 0013 moved the state into the store): each
+//! `edi.state_dir` (before ADR 0014 moved the state into the store): each
 //! partner's `control-numbers.json` raises the store's counters to at
 //! least the numbers already sent, and each `acks/open|done/*.json` PO
 //! track is created in the store unless it is there already. Idempotent:

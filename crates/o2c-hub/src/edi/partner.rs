@@ -11,7 +11,7 @@ use serde::Deserialize;
 #[derive(Debug, Clone, Deserialize, PartialEq)]
 #[serde(default, deny_unknown_fields)]
 pub struct EdiConfig {
-    /// Where hubs before ADR 0013 kept control numbers and PO tracking;
+    /// Where hubs before ADR 0014 kept control numbers and PO tracking;
     /// read at start only, to import them into the store.
     pub state_dir: String,
     /// How often inbound folders are read and acknowledgments checked.

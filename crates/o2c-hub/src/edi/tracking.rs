@@ -3,7 +3,7 @@
 //! the control numbers chosen for each outbound document, so a document
 //! rebuilt after a crash is byte for byte the one already written. All of
 //! it lives in the store ([`o2c_store::EdiState`]), versioned, so hub
-//! instances sharing a PostgreSQL database share it safely (ADR 0013).
+//! instances sharing a PostgreSQL database share it safely (ADR 0014).
 
 use chrono::{DateTime, Utc};
 use o2c_store::{EdiNumbers, Store, StoreError};

@@ -1,4 +1,4 @@
--- EDI state shared by every hub instance on this database (ADR 0013):
+-- EDI state shared by every hub instance on this database (ADR 0014):
 -- each partner's last X12 control numbers, the numbers each outbound
 -- document was built with (chosen once, so a rebuilt document is the same
 -- bytes) and the tracking of each received PO until its 855 is out.
