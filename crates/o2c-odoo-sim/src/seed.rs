@@ -76,6 +76,9 @@ pub fn base(env: &mut Env, login: &str) -> Result<(), Fault> {
         }
         env.create("res.country", v)?;
     }
+    // product/data/product_data.xml `product_category_all`: the default
+    // category of every product
+    env.create("product.category", vals(json!({"name": "All"})))?;
     env.create("uom.category", vals(json!({"name": "Unit"})))?;
     env.create("uom.category", vals(json!({"name": "Weight"})))?;
     for v in [

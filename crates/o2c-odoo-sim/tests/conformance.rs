@@ -22,7 +22,8 @@
 //! recording made); API keys (including the key of the recorder's summarised
 //! web flow, which the replay runs); timestamps in domains (recorded second →
 //! the sandbox's second of the same record); sequence-numbered document names
-//! in domains (`S00029` → the sandbox's name).
+//! in domains (`S00029` → the sandbox's name); record ids used as the keys
+//! of a result dict (16's `price_compute`).
 //!
 //! Steps that still differ, by cause (16: 13, 17: 15, 18: 14, 19: ~25 of the
 //! recorded steps):
@@ -970,6 +971,23 @@ impl Replay {
             self.reading = method == "read";
             self.learn_result(&model, &method, &r, &a);
             self.reading = false;
+        }
+        // a dict keyed by record ids (16's `price_compute`): the recorded
+        // keys are the recording's ids
+        let mut rec = rec;
+        if !model.is_empty()
+            && let Some(Value::Object(o)) = rec.get("result")
+            && !o.is_empty()
+            && o.keys().all(|k| k.parse::<i64>().is_ok())
+        {
+            let mapped: Map<String, Value> = o
+                .iter()
+                .map(|(k, v)| {
+                    let id = k.parse::<i64>().unwrap_or_default();
+                    (self.map_id(Some(&model), id).to_string(), v.clone())
+                })
+                .collect();
+            rec["result"] = Value::Object(mapped);
         }
         if rec.get("error").is_none() && rec.get("fault").is_none() {
             let err = act

@@ -142,6 +142,10 @@ impl Hooks for Product {
         if env.exists("uom.uom", 1) {
             vals.entry("uom_id").or_insert(json!(1));
         }
+        // product.template `_get_default_category_id`: "All"
+        if env.exists("product.category", 1) {
+            vals.entry("categ_id").or_insert(json!(1));
+        }
         if let Some(u) = vals.get("uom_id").cloned()
             && spec.has("uom_po_id")
         {
@@ -152,6 +156,40 @@ impl Hooks for Product {
 
     fn after_create(&self, env: &mut Env, id: i64) -> Result<(), Fault> {
         Self::sync(env, &[id])
+    }
+
+    /// 16's public `price_compute` (gone in 17, recorded AttributeError).
+    fn methods(&self, version: OdooVersion) -> &'static [&'static str] {
+        if version == OdooVersion::V16 {
+            &["price_compute"]
+        } else {
+            &[]
+        }
+    }
+
+    fn call(
+        &self,
+        env: &mut Env,
+        method: &str,
+        args: &[Value],
+        kwargs: &Map<String, Value>,
+    ) -> Result<Option<Value>, Fault> {
+        match method {
+            "price_compute" => {
+                let ids = super::ids_arg(args.first().or_else(|| kwargs.get("ids")));
+                let price_type = args
+                    .get(1)
+                    .or_else(|| kwargs.get("price_type"))
+                    .and_then(Value::as_str)
+                    .ok_or_else(|| {
+                        Fault::type_error(
+                            "price_compute() missing 1 required positional argument: 'price_type'",
+                        )
+                    })?;
+                super::pricing::price_compute(env, &ids, price_type).map(Some)
+            }
+            _ => Err(Fault::unknown_method("product.product", method)),
+        }
     }
 
     fn after_write(&self, env: &mut Env, ids: &[i64], fields: &[String]) -> Result<(), Fault> {
