@@ -25,6 +25,7 @@ pub mod sale_status;
 pub mod stock;
 pub mod stock_done;
 pub mod stock_ops;
+pub mod template;
 pub mod util;
 pub mod views;
 pub mod wizards;
@@ -96,11 +97,11 @@ pub fn registry(version: OdooVersion) -> Registry {
             .one2many_inverse("child_ids", "parent_id", false)
             .hooks(Arc::new(partner::Partner)),
     );
-    reg.add(
-        spec(version, "product.product", "Product")
-            .order("default_code, name, id")
-            .hooks(Arc::new(product::Product)),
-    );
+    let product = spec(version, "product.product", "Product")
+        .order("default_code, name, id")
+        .hooks(Arc::new(product::Product));
+    reg.add(template::spec(&product));
+    reg.add(product);
     let mut so = spec(version, "sale.order", "Sales Order")
         .order("date_order desc, id desc")
         .one2many_inverse("order_line", "order_id", true)

@@ -100,6 +100,7 @@ impl Hooks for Product {
     }
 
     fn defaults(&self, env: &mut Env, vals: &mut Map<String, Value>) -> Result<(), Fault> {
+        super::template::fill_from_template(env, vals)?;
         if env.version >= OdooVersion::V18 {
             // 18+: no `detailed_type`; goods are `consu`, storable or not
             vals.entry("type").or_insert(json!("consu"));
@@ -151,10 +152,20 @@ impl Hooks for Product {
         {
             vals.entry("uom_po_id").or_insert(u);
         }
-        Ok(())
+        super::template::create_template(env, vals)
+    }
+
+    fn after_unlink(&self, env: &mut Env, removed: &[(i64, Record)]) -> Result<(), Fault> {
+        super::template::after_variant_unlink(env, removed)
     }
 
     fn after_create(&self, env: &mut Env, id: i64) -> Result<(), Fault> {
+        if let Some(t) = env
+            .record("product.product", id)
+            .and_then(|r| super::m2o(r, "product_tmpl_id"))
+        {
+            super::template::refresh_first_variant(env, t);
+        }
         Self::sync(env, &[id])
     }
 
@@ -205,6 +216,8 @@ impl Hooks for Product {
                 }
             }
         }
+        let siblings = super::template::after_variant_write(env, ids, fields);
+        Self::sync(env, &siblings)?;
         Self::sync(env, ids)
     }
 }
