@@ -348,7 +348,9 @@ fn sort_groups(
     // the rank of each many2one value in its comodel's order
     let mut ranks: HashMap<String, HashMap<i64, usize>> = HashMap::new();
     for (i, f) in fields.iter().enumerate() {
-        if let (FieldType::Many2one, Some(rel)) = (f.ftype, f.relation.as_deref()) {
+        if let (FieldType::Many2one, Some(rel)) = (f.ftype, f.relation.as_deref())
+            && env.spec(rel).is_ok()
+        {
             let ids: Vec<i64> = groups
                 .iter()
                 .filter_map(|(g, _)| g.values[i].get(0).and_then(Value::as_i64))

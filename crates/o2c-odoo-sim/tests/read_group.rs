@@ -174,6 +174,17 @@ fn orderby_aggregates_and_other_functions() {
         json!({"lazy": false, "orderby": "__count desc"}),
     );
     assert_eq!(desc[0]["product_id"][0], json!(a));
+    // a many2one to a model the sandbox does not simulate (lots): one
+    // `false` group
+    let lots = ok(
+        &sb,
+        "stock.quant",
+        "read_group",
+        json!([[["location_id", "=", loc]], [], ["lot_id"]]),
+        json!({"lazy": false}),
+    );
+    assert_eq!(lots[0]["lot_id"], json!(false));
+    assert_eq!(lots[0]["__count"], json!(3));
     // no groupby: one row over everything
     let all = ok(
         &sb,
