@@ -282,6 +282,8 @@ const PORTAL_READABLE: &[&str] = &[
     "res.currency",
     "res.company",
     "product.product",
+    "product.template",
+    "product.category",
     "uom.uom",
 ];
 

@@ -42,6 +42,7 @@ pub mod methods;
 pub mod models;
 pub mod orm;
 pub mod persist;
+pub mod read_group;
 pub mod schema;
 pub mod seed;
 

@@ -107,6 +107,8 @@ pub fn call(
     if method.starts_with('_') {
         return Err(Fault::private_method(method));
     }
+    // the caller's own domain, echoed back by read_group's `__domain`
+    let shown = arg(args, kwargs, 0, "domain").cloned().unwrap_or(json!([]));
     let (args, kwargs) = restricted(env, model, method, args, kwargs)?;
     let (args, kwargs) = (args.as_slice(), &kwargs);
     let hooks = spec.hooks.clone();
@@ -245,6 +247,40 @@ pub fn call(
                     .map(|i| json!([i, env.display_name(model, *i)]))
                     .collect::<Vec<_>>()
             )
+        }
+        "read_group" => {
+            let groupby = match arg(args, kwargs, 2, "groupby") {
+                Some(Value::String(g)) => vec![g.clone()],
+                v => strings(v),
+            };
+            let p = crate::read_group::ReadGroup {
+                search: &arg(args, kwargs, 0, "domain").cloned().unwrap_or(json!([])),
+                shown: &shown,
+                fields: strings(arg(args, kwargs, 1, "fields")),
+                groupby,
+                offset: opt_usize(arg(args, kwargs, 3, "offset")).unwrap_or(0),
+                limit: opt_usize(arg(args, kwargs, 4, "limit")),
+                orderby: arg(args, kwargs, 5, "orderby")
+                    .and_then(Value::as_str)
+                    .map(str::to_string),
+                lazy: arg(args, kwargs, 6, "lazy")
+                    .map(crate::orm::truthy)
+                    .unwrap_or(true),
+            };
+            crate::read_group::read_group(env, model, &p)?
+        }
+        "formatted_read_group" if env.version >= OdooVersion::V19 => {
+            let p = crate::read_group::Formatted {
+                search: &arg(args, kwargs, 0, "domain").cloned().unwrap_or(json!([])),
+                groupby: strings(arg(args, kwargs, 1, "groupby")),
+                aggregates: strings(arg(args, kwargs, 2, "aggregates")),
+                offset: opt_usize(arg(args, kwargs, 4, "offset")).unwrap_or(0),
+                limit: opt_usize(arg(args, kwargs, 5, "limit")),
+                order: arg(args, kwargs, 6, "order")
+                    .and_then(Value::as_str)
+                    .map(str::to_string),
+            };
+            crate::read_group::formatted_read_group(env, model, &p)?
         }
         "export_data" => {
             let ids = ids_arg(arg(args, kwargs, 0, "ids"));

@@ -394,6 +394,18 @@ impl<'a> Env<'a> {
             .collect())
     }
 
+    /// `ids` of `model` in `order` (the model's `_order` by default).
+    pub fn sorted(
+        &self,
+        model: &str,
+        ids: Vec<i64>,
+        order: Option<&str>,
+    ) -> Result<Vec<i64>, Fault> {
+        let spec = self.spec(model)?;
+        let order = order.unwrap_or(spec.order.as_str());
+        self.sort_ids(spec, ids, order)
+    }
+
     fn sort_ids(&self, spec: &ModelSpec, ids: Vec<i64>, order: &str) -> Result<Vec<i64>, Fault> {
         let terms = domain::parse_order(spec, order)?;
         if terms.is_empty() {

@@ -76,6 +76,9 @@ pub fn base(env: &mut Env, login: &str) -> Result<(), Fault> {
         }
         env.create("res.country", v)?;
     }
+    // product/data/product_data.xml `product_category_all`: the default
+    // category of every product
+    env.create("product.category", vals(json!({"name": "All"})))?;
     env.create("uom.category", vals(json!({"name": "Unit"})))?;
     env.create("uom.category", vals(json!({"name": "Weight"})))?;
     for v in [
@@ -402,11 +405,16 @@ pub fn demo(env: &mut Env, customers: usize, products: usize) -> Result<(), Faul
 /// product (product/data/product_demo.xml) and, on 16, the "Deco Addict"
 /// company with its 16 demo email (17+ demo data changed it).
 fn odoo_demo(env: &mut Env) -> Result<(), Fault> {
-    let chair = storable(
+    let mut chair = storable(
         env,
         json!({"name": "Office Chair", "default_code": "FURN_7777", "invoice_policy": "delivery",
                "list_price": 70.0, "standard_price": 55.0, "sale_ok": true}),
     );
+    // the recorded demo chair carries no sale tax, except on 17 (recorded
+    // c `product.product.search_read.by_default_code`: `taxes_id`)
+    if env.version != crate::OdooVersion::V17 {
+        chair["taxes_id"] = json!([[6, 0, []]]);
+    }
     env.create("product.product", vals(chair))?;
     if env.version == crate::OdooVersion::V16 {
         env.create(

@@ -22,19 +22,17 @@
 //! recording made); API keys (including the key of the recorder's summarised
 //! web flow, which the replay runs); timestamps in domains (recorded second →
 //! the sandbox's second of the same record); sequence-numbered document names
-//! in domains (`S00029` → the sandbox's name).
+//! in domains (`S00029` → the sandbox's name); record ids used as the keys
+//! of a result dict (16's `price_compute`).
 //!
-//! Steps that still differ, by cause (16: 13, 17: 15, 18: 14, 19: ~25 of the
-//! recorded steps):
-//! - Not simulated yet: `read_group` / `formatted_read_group` and `child_of`
-//!   on `stock.quant` locations (the parallel simperf branch works on
-//!   `child_of`); pricelist items and `price_compute` (the pricelist steps of
-//!   c_master_data); `product.template` (`product_tmpl_id` reads `false`);
-//!   the `invoice_payments_widget` JSON; 18's `reconciled_invoice_ids` on a
-//!   payment without journal entry; 19's `matched_payment_ids` (simperf) and
-//!   `reference_ids`; 19's JSON-2 `web_search_read` with a `specification`;
-//!   16's `onchange` of `stock.return.picking`; 17's `stock.picking.type`
-//!   `fields_get` (the sandbox declares that model by hand).
+//! Steps that still differ, by cause (16: 5, 17: 8, 18: 7, 19: ~16 of the
+//! recorded steps; every c_master_data step matches on all four):
+//! - Not simulated yet: the `invoice_payments_widget` JSON; 18's
+//!   `reconciled_invoice_ids` on a payment without journal entry; 19's
+//!   `reference_ids` and the related move's `name` of 19's modify flow;
+//!   19's JSON-2 `web_search_read` with a `specification`; 16's `onchange`
+//!   of `stock.return.picking`; 17's `stock.picking.type` `fields_get` (the
+//!   sandbox declares that model by hand).
 //! - Change feed (h_change_feed `feed.*`, some `precision.*`): the recording
 //!   ran over minutes, the replay runs in about a second, so records that the
 //!   recording spread over distinct seconds share one second here. 16-18
@@ -970,6 +968,23 @@ impl Replay {
             self.reading = method == "read";
             self.learn_result(&model, &method, &r, &a);
             self.reading = false;
+        }
+        // a dict keyed by record ids (16's `price_compute`): the recorded
+        // keys are the recording's ids
+        let mut rec = rec;
+        if !model.is_empty()
+            && let Some(Value::Object(o)) = rec.get("result")
+            && !o.is_empty()
+            && o.keys().all(|k| k.parse::<i64>().is_ok())
+        {
+            let mapped: Map<String, Value> = o
+                .iter()
+                .map(|(k, v)| {
+                    let id = k.parse::<i64>().unwrap_or_default();
+                    (self.map_id(Some(&model), id).to_string(), v.clone())
+                })
+                .collect();
+            rec["result"] = Value::Object(mapped);
         }
         if rec.get("error").is_none() && rec.get("fault").is_none() {
             let err = act

@@ -25,6 +25,7 @@ pub mod sale_status;
 pub mod stock;
 pub mod stock_done;
 pub mod stock_ops;
+pub mod template;
 pub mod util;
 pub mod views;
 pub mod wizards;
@@ -96,11 +97,11 @@ pub fn registry(version: OdooVersion) -> Registry {
             .one2many_inverse("child_ids", "parent_id", false)
             .hooks(Arc::new(partner::Partner)),
     );
-    reg.add(
-        spec(version, "product.product", "Product")
-            .order("default_code, name, id")
-            .hooks(Arc::new(product::Product)),
-    );
+    let product = spec(version, "product.product", "Product")
+        .order("default_code, name, id")
+        .hooks(Arc::new(product::Product));
+    reg.add(template::spec(&product));
+    reg.add(product);
     let mut so = spec(version, "sale.order", "Sales Order")
         .order("date_order desc, id desc")
         .one2many_inverse("order_line", "order_id", true)
@@ -318,9 +319,25 @@ fn business(reg: &mut Registry, version: OdooVersion) {
     }
 }
 
-/// product.pricelist: `Name (CUR)`.
+/// product.pricelist: `Name (CUR)`; the company's currency by default
+/// (product/models/product_pricelist.py `_default_currency_id`).
 struct Pricelist;
 impl Hooks for Pricelist {
+    fn defaults(&self, env: &mut Env, vals: &mut Map<String, Value>) -> Result<(), Fault> {
+        if !vals.get("currency_id").is_some_and(Value::is_i64)
+            && let Some(c) = env
+                .record("res.company", 1)
+                .and_then(|c| m2o(c, "currency_id"))
+        {
+            vals.insert("currency_id".into(), serde_json::json!(c));
+        }
+        vals.entry("sequence").or_insert(serde_json::json!(16));
+        if env.spec("product.pricelist")?.has("discount_policy") {
+            vals.entry("discount_policy")
+                .or_insert(serde_json::json!("with_discount"));
+        }
+        Ok(())
+    }
     fn display_name(&self, env: &Env, _id: i64, rec: &Record) -> Option<String> {
         let name = text(rec, "name").unwrap_or_default();
         Some(match m2o(rec, "currency_id") {

@@ -100,6 +100,7 @@ impl Hooks for Product {
     }
 
     fn defaults(&self, env: &mut Env, vals: &mut Map<String, Value>) -> Result<(), Fault> {
+        super::template::fill_from_template(env, vals)?;
         if env.version >= OdooVersion::V18 {
             // 18+: no `detailed_type`; goods are `consu`, storable or not
             vals.entry("type").or_insert(json!("consu"));
@@ -142,16 +143,64 @@ impl Hooks for Product {
         if env.exists("uom.uom", 1) {
             vals.entry("uom_id").or_insert(json!(1));
         }
+        // product.template `_get_default_category_id`: "All"
+        if env.exists("product.category", 1) {
+            vals.entry("categ_id").or_insert(json!(1));
+        }
         if let Some(u) = vals.get("uom_id").cloned()
             && spec.has("uom_po_id")
         {
             vals.entry("uom_po_id").or_insert(u);
         }
-        Ok(())
+        super::template::create_template(env, vals)
+    }
+
+    fn after_unlink(&self, env: &mut Env, removed: &[(i64, Record)]) -> Result<(), Fault> {
+        super::template::after_variant_unlink(env, removed)
     }
 
     fn after_create(&self, env: &mut Env, id: i64) -> Result<(), Fault> {
+        if let Some(t) = env
+            .record("product.product", id)
+            .and_then(|r| super::m2o(r, "product_tmpl_id"))
+        {
+            super::template::refresh_first_variant(env, t);
+        }
         Self::sync(env, &[id])
+    }
+
+    /// 16's public `price_compute` (gone in 17, recorded AttributeError).
+    fn methods(&self, version: OdooVersion) -> &'static [&'static str] {
+        if version == OdooVersion::V16 {
+            &["price_compute"]
+        } else {
+            &[]
+        }
+    }
+
+    fn call(
+        &self,
+        env: &mut Env,
+        method: &str,
+        args: &[Value],
+        kwargs: &Map<String, Value>,
+    ) -> Result<Option<Value>, Fault> {
+        match method {
+            "price_compute" => {
+                let ids = super::ids_arg(args.first().or_else(|| kwargs.get("ids")));
+                let price_type = args
+                    .get(1)
+                    .or_else(|| kwargs.get("price_type"))
+                    .and_then(Value::as_str)
+                    .ok_or_else(|| {
+                        Fault::type_error(
+                            "price_compute() missing 1 required positional argument: 'price_type'",
+                        )
+                    })?;
+                super::pricing::price_compute(env, &ids, price_type).map(Some)
+            }
+            _ => Err(Fault::unknown_method("product.product", method)),
+        }
     }
 
     fn after_write(&self, env: &mut Env, ids: &[i64], fields: &[String]) -> Result<(), Fault> {
@@ -167,6 +216,8 @@ impl Hooks for Product {
                 }
             }
         }
+        let siblings = super::template::after_variant_write(env, ids, fields);
+        Self::sync(env, &siblings)?;
         Self::sync(env, ids)
     }
 }

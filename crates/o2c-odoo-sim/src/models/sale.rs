@@ -426,8 +426,21 @@ impl Hooks for SaleOrderLine {
                     .and_then(Value::as_f64)
                     .unwrap_or(1.0);
                 let pricelist = order_rec.as_ref().and_then(|o| m2o(o, "pricelist_id"));
+                let date = order_rec
+                    .as_ref()
+                    .and_then(|o| text(o, "date_order").map(str::to_string))
+                    .unwrap_or_else(|| env.now_display());
                 let (price, item) = match pricelist {
-                    Some(pl) => super::pricing::pricelist_price(env, pl, *pid, qty),
+                    Some(pl) => {
+                        let (p, i) = super::pricing::pricelist_price(
+                            env,
+                            pl,
+                            *pid,
+                            super::util::dec(qty),
+                            &date,
+                        );
+                        (super::util::f(p), i)
+                    }
                     None => (num(p, "list_price"), None),
                 };
                 vals.insert("price_unit".into(), json!(price));
