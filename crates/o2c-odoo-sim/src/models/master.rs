@@ -1,7 +1,7 @@
 //! Master-data models without a recorded `fields_get` dump, declared by hand
 //! with the fields the order-to-cash flow reads: locations, picking types
 //! (16/17), pricelist items, taxes, payment terms, journals, accounts,
-//! payment method lines, procurement groups, and the small wizard line
+//! payment method lines, partial reconciliations, procurement groups, and the small wizard line
 //! models.
 
 use std::sync::Arc;
@@ -150,6 +150,26 @@ pub fn models(version: OdooVersion) -> Vec<ModelSpec> {
             ))
             .field(m2o_f("company_id", "res.company", "Company"))
             .hooks(Arc::new(Account)),
+        ModelSpec::new("account.partial.reconcile", "Partial Reconcile")
+            .field(m2o_f("debit_move_id", "account.move.line", "Debit move").required())
+            .field(m2o_f("credit_move_id", "account.move.line", "Credit move").required())
+            .field(FieldDef::new("amount", T::Monetary, "Amount"))
+            .field(FieldDef::new(
+                "debit_amount_currency",
+                T::Monetary,
+                "Debit amount in currency",
+            ))
+            .field(FieldDef::new(
+                "credit_amount_currency",
+                T::Monetary,
+                "Credit amount in currency",
+            ))
+            .field(FieldDef::new(
+                "max_date",
+                T::Date,
+                "Max Date of Matched Lines",
+            ))
+            .field(m2o_f("company_id", "res.company", "Company")),
         ModelSpec::new("account.payment.method.line", "Payment Methods")
             .order("sequence, id")
             .field(FieldDef::new("name", T::Char, "Name"))
@@ -163,7 +183,8 @@ pub fn models(version: OdooVersion) -> Vec<ModelSpec> {
                 "payment_account_id",
                 "account.account",
                 "Outstanding Receipts/Payments Account",
-            )),
+            ))
+            .hooks(Arc::new(PaymentMethodLine)),
         ModelSpec::new(
             "stock.backorder.confirmation.line",
             "Backorder Confirmation Line",
@@ -302,6 +323,22 @@ impl Hooks for PricelistItem {
                 _ => "formula".to_string(),
             })),
             _ => None,
+        }
+    }
+}
+
+/// `account.payment.method.line`: 18+ shows the journal,
+/// `Manual Payment (Bank)` (account_payment_method.py `_compute_display_name`).
+struct PaymentMethodLine;
+impl Hooks for PaymentMethodLine {
+    fn display_name(&self, env: &Env, _id: i64, rec: &Record) -> Option<String> {
+        let name = text(rec, "name").unwrap_or_default().to_string();
+        match m2o(rec, "journal_id") {
+            Some(j) if env.version >= OdooVersion::V18 => Some(format!(
+                "{name} ({})",
+                env.display_name("account.journal", j)
+            )),
+            _ => Some(name),
         }
     }
 }

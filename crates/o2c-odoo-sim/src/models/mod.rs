@@ -20,6 +20,7 @@ pub mod partner;
 pub mod pricing;
 pub mod product;
 pub mod product_qty;
+pub mod reconcile;
 pub mod sale;
 pub mod sale_status;
 pub mod stock;

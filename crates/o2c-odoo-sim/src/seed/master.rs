@@ -97,11 +97,18 @@ pub fn accounting(env: &mut Env) -> Result<(), Fault> {
     } else {
         Some(acc[4])
     };
+    // 18 renamed the manual method line (the recordings read `Manual Payment
+    // (Bank)`)
+    let method = if env.version >= OdooVersion::V18 {
+        "Manual Payment"
+    } else {
+        "Manual"
+    };
     for journal in [4, 5] {
         make(
             env,
             "account.payment.method.line",
-            json!({"name": "Manual", "journal_id": journal,
+            json!({"name": method, "journal_id": journal,
             "payment_type": "inbound", "payment_account_id": outstanding}),
         )?;
     }
