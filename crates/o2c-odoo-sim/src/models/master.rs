@@ -1,7 +1,7 @@
 //! Master-data models without a recorded `fields_get` dump, declared by hand
 //! with the fields the order-to-cash flow reads: locations, picking types
 //! (16/17), pricelist items, taxes, payment terms, journals, accounts,
-//! payment method lines, partial reconciliations, procurement groups, and the small wizard line
+//! payment method lines, partial reconciliations, procurement groups (19: stock references), and the small wizard line
 //! models.
 
 use std::sync::Arc;
@@ -210,6 +210,15 @@ pub fn models(version: OdooVersion) -> Vec<ModelSpec> {
                 .field(FieldDef::new("name", T::Char, "Reference").required())
                 .field(m2o_f("partner_id", "res.partner", "Partner"))
                 .field(m2o_f("sale_id", "sale.order", "Sale Order")),
+        );
+    } else {
+        // 19 replaced procurement groups with references
+        // (stock/models/stock_reference.py, sale_stock adds `sale_ids`)
+        v.push(
+            ModelSpec::new("stock.reference", "Stock Reference")
+                .order("id desc")
+                .field(FieldDef::new("name", T::Char, "Reference").required())
+                .field(FieldDef::new("sale_ids", T::Many2many, "Sales").relation("sale.order")),
         );
     }
     if version == OdooVersion::V16 {

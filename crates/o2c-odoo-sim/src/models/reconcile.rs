@@ -233,7 +233,10 @@ fn reconciled_vals(env: &Env, m: i64, partial: i64, line: i64) -> Value {
     );
     v.insert("date".into(), json!(text(&l, "date").unwrap_or_default()));
     v.insert("partial_id".into(), json!(partial));
-    v.insert("account_payment_id".into(), json!(payment));
+    v.insert(
+        "account_payment_id".into(),
+        payment.map_or(json!(false), |p| json!(p)),
+    );
     v.insert("payment_method_name".into(), method);
     v.insert("move_id".into(), json!(counter_move));
     if env.version >= OdooVersion::V19 {
