@@ -466,7 +466,8 @@ impl Replay {
                 if let Some(ids) = args.first().cloned() {
                     args[0] = self.map_ids(Some(model), &ids);
                 }
-                if method == "write"
+                // `onchange(ids, values, field, spec)` carries record values
+                if (method == "write" || method == "onchange")
                     && let Some(v) = args.get(1).cloned()
                 {
                     args[1] = self.map_vals(model, &v);

@@ -1,6 +1,6 @@
 //! Master-data models without a recorded `fields_get` dump, declared by hand
 //! with the fields the order-to-cash flow reads: locations, picking types
-//! (16/17), pricelist items, taxes, payment terms, journals, accounts,
+//! (16), pricelist items, taxes, payment terms, journals, accounts,
 //! payment method lines, partial reconciliations, procurement groups (19: stock references), and the small wizard line
 //! models.
 
@@ -246,7 +246,7 @@ pub fn models(version: OdooVersion) -> Vec<ModelSpec> {
             .field(m2o_f("company_id", "res.company", "Company")),
         );
     }
-    if version <= OdooVersion::V17 {
+    if version == OdooVersion::V16 {
         v.push(
             ModelSpec::new("stock.picking.type", "Picking Type")
                 .order("sequence, id")

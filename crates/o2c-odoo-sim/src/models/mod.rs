@@ -191,7 +191,8 @@ fn business(reg: &mut Registry, version: OdooVersion) {
         }
     }
     reg.add(spec(version, "stock.warehouse", "Warehouse").order("sequence, id"));
-    if version >= OdooVersion::V18 {
+    // 17+ from the recorded fields_get dump; 16 has none (declared by hand)
+    if version >= OdooVersion::V17 {
         reg.add(
             spec(version, "stock.picking.type", "Picking Type")
                 .order("sequence, id")
