@@ -50,8 +50,11 @@ use std::collections::{BTreeMap, HashMap};
 use std::fmt::Write as _;
 use std::time::Duration;
 
+mod replay_timeline;
+
 use o2c_odoo_sim::{Sandbox, Seed, SimConfig};
 use o2c_xmlrpc::{MethodCall, MethodResponse, Value as X};
+use replay_timeline::Timeline;
 use serde_json::{Map, Value, json};
 
 const VERSIONS: [&str; 4] = ["16", "17", "18", "19"];
@@ -1108,8 +1111,28 @@ async fn run_version(version: &str, report: &mut String) -> Tally {
         .filter(|n| n.ends_with(".jsonl"))
         .collect();
     files.sort();
+    let texts: Vec<String> = files
+        .iter()
+        .map(|f| std::fs::read_to_string(format!("{dir}/{f}")).unwrap())
+        .collect();
+    let all: Vec<Value> = texts
+        .iter()
+        .flat_map(|t| t.lines().filter(|l| !l.trim().is_empty()))
+        .map(|l| serde_json::from_str(l).expect("jsonl line"))
+        .collect();
+    let timeline = Timeline::of(&all);
     let mut replay = Replay::new(Sandbox::new(config(version, Vec::new()))).await;
-    for file in files {
+    // the seeded database dates from the recording's earliest stamp
+    if let Some(start) = timeline
+        .start
+        .as_deref()
+        .and_then(o2c_odoo_sim::clock::parse)
+    {
+        replay.sb.set_clock(Some(start));
+        replay.sb.reset();
+    }
+    let mut index = 0;
+    for (file, text) in files.into_iter().zip(texts) {
         // the multi-database recording ran against a second server that
         // serves two databases; the admin's key (made in j_json2) is
         // configured on it
@@ -1124,12 +1147,21 @@ async fn run_version(version: &str, report: &mut String) -> Tally {
         } else {
             &mut replay
         };
-        let text = std::fs::read_to_string(format!("{dir}/{file}")).unwrap();
         let (mut m, mut n) = (0, 0);
         let mut lines = String::new();
         for line in text.lines().filter(|l| !l.trim().is_empty()) {
             let ex: Value = serde_json::from_str(line).expect("jsonl line");
             let step = ex["step"].as_str().unwrap_or("?").to_string();
+            // the recorded second of this step's writes, when the clock is
+            // behind it (it never goes back)
+            if let Some(at) = timeline.at[index]
+                .as_deref()
+                .and_then(o2c_odoo_sim::clock::parse)
+                && r.sb.clock_now() < at
+            {
+                r.sb.set_clock(Some(at));
+            }
+            index += 1;
             let outcome = r.step(&ex).await;
             match outcome {
                 Outcome::Matched => {
