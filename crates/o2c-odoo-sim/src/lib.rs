@@ -29,6 +29,7 @@ pub mod access;
 pub mod apikeys;
 pub mod chaos;
 pub mod clock;
+pub mod companies;
 pub mod domain;
 pub mod export;
 pub mod fault;
