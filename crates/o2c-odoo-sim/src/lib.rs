@@ -46,6 +46,7 @@ pub mod orm;
 pub mod persist;
 pub mod schema;
 pub mod seed;
+pub mod web_read;
 
 pub use chaos::{FaultConfig, SerializationMode, TimeoutCommit};
 pub use fault::Fault;

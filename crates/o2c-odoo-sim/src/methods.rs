@@ -234,6 +234,8 @@ fn dispatch(
             )?;
             json!(env.read(model, &ids, &fields)?)
         }
+        "web_search_read" => crate::web_read::web_search_read(env, model, args, kwargs)?,
+        "web_read" => crate::web_read::web_read_call(env, model, args, kwargs)?,
         "search_count" => {
             let domain = arg(args, kwargs, 0, "domain").cloned().unwrap_or(json!([]));
             let limit = opt_usize(arg(args, kwargs, 1, "limit"));

@@ -19,32 +19,38 @@
 //! What the replay maps (harness limitations, never the comparison): ids the
 //! recording created or looked up (per model, from create/search/read
 //! answers, `res_id` of `ir.model.data` by its `model`, the uid of users the
-//! recording made); API keys (including the key of the recorder's summarised
-//! web flow, which the replay runs); timestamps in domains (recorded second →
-//! the sandbox's second of the same record); sequence-numbered document names
-//! in domains (`S00029` → the sandbox's name).
+//! recording made), also inside `onchange` values; API keys (including the
+//! key of the recorder's summarised web flow, which the replay runs);
+//! timestamps in domains (recorded second → the sandbox's second of the same
+//! record); sequence-numbered document names in domains (`S00029` → the
+//! sandbox's name).
 //!
-//! Steps that still differ, by cause (16: 13, 17: 15, 18: 14, 19: ~25 of the
+//! Time: the recording ran over minutes, the replay in seconds. The replay
+//! sets the sandbox's clock (`Sandbox::set_clock`) to each step's recorded
+//! second, read back from the recording (`replay_timeline`): the database is
+//! seeded at the earliest recorded stamp, and a step that the recording
+//! shows writing a record (its `write_date` in a later answer) runs at that
+//! second. The sandbox still stamps the transaction start and reads whole
+//! seconds.
+//!
+//! Steps that still differ, by cause (16: 10, 17: 12, 18: 12, 19: 11 of the
 //! recorded steps):
-//! - Not simulated yet: `read_group` / `formatted_read_group` and `child_of`
-//!   on `stock.quant` locations (the parallel simperf branch works on
-//!   `child_of`); pricelist items and `price_compute` (the pricelist steps of
-//!   c_master_data); `product.template` (`product_tmpl_id` reads `false`);
-//!   the `invoice_payments_widget` JSON; 18's `reconciled_invoice_ids` on a
-//!   payment without journal entry; 19's `matched_payment_ids` (simperf) and
-//!   `reference_ids`; 19's JSON-2 `web_search_read` with a `specification`;
-//!   16's `onchange` of `stock.return.picking`; 17's `stock.picking.type`
-//!   `fields_get` (the sandbox declares that model by hand).
-//! - Change feed (h_change_feed `feed.*`, some `precision.*`): the recording
-//!   ran over minutes, the replay runs in about a second, so records that the
-//!   recording spread over distinct seconds share one second here. 16-18
-//!   compare microseconds and mostly match; 19 compares whole seconds
-//!   (`> ts` becomes `>= ts + 1 s`), so a cursor taken from one record
-//!   selects nothing or everything around it. The demo pickings and demo
-//!   moves that the recorded databases hold (Odoo's stock and account demo
-//!   data) are only partly seeded (`Seed::OdooDemo`), so the first page of
-//!   the picking and move feeds differs in state. These steps also make the
-//!   19 count vary by a few between runs, hence its lower baseline.
+//! - Not simulated yet (the parallel branch works on them): `read_group` /
+//!   `formatted_read_group` and `child_of` on `stock.quant` locations;
+//!   pricelist items and `price_compute` (the pricelist steps of
+//!   c_master_data); `product.template` (`product_tmpl_id` reads `false`).
+//! - Change feeds over demo data (h_change_feed `feed.stock.picking.*`,
+//!   `feed.account.move.*`): the recorded databases installed Odoo's demo
+//!   invoices, orders and pickings module by module at different seconds
+//!   (17/18: the invoices before the orders; 18/19: the pickings after), and
+//!   hold more demo pickings and moves than `Seed::OdooDemo` seeds, all in
+//!   one transaction; so the first page of those feeds differs in which
+//!   records it holds. On 19 the recording also shows the happy path's
+//!   paid invoice rewritten at a later second (01:00:22) by a step that does
+//!   not name it; the sandbox keeps its payment's second, so the
+//!   journal-entry feed pages differ.
+//! - 19's `modify.account.move.search_read.related`: the `name` of the
+//!   related draft move (`/` recorded as a string, `false` here).
 
 use std::collections::{BTreeMap, HashMap};
 use std::fmt::Write as _;
