@@ -43,8 +43,16 @@ pub struct Timeline {
     pub start: Option<String>,
 }
 
-/// `model`, `method`, positional args and kwargs of a recorded call.
-fn call_of(ex: &Value) -> Option<(String, String, Vec<Value>, Map<String, Value>)> {
+/// A recorded model call.
+struct Call {
+    model: String,
+    method: String,
+    args: Vec<Value>,
+    kwargs: Map<String, Value>,
+}
+
+/// The model call a recorded step made, if it made one.
+fn call_of(ex: &Value) -> Option<Call> {
     let endpoint = ex["endpoint"].as_str().unwrap_or("");
     match ex["protocol"].as_str()? {
         "jsonrpc" if endpoint == "/jsonrpc" => {
@@ -53,34 +61,41 @@ fn call_of(ex: &Value) -> Option<(String, String, Vec<Value>, Map<String, Value>
                 return None;
             }
             let a = p["args"].as_array()?;
-            Some((
-                a.get(3)?.as_str()?.to_string(),
-                a.get(4)?.as_str()?.to_string(),
-                a.get(5)
+            Some(Call {
+                model: a.get(3)?.as_str()?.to_string(),
+                method: a.get(4)?.as_str()?.to_string(),
+                args: a
+                    .get(5)
                     .and_then(Value::as_array)
                     .cloned()
                     .unwrap_or_default(),
-                a.get(6)
+                kwargs: a
+                    .get(6)
                     .and_then(Value::as_object)
                     .cloned()
                     .unwrap_or_default(),
-            ))
+            })
         }
         "jsonrpc" if endpoint.starts_with("/web/dataset/call_kw") => {
             let p = &ex["request"]["params"];
-            Some((
-                p["model"].as_str()?.to_string(),
-                p["method"].as_str()?.to_string(),
-                p["args"].as_array().cloned().unwrap_or_default(),
-                p["kwargs"].as_object().cloned().unwrap_or_default(),
-            ))
+            Some(Call {
+                model: p["model"].as_str()?.to_string(),
+                method: p["method"].as_str()?.to_string(),
+                args: p["args"].as_array().cloned().unwrap_or_default(),
+                kwargs: p["kwargs"].as_object().cloned().unwrap_or_default(),
+            })
         }
         "json2" => {
             let mut parts = endpoint.trim_start_matches("/json/2/").split('/');
             let (model, method) = (parts.next()?, parts.next()?);
             let body = ex["request"].as_object().cloned().unwrap_or_default();
             let ids = body.get("ids").cloned().unwrap_or(Value::Null);
-            Some((model.to_string(), method.to_string(), vec![ids], body))
+            Some(Call {
+                model: model.to_string(),
+                method: method.to_string(),
+                args: vec![ids],
+                kwargs: body,
+            })
         }
         _ => None,
     }
@@ -96,7 +111,13 @@ fn ids(v: &Value) -> Vec<i64> {
 
 /// The records a recorded step wrote (model, recorded id).
 fn targets(ex: &Value) -> Vec<(String, i64)> {
-    let Some((model, method, args, kwargs)) = call_of(ex) else {
+    let Some(Call {
+        model,
+        method,
+        args,
+        kwargs,
+    }) = call_of(ex)
+    else {
         return Vec::new();
     };
     if READS.contains(&method.as_str()) {
@@ -130,7 +151,7 @@ fn second(t: &str) -> Option<String> {
 
 /// Records with a stamp in a recorded answer: (model, id, write second).
 fn stamps(ex: &Value) -> Vec<(String, i64, String)> {
-    let Some((model, _, _, _)) = call_of(ex) else {
+    let Some(Call { model, .. }) = call_of(ex) else {
         return Vec::new();
     };
     let result = ex["response"].get("result").unwrap_or(&ex["response"]);
