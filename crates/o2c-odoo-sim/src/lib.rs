@@ -28,6 +28,8 @@ use serde_json::{Map, Value, json};
 pub mod access;
 pub mod apikeys;
 pub mod chaos;
+pub mod clock;
+pub mod companies;
 pub mod domain;
 pub mod export;
 pub mod fault;
@@ -45,6 +47,7 @@ pub mod persist;
 pub mod read_group;
 pub mod schema;
 pub mod seed;
+pub mod web_read;
 
 pub use chaos::{FaultConfig, SerializationMode, TimeoutCommit};
 pub use fault::Fault;
@@ -244,6 +247,8 @@ struct Inner {
     pub(crate) chaos: chaos::Chaos,
     /// Bumped by every call that may have changed data (persistence).
     generation: AtomicU64,
+    /// Transaction time source (real time unless set).
+    clock: clock::Clock,
 }
 
 /// The sandbox: cheap to clone (shared state), so tests keep a handle to
@@ -257,10 +262,10 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|e| e.into_inner())
 }
 
-fn fresh_store(config: &SimConfig, reg: &Registry) -> Store {
+fn fresh_store(config: &SimConfig, reg: &Registry, now: chrono::NaiveDateTime) -> Store {
     let mut store = Store::default();
     {
-        let mut env = Env::new(reg, &mut store, 1, config.version, Map::new());
+        let mut env = Env::new_at(reg, &mut store, 1, config.version, Map::new(), now);
         seed::base(&mut env, &config.login).expect("base seed");
         if config.seed != Seed::Empty {
             seed::demo(&mut env, config.demo_customers, config.demo_products).expect("demo seed");
@@ -296,7 +301,10 @@ impl Sandbox {
                 models::ir_model::sync(&mut env).map_err(|e| e.to_string())?;
                 (store, apikeys::ApiKeys::from_saved(&extra.api_keys))
             }
-            None => (fresh_store(&config, &reg), apikeys::ApiKeys::default()),
+            None => (
+                fresh_store(&config, &reg, chrono::Utc::now().naive_utc()),
+                apikeys::ApiKeys::default(),
+            ),
         };
         Ok(Sandbox {
             inner: Arc::new(Inner {
@@ -308,6 +316,7 @@ impl Sandbox {
                 store: Mutex::new(store),
                 calls: Mutex::new(HashMap::new()),
                 generation: AtomicU64::new(0),
+                clock: clock::Clock::default(),
             }),
         })
     }
@@ -424,13 +433,33 @@ impl Sandbox {
     /// no sessions, no generated API keys, no login failures, the configured
     /// fault settings, zeroed call counters.
     pub fn reset(&self) {
-        let store = fresh_store(&self.inner.config, &self.inner.reg);
+        let store = fresh_store(&self.inner.config, &self.inner.reg, self.inner.clock.now());
         *lock(&self.inner.store) = store;
         *lock(&self.inner.keys) = apikeys::ApiKeys::default();
         self.inner.web.clear();
         self.inner.chaos.set(self.inner.config.faults.clone());
         self.reset_calls();
         self.inner.generation.fetch_add(1, Ordering::SeqCst);
+    }
+
+    /// Sets the sandbox's clock to `at` (it runs on from there), or back to
+    /// real time with `None`. Test-only: a replay gives each step its
+    /// recorded second. Transactions keep their start time as `now`.
+    pub fn set_clock(&self, at: Option<chrono::NaiveDateTime>) {
+        match at {
+            Some(t) => self.inner.clock.set(t),
+            None => self.inner.clock.reset(),
+        }
+    }
+
+    /// The sandbox's current time (UTC).
+    pub fn clock_now(&self) -> chrono::NaiveDateTime {
+        self.inner.clock.now()
+    }
+
+    /// Whether the clock was set away from real time.
+    pub fn clock_is_set(&self) -> bool {
+        self.inner.clock.is_shifted()
     }
 
     /// The live fault-injection settings.
@@ -485,12 +514,13 @@ impl Sandbox {
             _ => Map::new(),
         };
         let mut store = lock(&self.inner.store);
-        let mut env = Env::new(
+        let mut env = Env::new_at(
             &self.inner.reg,
             &mut store,
             uid,
             self.inner.config.version,
             context,
+            self.inner.clock.now(),
         );
         let result = methods::call(&mut env, model, method, &args, &kwargs);
         if result.is_err() {
@@ -559,12 +589,13 @@ impl Sandbox {
     /// Every record of `model` (archived included), read with all fields.
     pub fn records(&self, model: &str) -> Vec<Value> {
         let mut store = lock(&self.inner.store);
-        let env = Env::new(
+        let env = Env::new_at(
             &self.inner.reg,
             &mut store,
             ADMIN_UID,
             self.inner.config.version,
             Map::new(),
+            self.inner.clock.now(),
         );
         let ids = env.all_ids(model);
         env.read(model, &ids, &[]).unwrap_or_default()
@@ -574,12 +605,13 @@ impl Sandbox {
     pub fn read(&self, model: &str, id: i64, fields: &[&str]) -> Option<Value> {
         let fields: Vec<String> = fields.iter().map(|s| s.to_string()).collect();
         let mut store = lock(&self.inner.store);
-        let env = Env::new(
+        let env = Env::new_at(
             &self.inner.reg,
             &mut store,
             ADMIN_UID,
             self.inner.config.version,
             Map::new(),
+            self.inner.clock.now(),
         );
         env.read(model, &[id], &fields).ok()?.into_iter().next()
     }

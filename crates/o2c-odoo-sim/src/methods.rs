@@ -103,14 +103,89 @@ pub fn call(
     args: &[Value],
     kwargs: &Map<String, Value>,
 ) -> Result<Option<Value>, Fault> {
-    let spec = env.spec(model)?;
+    env.spec(model)?;
     if method.starts_with('_') {
         return Err(Fault::private_method(method));
     }
     // the caller's own domain, echoed back by read_group's `__domain`
     let shown = arg(args, kwargs, 0, "domain").cloned().unwrap_or(json!([]));
     let (args, kwargs) = restricted(env, model, method, args, kwargs)?;
+    let (args, kwargs) = companies_restricted(env, model, method, args, kwargs)?;
     let (args, kwargs) = (args.as_slice(), &kwargs);
+    let result = dispatch(env, model, method, args, kwargs)?;
+    // the rules also bind what a create or write leaves behind (the call
+    // is rolled back when they refuse it)
+    let written = match method {
+        "create" => result
+            .as_ref()
+            .map(|r| ids_arg(Some(r)))
+            .unwrap_or_default(),
+        "write" => ids_arg(arg(args, kwargs, 0, "ids")),
+        _ => Vec::new(),
+    };
+    if !written.is_empty() {
+        crate::companies::check(env, model, method, &written)?;
+    }
+    Ok(result)
+}
+
+/// Narrows searches to the allowed companies' records and refuses record
+/// methods on other companies' records (`crate::companies`).
+fn companies_restricted(
+    env: &Env,
+    model: &str,
+    method: &str,
+    args: Vec<Value>,
+    kwargs: Map<String, Value>,
+) -> Result<(Vec<Value>, Map<String, Value>), Fault> {
+    let (mut args, mut kwargs) = (args, kwargs);
+    let ids = match method {
+        "search"
+        | "search_read"
+        | "search_count"
+        | "read_group"
+        | "formatted_read_group"
+        | "web_search_read"
+        | "name_search"
+        | "create" => Vec::new(),
+        _ => ids_arg(arg(&args, &kwargs, 0, "ids")),
+    };
+    let crate::companies::Restriction::Domain(rule) =
+        crate::companies::check(env, model, method, &ids)?
+    else {
+        return Ok((args, kwargs));
+    };
+    let (pos, key) = match method {
+        "search"
+        | "search_read"
+        | "search_count"
+        | "read_group"
+        | "formatted_read_group"
+        | "web_search_read" => (0, "domain"),
+        "name_search" => (1, "args"),
+        _ => return Ok((args, kwargs)),
+    };
+    if args.len() > pos {
+        args[pos] = crate::access::restrict(&rule, Some(&args[pos]));
+    } else if method == "search" && kwargs.contains_key("args") {
+        let d = crate::access::restrict(&rule, kwargs.get("args"));
+        kwargs.insert("args".into(), d);
+    } else {
+        let d = crate::access::restrict(&rule, kwargs.get(key));
+        kwargs.insert(key.into(), d);
+    }
+    Ok((args, kwargs))
+}
+
+/// Runs `model.method` (hooks first, then the generic ORM methods).
+fn dispatch(
+    env: &mut Env,
+    model: &str,
+    method: &str,
+    args: &[Value],
+    kwargs: &Map<String, Value>,
+) -> Result<Option<Value>, Fault> {
+    let spec = env.spec(model)?;
     let hooks = spec.hooks.clone();
     if hooks.methods(env.version).contains(&method) {
         return hooks.call(env, method, args, kwargs);
@@ -161,6 +236,8 @@ pub fn call(
             )?;
             json!(env.read(model, &ids, &fields)?)
         }
+        "web_search_read" => crate::web_read::web_search_read(env, model, args, kwargs)?,
+        "web_read" => crate::web_read::web_read_call(env, model, args, kwargs)?,
         "search_count" => {
             let domain = arg(args, kwargs, 0, "domain").cloned().unwrap_or(json!([]));
             let limit = opt_usize(arg(args, kwargs, 1, "limit"));

@@ -67,15 +67,32 @@ impl<'a> Env<'a> {
         version: OdooVersion,
         context: Map<String, Value>,
     ) -> Env<'a> {
+        Env::new_at(
+            reg,
+            store,
+            uid,
+            version,
+            context,
+            chrono::Utc::now().naive_utc(),
+        )
+    }
+
+    /// A transaction that started at `now` (the sandbox's clock).
+    pub fn new_at(
+        reg: &'a Registry,
+        store: &'a mut Store,
+        uid: i64,
+        version: OdooVersion,
+        context: Map<String, Value>,
+        now: chrono::NaiveDateTime,
+    ) -> Env<'a> {
         Env {
             reg,
             store,
             undo: Vec::new(),
             uid,
             version,
-            now: chrono::Utc::now()
-                .format("%Y-%m-%d %H:%M:%S%.6f")
-                .to_string(),
+            now: crate::clock::format(now),
             context,
         }
     }

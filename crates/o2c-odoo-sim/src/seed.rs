@@ -137,7 +137,10 @@ pub fn base(env: &mut Env, login: &str) -> Result<(), Fault> {
     )?;
     env.create(
         "res.users",
-        vals(json!({"name": "Mitchell Admin", "login": login, "partner_id": 3, "company_id": 1, field: [[6, 0, admin_groups]]})),
+        vals(
+            json!({"name": "Mitchell Admin", "login": login, "partner_id": 3, "company_id": 1,
+            "company_ids": [[6, 0, [1]]], field: [[6, 0, admin_groups]]}),
+        ),
     )?;
     Ok(())
 }
@@ -393,9 +396,16 @@ pub fn demo(env: &mut Env, customers: usize, products: usize) -> Result<(), Faul
     // A second company, as multi-company distributors have (Odoo's own
     // demo data has "My Company (Chicago)" too); products and customers
     // above stay shared (no company_id), as Odoo's defaults make them.
-    env.create(
+    let chicago = env.create(
         "res.company",
         vals(json!({"name": "My Company (Chicago)", "currency_id": 2, "sequence": 10})),
+    )?;
+    // the admin may work in both (Odoo's demo data adds the admin to its
+    // second company too)
+    env.write(
+        "res.users",
+        &[crate::ADMIN_UID],
+        &vals(json!({"company_ids": [[4, chicago]]})),
     )?;
     Ok(())
 }

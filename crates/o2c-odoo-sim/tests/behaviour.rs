@@ -636,7 +636,9 @@ fn demo_seed_is_deterministic_and_sized() {
 
 /// Odoo's `_default_company_id`: a new sale order belongs to the first of
 /// the context's `allowed_company_ids` (the demo seed has two companies),
-/// else to the user's company; an explicit `company_id` wins.
+/// else to the user's company; an explicit `company_id` among the allowed
+/// ones wins (outside them the multi-company rule refuses it, see
+/// tests/multi_company.rs).
 #[tokio::test]
 async fn sale_order_company_follows_allowed_company_ids() {
     let rpc = start(demo()).await;
@@ -677,7 +679,7 @@ async fn sale_order_company_follows_allowed_company_ids() {
             "sale.order",
             "create",
             json!([{"partner_id": partner, "company_id": 1}]),
-            json!({"context": {"allowed_company_ids": [2]}}),
+            json!({"context": {"allowed_company_ids": [2, 1]}}),
         )
         .await;
     assert_eq!(company_of(&explicit), json!(1));

@@ -10,6 +10,10 @@
 //!   keys, configured faults, zeroed counters.
 //! - `GET /__sim/stats`: call counters and injected-fault counters.
 //! - `POST /__sim/save`: write the state file now.
+//! - `GET /__sim/clock`: `{"now", "set"}`, the sandbox's time (UTC).
+//! - `POST /__sim/clock` `{"now": "YYYY-MM-DD HH:MM:SS[.ffffff]"}`: the
+//!   clock reads that instant and runs on (400 on a bad time).
+//! - `DELETE /__sim/clock`: back to real time.
 
 use axum::Router;
 use axum::extract::State;
@@ -30,6 +34,10 @@ pub fn router(sb: Sandbox) -> Router {
         .route("/__sim/reset", post(reset))
         .route("/__sim/stats", get(stats))
         .route("/__sim/save", post(save))
+        .route(
+            "/__sim/clock",
+            get(get_clock).post(post_clock).delete(delete_clock),
+        )
         .with_state(sb)
 }
 
@@ -156,4 +164,44 @@ async fn save(State(sb): State<Sandbox>, headers: HeaderMap) -> Response {
             &json!({"error": e.to_string()}),
         ),
     }
+}
+
+fn clock_json(sb: &Sandbox) -> Value {
+    json!({"now": crate::clock::format(sb.clock_now()), "set": sb.clock_is_set()})
+}
+
+async fn get_clock(State(sb): State<Sandbox>, headers: HeaderMap) -> Response {
+    if let Err(r) = authorized(&sb, &headers) {
+        return r;
+    }
+    json_response(StatusCode::OK, &clock_json(&sb))
+}
+
+async fn post_clock(State(sb): State<Sandbox>, headers: HeaderMap, body: String) -> Response {
+    if let Err(r) = authorized(&sb, &headers) {
+        return r;
+    }
+    let at = serde_json::from_str::<Value>(&body).ok().and_then(|v| {
+        v.get("now")
+            .and_then(Value::as_str)
+            .and_then(crate::clock::parse)
+    });
+    match at {
+        Some(t) => {
+            sb.set_clock(Some(t));
+            json_response(StatusCode::OK, &clock_json(&sb))
+        }
+        None => json_response(
+            StatusCode::BAD_REQUEST,
+            &json!({"error": "expected {\"now\": \"YYYY-MM-DD HH:MM:SS[.ffffff]\"}"}),
+        ),
+    }
+}
+
+async fn delete_clock(State(sb): State<Sandbox>, headers: HeaderMap) -> Response {
+    if let Err(r) = authorized(&sb, &headers) {
+        return r;
+    }
+    sb.set_clock(None);
+    json_response(StatusCode::OK, &clock_json(&sb))
 }

@@ -234,7 +234,7 @@ pub fn action_post(env: &mut Env, ids: &[i64]) -> Result<(), Fault> {
         if env.version >= OdooVersion::V17
             && let Some(inv) = m2o(&mv, "reversed_entry_id")
         {
-            reconcile_reversal(env, inv, *m);
+            reconcile_reversal(env, inv, *m)?;
         }
         for so in super::sale_status::orders_of_move(env, *m) {
             super::sale_status::recompute(env, so, true);
@@ -244,18 +244,27 @@ pub fn action_post(env: &mut Env, ids: &[i64]) -> Result<(), Fault> {
 }
 
 /// Reconciles a posted credit note with the posted invoice it reverses.
-pub fn reconcile_reversal(env: &mut Env, inv: i64, cn: i64) {
+pub fn reconcile_reversal(env: &mut Env, inv: i64, cn: i64) -> Result<(), Fault> {
     if string(env, AM, inv, "state") != "posted" || string(env, AM, cn, "state") != "posted" {
-        return;
+        return Ok(());
     }
     let a = super::util::number(env, AM, inv, "amount_residual");
     let b = super::util::number(env, AM, cn, "amount_residual");
     let amount = a.min(b);
     if amount <= 0.005 {
-        return;
+        return Ok(());
     }
     settle(env, inv, amount, true);
     settle(env, cn, amount, false);
+    // the credit note's receivable line credits the invoice's
+    if let (Some(debit), Some(credit)) = (
+        super::reconcile::receivable_line(env, inv),
+        super::reconcile::receivable_line(env, cn),
+    ) {
+        let date = string(env, AM, cn, "date");
+        super::reconcile::record_partial(env, debit, credit, dec(amount), &date)?;
+    }
+    Ok(())
 }
 
 /// Days of a payment term, read from its name (`30 Days`; immediate = 0).
@@ -303,6 +312,7 @@ impl Hooks for Move {
     fn compute(&self, env: &Env, id: i64, _rec: &Record, field: &str) -> Option<Value> {
         match field {
             "invoice_line_ids" => Some(json!(product_lines(env, id))),
+            "invoice_payments_widget" => Some(super::reconcile::payments_widget(env, id)),
             _ => None,
         }
     }

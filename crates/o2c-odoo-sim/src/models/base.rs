@@ -73,6 +73,7 @@ pub fn models(version: OdooVersion) -> Vec<ModelSpec> {
                     .required(),
             )
             .field(FieldDef::new("company_id", T::Many2one, "Company").relation("res.company"))
+            .field(FieldDef::new("company_ids", T::Many2many, "Companies").relation("res.company"))
             .field(FieldDef::new("share", T::Boolean, "Share User").readonly())
             .field(FieldDef::new("active", T::Boolean, "Active"))
             .field(FieldDef::new("password", T::Char, "Password"))

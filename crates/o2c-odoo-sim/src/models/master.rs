@@ -1,7 +1,7 @@
 //! Master-data models without a recorded `fields_get` dump, declared by hand
 //! with the fields the order-to-cash flow reads: locations, picking types
-//! (16/17), pricelist items, taxes, payment terms, journals, accounts,
-//! payment method lines, procurement groups, and the small wizard line
+//! (16), pricelist items, taxes, payment terms, journals, accounts,
+//! payment method lines, partial reconciliations, procurement groups (19: stock references), and the small wizard line
 //! models.
 
 use std::sync::Arc;
@@ -193,6 +193,26 @@ pub fn models(version: OdooVersion) -> Vec<ModelSpec> {
             ))
             .field(m2o_f("company_id", "res.company", "Company"))
             .hooks(Arc::new(Account)),
+        ModelSpec::new("account.partial.reconcile", "Partial Reconcile")
+            .field(m2o_f("debit_move_id", "account.move.line", "Debit move").required())
+            .field(m2o_f("credit_move_id", "account.move.line", "Credit move").required())
+            .field(FieldDef::new("amount", T::Monetary, "Amount"))
+            .field(FieldDef::new(
+                "debit_amount_currency",
+                T::Monetary,
+                "Debit amount in currency",
+            ))
+            .field(FieldDef::new(
+                "credit_amount_currency",
+                T::Monetary,
+                "Credit amount in currency",
+            ))
+            .field(FieldDef::new(
+                "max_date",
+                T::Date,
+                "Max Date of Matched Lines",
+            ))
+            .field(m2o_f("company_id", "res.company", "Company")),
         ModelSpec::new("account.payment.method.line", "Payment Methods")
             .order("sequence, id")
             .field(FieldDef::new("name", T::Char, "Name"))
@@ -206,7 +226,8 @@ pub fn models(version: OdooVersion) -> Vec<ModelSpec> {
                 "payment_account_id",
                 "account.account",
                 "Outstanding Receipts/Payments Account",
-            )),
+            ))
+            .hooks(Arc::new(PaymentMethodLine)),
         ModelSpec::new(
             "stock.backorder.confirmation.line",
             "Backorder Confirmation Line",
@@ -232,6 +253,15 @@ pub fn models(version: OdooVersion) -> Vec<ModelSpec> {
                 .field(FieldDef::new("name", T::Char, "Reference").required())
                 .field(m2o_f("partner_id", "res.partner", "Partner"))
                 .field(m2o_f("sale_id", "sale.order", "Sale Order")),
+        );
+    } else {
+        // 19 replaced procurement groups with references
+        // (stock/models/stock_reference.py, sale_stock adds `sale_ids`)
+        v.push(
+            ModelSpec::new("stock.reference", "Stock Reference")
+                .order("id desc")
+                .field(FieldDef::new("name", T::Char, "Reference").required())
+                .field(FieldDef::new("sale_ids", T::Many2many, "Sales").relation("sale.order")),
         );
     }
     if version == OdooVersion::V16 {
@@ -259,7 +289,7 @@ pub fn models(version: OdooVersion) -> Vec<ModelSpec> {
             .field(m2o_f("company_id", "res.company", "Company")),
         );
     }
-    if version <= OdooVersion::V17 {
+    if version == OdooVersion::V16 {
         v.push(
             ModelSpec::new("stock.picking.type", "Picking Type")
                 .order("sequence, id")
@@ -501,5 +531,21 @@ fn price_label(version: OdooVersion, rec: &Record) -> String {
             num(rec, "price_discount"),
             num(rec, "price_surcharge")
         ),
+    }
+}
+
+/// `account.payment.method.line`: 18+ shows the journal,
+/// `Manual Payment (Bank)` (account_payment_method.py `_compute_display_name`).
+struct PaymentMethodLine;
+impl Hooks for PaymentMethodLine {
+    fn display_name(&self, env: &Env, _id: i64, rec: &Record) -> Option<String> {
+        let name = text(rec, "name").unwrap_or_default().to_string();
+        match m2o(rec, "journal_id") {
+            Some(j) if env.version >= OdooVersion::V18 => Some(format!(
+                "{name} ({})",
+                env.display_name("account.journal", j)
+            )),
+            _ => Some(name),
+        }
     }
 }

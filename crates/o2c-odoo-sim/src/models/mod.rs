@@ -20,6 +20,7 @@ pub mod partner;
 pub mod pricing;
 pub mod product;
 pub mod product_qty;
+pub mod reconcile;
 pub mod sale;
 pub mod sale_status;
 pub mod stock;
@@ -191,7 +192,8 @@ fn business(reg: &mut Registry, version: OdooVersion) {
         }
     }
     reg.add(spec(version, "stock.warehouse", "Warehouse").order("sequence, id"));
-    if version >= OdooVersion::V18 {
+    // 17+ from the recorded fields_get dump; 16 has none (declared by hand)
+    if version >= OdooVersion::V17 {
         reg.add(
             spec(version, "stock.picking.type", "Picking Type")
                 .order("sequence, id")

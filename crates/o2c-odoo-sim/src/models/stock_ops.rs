@@ -9,7 +9,9 @@ use crate::OdooVersion;
 use crate::fault::Fault;
 use crate::orm::Env;
 
-use super::util::{children, find, find_by, is_zero, many2one, number, rec, string, touch, vals};
+use super::util::{
+    children, find, find_by, id_list, is_zero, many2one, number, rec, string, touch, vals,
+};
 use super::{m2o, num, text};
 
 pub const PICK: &str = "stock.picking";
@@ -370,6 +372,11 @@ pub fn procure(env: &mut Env, so: i64) -> Result<(), Fault> {
     } else {
         None
     };
+    let reference = if env.version >= OdooVersion::V19 {
+        Some(stock_reference(env, so, &name)?)
+    } else {
+        None
+    };
     for (wh, lines) in by_wh {
         let Some(ptype) = picking_type(env, wh, "outgoing", None) else {
             continue;
@@ -398,6 +405,11 @@ pub fn procure(env: &mut Env, so: i64) -> Result<(), Fault> {
         }));
         if let Some(g) = group {
             pv.insert("group_id".into(), json!(g));
+        }
+        if let Some(r) = reference {
+            // stored here: the ORM reads many2many values as stored, and
+            // backorders copy it (19 computes it from the moves)
+            pv.insert("reference_ids".into(), json!([[6, 0, [r]]]));
         }
         let picking = crate::models::util::create(env, PICK, pv)?;
         for l in lines {
@@ -428,12 +440,35 @@ pub fn procure(env: &mut Env, so: i64) -> Result<(), Fault> {
             if let Some(g) = group {
                 mv.insert("group_id".into(), json!(g));
             }
+            if let Some(r) = reference {
+                mv.insert("reference_ids".into(), json!([[6, 0, [r]]]));
+            }
             crate::models::util::create(env, MOVE, mv)?;
         }
         refresh_moves(env, &children(env, MOVE, "picking_id", picking));
         assign(env, &[picking])?;
     }
     Ok(())
+}
+
+/// 19: the order's stock reference (named after the order), made on the
+/// first confirmation and linked from the order (sale_stock
+/// `_get_stock_reference` / `stock_reference_ids`).
+fn stock_reference(env: &mut Env, so: i64, name: &str) -> Result<i64, Fault> {
+    let linked = id_list(&rec(env, "sale.order", so), "stock_reference_ids");
+    if let Some(r) = linked
+        .into_iter()
+        .find(|r| env.exists("stock.reference", *r))
+    {
+        return Ok(r);
+    }
+    let r = crate::models::util::create(
+        env,
+        "stock.reference",
+        vals(json!({"name": name, "sale_ids": [[6, 0, [so]]]})),
+    )?;
+    crate::models::util::put(env, "sale.order", so, json!({"stock_reference_ids": [r]}));
+    Ok(r)
 }
 
 /// Cancels the open moves of pickings (and so the pickings).

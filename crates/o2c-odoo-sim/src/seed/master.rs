@@ -97,11 +97,18 @@ pub fn accounting(env: &mut Env) -> Result<(), Fault> {
     } else {
         Some(acc[4])
     };
+    // 18 renamed the manual method line (the recordings read `Manual Payment
+    // (Bank)`)
+    let method = if env.version >= OdooVersion::V18 {
+        "Manual Payment"
+    } else {
+        "Manual"
+    };
     for journal in [4, 5] {
         make(
             env,
             "account.payment.method.line",
-            json!({"name": "Manual", "journal_id": journal,
+            json!({"name": method, "journal_id": journal,
             "payment_type": "inbound", "payment_account_id": outstanding}),
         )?;
     }
@@ -146,7 +153,9 @@ fn warehouse(
     for l in [view, stock] {
         env.set_raw("stock.location", l, vals(json!({"warehouse_id": wh})));
     }
-    let v18 = env.version >= OdooVersion::V18;
+    // 17+ declare the picking type from its fields_get dump, with these
+    // required fields
+    let v17 = env.version >= OdooVersion::V17;
     let mut types = Vec::new();
     let mut specs = vec![
         ("Receipts", "incoming", "IN", vendors, stock),
@@ -159,7 +168,7 @@ fn warehouse(
         let mut v = json!({"name": tname, "code": kind, "sequence_code": seq, "sequence": i + 1,
             "warehouse_id": wh, "default_location_src_id": src, "default_location_dest_id": dst,
             "company_id": 1});
-        if v18 {
+        if v17 {
             v["create_backorder"] = json!("ask");
             v["move_type"] = json!("direct");
             v["reservation_method"] = json!("at_confirm");

@@ -14,9 +14,10 @@ use crate::models::account::{
     AM, AML, action_post, next_name, product_lines, reconcile_reversal, settle, term_days,
 };
 use crate::models::pricing::sol_tax_field;
+use crate::models::reconcile;
 use crate::models::util::{
-    add_days, children, ctx_flag, ctx_ids, find, id_list, is_zero, many2one, number, rec, string,
-    today, touch, vals, year,
+    add_days, children, ctx_flag, ctx_ids, dec, find, id_list, is_zero, many2one, number, rec,
+    string, today, touch, vals, year,
 };
 use crate::models::{Hooks, ids_arg, m2o, num, text};
 
@@ -299,6 +300,9 @@ impl PaymentRegister {
         );
         if v18 {
             pv.insert("invoice_ids".into(), json!([[6, 0, invoices]]));
+            // account_payment.py (18) `_compute_stat_buttons_from_reconciliation`:
+            // a payment without journal entry lists the invoices it pays
+            pv.insert("reconciled_invoice_ids".into(), json!([[6, 0, invoices]]));
             pv.insert("is_reconciled".into(), json!(false));
             pv.insert("is_matched".into(), json!(true));
         } else {
@@ -320,6 +324,11 @@ impl PaymentRegister {
             }
         }
         let pay = crate::models::util::create(env, "account.payment", pv)?;
+        let counterpart = match m2o(&rec(env, "account.payment", pay), "move_id") {
+            Some(entry) if !v18 => Some(reconcile::payment_entry_lines(env, pay, entry)?),
+            _ => None,
+        };
+        let pay_date = string(env, "account.payment", pay, "date");
         let mut left = amount;
         for inv in invoices.iter().copied() {
             if env.version >= OdooVersion::V18 {
@@ -334,6 +343,11 @@ impl PaymentRegister {
             if take > 0.0 {
                 settle(env, inv, take, false);
                 left -= take;
+                if let (Some(debit), Some(credit)) =
+                    (reconcile::receivable_line(env, inv), counterpart)
+                {
+                    reconcile::record_partial(env, debit, credit, dec(take), &pay_date)?;
+                }
             }
         }
         Ok(pay)
@@ -527,7 +541,7 @@ impl Reversal {
                     continue;
                 }
                 action_post(env, &[cn])?;
-                reconcile_reversal(env, inv, cn);
+                reconcile_reversal(env, inv, cn)?;
                 for so in crate::models::sale_status::orders_of_move(env, cn) {
                     crate::models::sale_status::recompute(env, so, true);
                 }
