@@ -5,7 +5,10 @@
 //! them and concurrently: the open invoices and the open orders (credit),
 //! the taxes (ONE `read`, plus the fiscal position's mapping when the
 //! customer has one), and the pricelist prices (evaluated here from the
-//! cached pricelist rules, see `o2c_odoo::ops::pricing`).
+//! cached pricelist rules, see `o2c_odoo::ops::pricing`). Lines in another
+//! unit than their product's add, on a cold cache, ONE `uom.uom` search by
+//! name and ONE read of the products' units (`units.rs`); their price is
+//! the pricelist's converted to the ordered unit.
 //!
 //! Tax computation follows `account.tax._compute_amount` for `percent`,
 //! `division` and `fixed` taxes, price-included or excluded, each tax on the
