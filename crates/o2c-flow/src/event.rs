@@ -55,13 +55,18 @@ pub enum HoldReason {
     AddressInvalid,
     DuplicateSuspected,
     TotalsMismatch,
+    /// A line's unit of measure is not one the ERP knows.
+    UnknownUom,
+    /// A line's unit does not convert to its product's unit (another
+    /// category).
+    UomMismatch,
     /// Any other code. Build it with [`HoldReason::from_code`] so that a known
     /// code never ends up here (it would compare unequal to itself after a
     /// serde round trip).
     Other(String),
 }
 
-static KNOWN_REASONS: [HoldReason; 8] = [
+static KNOWN_REASONS: [HoldReason; 10] = [
     HoldReason::UnknownProduct,
     HoldReason::UnknownCustomer,
     HoldReason::PriceMismatch,
@@ -70,6 +75,8 @@ static KNOWN_REASONS: [HoldReason; 8] = [
     HoldReason::AddressInvalid,
     HoldReason::DuplicateSuspected,
     HoldReason::TotalsMismatch,
+    HoldReason::UnknownUom,
+    HoldReason::UomMismatch,
 ];
 
 impl HoldReason {
@@ -84,6 +91,8 @@ impl HoldReason {
             HoldReason::AddressInvalid => "address_invalid",
             HoldReason::DuplicateSuspected => "duplicate_suspected",
             HoldReason::TotalsMismatch => "totals_mismatch",
+            HoldReason::UnknownUom => "unknown_uom",
+            HoldReason::UomMismatch => "uom_mismatch",
             HoldReason::Other(code) => code,
         }
     }

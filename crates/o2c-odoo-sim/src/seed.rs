@@ -57,6 +57,35 @@ fn country_name(code: &isocountry::CountryCode) -> String {
 }
 
 /// Records every database has: currencies, countries, units, the company,
+/// The units of Odoo's `uom` data (uom/data/uom_data.xml): ids 1–4 are
+/// Units, Dozens, kg and g as on the recorded servers (`uom.uom.read` of
+/// id 1 answers "Units"). 16–18 group them in categories; 19 relates them
+/// by `relative_uom_id`.
+fn units(env: &mut Env) -> Result<(), Fault> {
+    if env.version >= crate::OdooVersion::V19 {
+        for v in [
+            json!({"name": "Units", "relative_factor": 1.0}),
+            json!({"name": "Dozens", "relative_factor": 12.0, "relative_uom_id": 1}),
+            json!({"name": "kg", "relative_factor": 1.0}),
+            json!({"name": "g", "relative_factor": 0.001, "relative_uom_id": 3}),
+        ] {
+            env.create("uom.uom", vals(v))?;
+        }
+        return Ok(());
+    }
+    env.create("uom.category", vals(json!({"name": "Unit"})))?;
+    env.create("uom.category", vals(json!({"name": "Weight"})))?;
+    for v in [
+        json!({"name": "Units", "category_id": 1, "uom_type": "reference", "factor": 1.0, "rounding": 0.01}),
+        json!({"name": "Dozens", "category_id": 1, "uom_type": "bigger", "factor": 0.08333333333333333, "rounding": 0.01}),
+        json!({"name": "kg", "category_id": 2, "uom_type": "reference", "factor": 1.0, "rounding": 0.01}),
+        json!({"name": "g", "category_id": 2, "uom_type": "smaller", "factor": 1000.0, "rounding": 0.01}),
+    ] {
+        env.create("uom.uom", vals(v))?;
+    }
+    Ok(())
+}
+
 /// OdooBot (uid 1) and the admin (uid 2).
 pub fn base(env: &mut Env, login: &str) -> Result<(), Fault> {
     env.create(
@@ -79,16 +108,7 @@ pub fn base(env: &mut Env, login: &str) -> Result<(), Fault> {
     // product/data/product_data.xml `product_category_all`: the default
     // category of every product
     env.create("product.category", vals(json!({"name": "All"})))?;
-    env.create("uom.category", vals(json!({"name": "Unit"})))?;
-    env.create("uom.category", vals(json!({"name": "Weight"})))?;
-    for v in [
-        json!({"name": "Units", "category_id": 1, "uom_type": "reference", "factor": 1.0, "rounding": 0.01}),
-        json!({"name": "Dozens", "category_id": 1, "uom_type": "bigger", "factor": 0.08333333333333333, "rounding": 0.01}),
-        json!({"name": "kg", "category_id": 2, "uom_type": "reference", "factor": 1.0, "rounding": 0.01}),
-        json!({"name": "g", "category_id": 2, "uom_type": "smaller", "factor": 1000.0, "rounding": 0.01}),
-    ] {
-        env.create("uom.uom", vals(v))?;
-    }
+    units(env)?;
     let us = env
         .search(
             "res.country",
@@ -330,6 +350,7 @@ pub fn ean13(body: u64) -> String {
 /// `SKU-00001`… and barcodes).
 pub fn demo(env: &mut Env, customers: usize, products: usize) -> Result<(), Fault> {
     master::accounting(env)?;
+    distributor_units(env)?;
     let mut rng = Rng(0x0DD0_2C16_5EED_0001);
     let mut country_ids = std::collections::HashMap::new();
     for (_, _, code) in CITIES {
@@ -407,6 +428,21 @@ pub fn demo(env: &mut Env, customers: usize, products: usize) -> Result<(), Faul
         &[crate::ADMIN_UID],
         &vals(json!({"company_ids": [[4, chicago]]})),
     )?;
+    Ok(())
+}
+
+/// The unit a distributor's EDI partners order in ("CA" in an 850): a
+/// case of 12 Units, defined as Odoo's own Dozens is (16–18: a `bigger`
+/// unit of the Unit category; 19: 12 times Units).
+pub const CASE_OF_12: &str = "Case of 12";
+
+fn distributor_units(env: &mut Env) -> Result<(), Fault> {
+    let case = if env.version >= crate::OdooVersion::V19 {
+        json!({"name": CASE_OF_12, "relative_factor": 12.0, "relative_uom_id": 1})
+    } else {
+        json!({"name": CASE_OF_12, "category_id": 1, "uom_type": "bigger", "factor_inv": 12.0, "rounding": 1.0})
+    };
+    env.create("uom.uom", vals(case))?;
     Ok(())
 }
 

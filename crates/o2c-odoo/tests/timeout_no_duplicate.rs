@@ -119,6 +119,7 @@ async fn a_timed_out_sale_order_load_retried_makes_one_order() {
                         ),
                         product_id: *p,
                         quantity: dec!(2),
+                        uom_id: None,
                         price_unit: dec!(10.50),
                         discount: dec!(0),
                     })

@@ -92,12 +92,30 @@ pub struct ProductFacts {
     pub discontinued: bool,
     /// The product's sales unit name.
     pub uom: Option<String>,
-    /// The customer's pricelist price per unit of the line (`None`: not
-    /// computed, e.g. an unknown customer).
+    /// How the line's unit (`quantity.uom`) relates to the product's.
+    pub line_uom: LineUom,
+    /// The customer's pricelist price per unit of the line, in the line's
+    /// unit (`None`: not computed, e.g. an unknown customer).
     pub price_unit: Option<Decimal>,
     /// The tax the ERP computes for the line at the channel's price
     /// (`None`: not computed).
     pub tax: Option<Decimal>,
+}
+
+/// A line's unit of measure as the ERP sees it.
+#[derive(Debug, Clone, PartialEq, Default, Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum LineUom {
+    /// The product's own unit (or the line names none).
+    #[default]
+    Product,
+    /// Another unit the ERP converts: `ratio` product units in one line
+    /// unit (12 for a case of 12 of a product sold in Units).
+    Converted { uom_id: i64, ratio: Decimal },
+    /// No ERP unit has the line's unit name.
+    Unknown,
+    /// A unit that does not convert to the product's (another category).
+    Incompatible { uom_id: i64 },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]

@@ -46,6 +46,7 @@ use sha2::{Digest, Sha256};
 use tokio::sync::Mutex;
 use uuid::Uuid;
 
+use super::facts::LineUom;
 use super::{
     ConfirmRequest, Erp, ErpCall, ErpCancellation, ErpError, ErpFacts, ErpRevision, ErpSubmission,
     FactsRequest, FactsScope, OrderRevision, SubmitRequest,
@@ -53,6 +54,9 @@ use super::{
 
 mod facts;
 mod revise;
+mod units;
+
+use units::{ProductUnit, UnitFits, fit_of};
 
 /// Runs `$work` (a method taking a slice of requests) once per company of
 /// `$batch`, each in that company's scope, and answers in batch order.
@@ -311,6 +315,7 @@ impl OdooErp {
         order_id: Uuid,
         order: &Order,
         products: &HashMap<String, ProductInfo>,
+        fits: &UnitFits,
         partner_id: i64,
         rounding: Option<(i64, Decimal)>,
         shipping_product: Option<i64>,
@@ -324,7 +329,13 @@ impl OdooErp {
                 products.get(&line.sku).map(|product| SaleLineValues {
                     xmlid: format!("{order_xmlid}_l{index}"),
                     product_id: product.id,
+                    // in the ordered unit, at the channel's price per that
+                    // unit; Odoo converts for delivery
                     quantity: line.quantity.value,
+                    uom_id: match fit_of(fits, &line.sku, &line.quantity.uom) {
+                        LineUom::Converted { uom_id, .. } => Some(uom_id),
+                        _ => None,
+                    },
                     price_unit: line.unit_price,
                     // Odoo has one percent field; amount discounts become their equivalent.
                     discount: line.effective_discount_percent().round_dp(6),
@@ -381,6 +392,15 @@ impl OdooErp {
             "order_line/price_unit",
             "order_line/discount",
         ]);
+        let units = match self.line_units(correlation_id, orders).await {
+            Ok(units) => units,
+            Err(error) => return LoadAnswer::Failed(error),
+        };
+        let uom_column;
+        if let Some((field, _)) = &units {
+            uom_column = format!("order_line/{field}/.id");
+            fields.push(&uom_column);
+        }
         let mut rows = Vec::new();
         // the rows of each order: [first, last]
         let mut spans = Vec::with_capacity(orders.len());
@@ -410,6 +430,12 @@ impl OdooErp {
                     decimal_json(line.price_unit),
                     decimal_json(line.discount),
                 ]);
+                if let Some((_, product_units)) = &units {
+                    let unit = line
+                        .uom_id
+                        .or_else(|| product_units.get(&line.product_id).copied());
+                    row.push(unit.map_or(json!(""), |u| json!(u)));
+                }
                 rows.push(Value::Array(row));
             }
             spans.push((first, rows.len().saturating_sub(1)));
@@ -428,6 +454,34 @@ impl OdooErp {
             Ok(result) => LoadAnswer::parse(&result, &spans),
             Err(error) => LoadAnswer::Failed(error),
         }
+    }
+
+    /// When a line of `orders` is in another unit than its product's: the
+    /// version's line unit field and the unit of every other line's
+    /// product (`load` writes an empty cell as False, not as the default),
+    /// in ONE read. `None` (no call) when every line is in its product's.
+    async fn line_units(
+        &self,
+        correlation_id: &str,
+        orders: &[&SaleOrderValues],
+    ) -> Result<Option<(&'static str, HashMap<i64, i64>)>, OdooError> {
+        let lines = || orders.iter().flat_map(|o| o.lines.iter());
+        if !lines().any(|l| l.uom_id.is_some()) {
+            return Ok(None);
+        }
+        let dialect = self
+            .dialect
+            .get_or_try_init(|| self.client.dialect())
+            .await?;
+        let others: Vec<i64> = lines()
+            .filter(|l| l.uom_id.is_none())
+            .map(|l| l.product_id)
+            .collect();
+        let units = self
+            .client
+            .product_units(&others, Some(correlation_id))
+            .await?;
+        Ok(Some((dialect.sale_line_uom_field, units)))
     }
 
     /// Writes every order with as few `load` calls as the data allows: ONE
@@ -788,6 +842,25 @@ impl OdooErp {
             Ok(products) => products,
             Err(error) => return vec![Err(error); batch.len()],
         };
+        let fits = match self
+            .unit_fits(
+                &first.correlation_id,
+                batch
+                    .iter()
+                    .flat_map(|r| r.order.lines.iter())
+                    .map(|l| (l.sku.as_str(), l.quantity.uom.as_str())),
+                |sku| {
+                    products.get(sku).map(|p| ProductUnit {
+                        uom_id: p.uom_id,
+                        uom_name: p.uom_name.as_deref(),
+                    })
+                },
+            )
+            .await
+        {
+            Ok(fits) => fits,
+            Err(error) => return vec![Err(map_error(error)); batch.len()],
+        };
         let mut out: Vec<Option<Result<ErpSubmission, ErpError>>> = vec![None; batch.len()];
         let mut partners: HashMap<String, Result<i64, ErpError>> = HashMap::new();
         let mut to_load: Vec<(usize, SaleOrderValues)> = Vec::new();
@@ -804,6 +877,15 @@ impl OdooErp {
                 out[i] = Some(Ok(ErpSubmission::Rejected {
                     reasons: vec![HoldReason::UnknownProduct],
                     detail: format!("no Odoo product has the SKU(s): {}", unknown.join(", ")),
+                }));
+                continue;
+            }
+            // validation holds such orders; a channel that skips it must
+            // not get a line Odoo would refuse or ship in the wrong unit
+            if let Some((reason, detail)) = unit_rejection(&request.order, &fits) {
+                out[i] = Some(Ok(ErpSubmission::Rejected {
+                    reasons: vec![reason],
+                    detail,
                 }));
                 continue;
             }
@@ -851,6 +933,7 @@ impl OdooErp {
                         request.order_id,
                         &request.order,
                         &products,
+                        &fits,
                         partner_id,
                         rounding,
                         shipping,
@@ -1006,6 +1089,30 @@ fn charges_shipping(order: &Order) -> bool {
     order.shipping.as_ref().is_some_and(|s| !s.amount.is_zero())
 }
 
+/// Why an order cannot be written for the units of its lines, if so.
+fn unit_rejection(order: &Order, fits: &UnitFits) -> Option<(HoldReason, String)> {
+    order
+        .lines
+        .iter()
+        .find_map(|line| match fit_of(fits, &line.sku, &line.quantity.uom) {
+            LineUom::Unknown => Some((
+                HoldReason::UnknownUom,
+                format!(
+                    "line {}: no Odoo unit of measure is named {:?}",
+                    line.line_id, line.quantity.uom
+                ),
+            )),
+            LineUom::Incompatible { .. } => Some((
+                HoldReason::UomMismatch,
+                format!(
+                    "line {}: the unit {:?} does not convert to the unit of product {:?}",
+                    line.line_id, line.quantity.uom, line.sku
+                ),
+            )),
+            LineUom::Product | LineUom::Converted { .. } => None,
+        })
+}
+
 /// A line on one of o2c's tax-free service products (shipping, rounding).
 fn service_line(
     xmlid: String,
@@ -1017,6 +1124,7 @@ fn service_line(
         xmlid,
         product_id,
         quantity,
+        uom_id: None,
         price_unit,
         discount: Decimal::ZERO,
     }

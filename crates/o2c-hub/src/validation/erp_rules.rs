@@ -5,15 +5,20 @@
 //! Prices: a line passes when either its gross unit price or its net unit
 //! price (after the line's discounts) is within tolerance of the customer's
 //! pricelist price, because channels send a list price with a discount as
-//! often as the net price, and Odoo's pricelist may hold either.
+//! often as the net price, and Odoo's pricelist may hold either. Both are
+//! per the line's unit: the facts carry the pricelist price converted to
+//! it.
+//!
+//! Units: a line in a unit Odoo does not know (`unknown_uom`) or that does
+//! not convert to its product's unit (`uom_mismatch`) holds the order.
 
 use chrono::{Duration, NaiveDate};
 use o2c_flow::HoldReason;
-use o2c_model::Order;
+use o2c_model::{Order, OrderLine};
 use rust_decimal::Decimal;
 
 use super::{Effective, Finding};
-use crate::erp::facts::{CreditFacts, CustomerFacts, ErpFacts};
+use crate::erp::facts::{CreditFacts, CustomerFacts, ErpFacts, LineUom, ProductFacts};
 
 /// Compares the order with the ERP's facts; `today` decides what is overdue.
 pub fn check_facts(
@@ -55,6 +60,10 @@ pub fn check_facts(
                     line.sku
                 ),
             });
+            continue;
+        }
+        if let Some(finding) = check_unit(index, line, product) {
+            findings.push(finding);
             continue;
         }
         if !policy.price_authoritative
@@ -106,6 +115,35 @@ pub fn check_facts(
     if !policy.tax_authoritative {
         check_order_tax(order, facts, policy, findings);
     }
+}
+
+/// The line's unit must be one Odoo knows and can convert to the product's
+/// unit; whatever the channel's price policy, since Odoo would otherwise
+/// refuse the line (16–18) or ship the wrong quantity.
+fn check_unit(index: usize, line: &OrderLine, product: &ProductFacts) -> Option<Finding> {
+    let product_unit = product.uom.as_deref().unwrap_or("its unit");
+    let (reason, detail) = match product.line_uom {
+        LineUom::Product | LineUom::Converted { .. } => return None,
+        LineUom::Unknown => (
+            HoldReason::UnknownUom,
+            format!(
+                "line {}: no Odoo unit of measure is named {:?} (map the channel's unit code to an Odoo unit in the channel's or partner's value maps)",
+                line.line_id, line.quantity.uom
+            ),
+        ),
+        LineUom::Incompatible { .. } => (
+            HoldReason::UomMismatch,
+            format!(
+                "line {}: the unit {:?} does not convert to {product_unit:?}, the unit of product {:?} (another category of units)",
+                line.line_id, line.quantity.uom, line.sku
+            ),
+        ),
+    };
+    Some(Finding {
+        reason,
+        pointer: format!("/lines/{index}/quantity/uom"),
+        detail,
+    })
 }
 
 /// A channel that declares tax only for the whole order: its lines' Odoo

@@ -1,5 +1,5 @@
 //! Small base models declared by hand: countries, currencies, companies,
-//! users, units of measure.
+//! users (units of measure are in `uom.rs`).
 
 use std::sync::Arc;
 
@@ -85,29 +85,6 @@ pub fn models(version: OdooVersion) -> Vec<ModelSpec> {
             .field(FieldDef::new("full_name", T::Char, "Group Name"))
             .field(FieldDef::new("share", T::Boolean, "Share Group"))
             .field(FieldDef::new("implied_ids", T::Many2many, "Inherits").relation("res.groups")),
-        ModelSpec::new("uom.category", "Product UoM Categories")
-            .order("id")
-            .field(FieldDef::new("name", T::Char, "Unit of Measure Category").required()),
-        ModelSpec::new("uom.uom", "Product Unit of Measure")
-            .order("factor DESC, id")
-            .field(FieldDef::new("name", T::Char, "Unit of Measure").required())
-            .field(
-                FieldDef::new("category_id", T::Many2one, "Category")
-                    .relation("uom.category")
-                    .required(),
-            )
-            .field(
-                FieldDef::new("uom_type", T::Selection, "Type")
-                    .selection(&[
-                        ("bigger", "Bigger than the reference Unit of Measure"),
-                        ("reference", "Reference Unit of Measure for this category"),
-                        ("smaller", "Smaller than the reference Unit of Measure"),
-                    ])
-                    .required(),
-            )
-            .field(FieldDef::new("factor", T::Float, "Ratio").required())
-            .field(FieldDef::new("rounding", T::Float, "Rounding Precision").required())
-            .field(FieldDef::new("active", T::Boolean, "Active")),
     ]
 }
 

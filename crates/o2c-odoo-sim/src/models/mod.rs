@@ -27,6 +27,7 @@ pub mod stock;
 pub mod stock_done;
 pub mod stock_ops;
 pub mod template;
+pub mod uom;
 pub mod util;
 pub mod views;
 pub mod wizards;
@@ -89,7 +90,10 @@ const IR_MODEL_DATA: &str = include_str!("../../data/odoo16/fields/ir.model.data
 /// Builds every simulated model for `version`.
 pub fn registry(version: OdooVersion) -> Registry {
     let mut reg = Registry::default();
-    for m in base::models(version) {
+    for m in base::models(version)
+        .into_iter()
+        .chain(uom::models(version))
+    {
         reg.add(m);
     }
     reg.add(

@@ -425,6 +425,15 @@ impl Hooks for SaleOrderLine {
                     .get("product_uom_qty")
                     .and_then(Value::as_f64)
                     .unwrap_or(1.0);
+                // the rules match the quantity in the product's unit, and the
+                // price is per line unit (`_compute_price` of the rule's price)
+                let line_uom = vals
+                    .get(super::pricing::sol_uom_field(env.version))
+                    .and_then(Value::as_i64);
+                let ratio = match (line_uom, m2o(p, "uom_id")) {
+                    (Some(l), Some(u)) => super::uom::ratio(env, l, u),
+                    _ => 1.0,
+                };
                 let pricelist = order_rec.as_ref().and_then(|o| m2o(o, "pricelist_id"));
                 let date = order_rec
                     .as_ref()
@@ -436,14 +445,14 @@ impl Hooks for SaleOrderLine {
                             env,
                             pl,
                             *pid,
-                            super::util::dec(qty),
+                            super::util::dec(qty * ratio),
                             &date,
                         );
                         (super::util::f(p), i)
                     }
                     None => (num(p, "list_price"), None),
                 };
-                vals.insert("price_unit".into(), json!(price));
+                vals.insert("price_unit".into(), json!(price * ratio));
                 if let Some(i) = item {
                     vals.insert("pricelist_item_id".into(), json!(i));
                 }

@@ -10,7 +10,8 @@ use crate::fault::Fault;
 use crate::orm::Env;
 
 use super::stock_ops::{
-    ML, MOVE, PICK, assign, ml_done, ml_reserved, move_quant, picking_name, refresh_moves,
+    ML, MOVE, PICK, assign, ml_done, ml_reserved, move_factor, move_product_qty, move_quant,
+    picking_name, refresh_moves,
 };
 use super::util::{children, ctx_flag, ctx_ids, is_zero, many2one, rec, string, touch, vals};
 use super::{m2o, num, text};
@@ -27,18 +28,22 @@ fn open_moves(env: &Env, p: i64) -> Vec<i64> {
         .collect()
 }
 
+/// Done quantity of a move, in the move's unit (lines count in the product's).
 fn move_done(env: &Env, m: i64) -> f64 {
     children(env, ML, "move_id", m)
         .iter()
         .map(|l| ml_done(env, *l))
-        .sum()
+        .sum::<f64>()
+        * move_factor(env, m)
 }
 
+/// Reserved quantity of a move, in the move's unit.
 fn move_reserved(env: &Env, m: i64) -> f64 {
     children(env, ML, "move_id", m)
         .iter()
         .map(|l| ml_reserved(env, *l))
-        .sum()
+        .sum::<f64>()
+        * move_factor(env, m)
 }
 
 fn wizard_ctx(env: &Env, ids: &[i64], picks: &[i64]) -> Map<String, Value> {
@@ -256,12 +261,13 @@ pub fn action_done(env: &mut Env, pickings: &[i64]) -> Result<(), Fault> {
                     copy.remove(k);
                 }
                 copy.insert("product_uom_qty".into(), json!(demand - done));
-                copy.insert("product_qty".into(), json!(demand - done));
                 copy.insert(
                     "state".into(),
                     json!(if cancel_rest { "cancel" } else { "confirmed" }),
                 );
                 let new = crate::models::util::create(env, MOVE, copy)?;
+                let rest_product = move_product_qty(env, new)?;
+                super::util::put(env, MOVE, new, json!({"product_qty": rest_product}));
                 if !cancel_rest {
                     rest.push(new);
                 }
@@ -288,8 +294,10 @@ pub fn action_done(env: &mut Env, pickings: &[i64]) -> Result<(), Fault> {
                 env,
                 MOVE,
                 m,
-                json!({"state": "done", "product_uom_qty": done, "product_qty": done, "date": env.now_display()}),
+                json!({"state": "done", "product_uom_qty": done, "date": env.now_display()}),
             );
+            let done_product = move_product_qty(env, m)?;
+            super::util::put(env, MOVE, m, json!({"product_qty": done_product}));
             touched_moves.push(m);
         }
         refresh_moves(env, &touched_moves);

@@ -2,6 +2,14 @@
 //! `_action_assign`, simplified to one quant per location), move and picking
 //! states (`_compute_state`), and the sale order's procurement creating one
 //! delivery per warehouse (sale_stock `_action_launch_stock_rule`).
+//!
+//! Units: a move's `product_uom_qty` is in its own unit (the sale line's),
+//! `product_qty` in the product's; quants and move lines count in the
+//! product's unit (Odoo keeps a move line in the product's unit when the
+//! move's unit does not divide it, stock_move.py `_prepare_move_line_vals`;
+//! the sandbox always does), and the move's aggregates (`quantity`,
+//! `reserved_availability`, `quantity_done`) are converted back to the
+//! move's unit.
 
 use serde_json::{Value, json};
 
@@ -113,6 +121,32 @@ fn storable(env: &Env, product: i64) -> bool {
     super::product::is_storable(env.version, &r)
 }
 
+/// Units of the move's unit in one unit of its product (1/12 for a move in
+/// cases of 12): converts move-line quantities to the move's unit.
+pub fn move_factor(env: &Env, m: i64) -> f64 {
+    let mv = rec(env, MOVE, m);
+    let product_uom =
+        m2o(&mv, "product_id").and_then(|p| many2one(env, "product.product", p, "uom_id"));
+    match (product_uom, m2o(&mv, "product_uom")) {
+        (Some(p), Some(u)) => super::uom::ratio(env, p, u),
+        _ => 1.0,
+    }
+}
+
+/// The move's demand in its product's unit (`product_qty`).
+pub fn move_product_qty(env: &Env, m: i64) -> Result<f64, Fault> {
+    let mv = rec(env, MOVE, m);
+    let Some(product) = m2o(&mv, "product_id") else {
+        return Ok(num(&mv, "product_uom_qty"));
+    };
+    super::uom::to_product_qty(
+        env,
+        product,
+        m2o(&mv, "product_uom"),
+        num(&mv, "product_uom_qty"),
+    )
+}
+
 /// Reserves what is missing on the open moves of `pickings`.
 pub fn assign(env: &mut Env, pickings: &[i64]) -> Result<(), Fault> {
     let mut moves = Vec::new();
@@ -127,7 +161,8 @@ pub fn assign(env: &mut Env, pickings: &[i64]) -> Result<(), Fault> {
         let (Some(product), Some(src)) = (m2o(&mv, "product_id"), m2o(&mv, "location_id")) else {
             continue;
         };
-        let demand = num(&mv, "product_uom_qty");
+        // in the product's unit, as the quants count
+        let demand = move_product_qty(env, *m)?;
         let held: f64 = children(env, ML, "move_id", *m)
             .iter()
             .map(|l| ml_reserved(env, *l))
@@ -183,10 +218,14 @@ fn add_reservation(env: &mut Env, mv: i64, loc: i64, qty: f64) -> Result<(), Fau
         return Ok(());
     }
     let m = rec(env, MOVE, mv);
+    let product = m2o(&m, "product_id");
+    let product_uom = product
+        .and_then(|p| many2one(env, "product.product", p, "uom_id"))
+        .or(m2o(&m, "product_uom"));
     let mut v = vals(json!({
         "move_id": mv,
-        "product_id": m2o(&m, "product_id"),
-        "product_uom_id": m2o(&m, "product_uom"),
+        "product_id": product,
+        "product_uom_id": product_uom,
         "location_id": loc,
         "location_dest_id": m2o(&m, "location_dest_id"),
         "picking_id": m2o(&m, "picking_id"),
@@ -212,8 +251,9 @@ pub fn refresh_moves(env: &mut Env, moves: &[i64]) {
             continue;
         };
         let lines = children(env, ML, "move_id", *m);
-        let reserved: f64 = lines.iter().map(|l| ml_reserved(env, *l)).sum();
-        let done: f64 = lines.iter().map(|l| ml_done(env, *l)).sum();
+        let factor = move_factor(env, *m);
+        let reserved: f64 = lines.iter().map(|l| ml_reserved(env, *l)).sum::<f64>() * factor;
+        let done: f64 = lines.iter().map(|l| ml_done(env, *l)).sum::<f64>() * factor;
         let demand = num(&mv, "product_uom_qty");
         let state = text(&mv, "state").unwrap_or("draft").to_string();
         let new_state = if state == "done" || state == "cancel" || state == "draft" {
@@ -418,11 +458,18 @@ pub fn procure(env: &mut Env, so: i64) -> Result<(), Fault> {
             let code = product
                 .map(|p| string(env, "product.product", p, "default_code"))
                 .unwrap_or_default();
+            let qty = num(&line, "product_uom_qty");
+            // a unit that does not convert to the product's fails here, as
+            // `product_qty`'s `_compute_quantity` raises in 16–18
+            let product_qty = match product {
+                Some(p) => super::uom::to_product_qty(env, p, m2o(&line, uom_field), qty)?,
+                None => qty,
+            };
             let mut mv = vals(json!({
                 "name": text(&line, "name").unwrap_or(&code),
                 "product_id": product,
-                "product_uom_qty": num(&line, "product_uom_qty"),
-                "product_qty": num(&line, "product_uom_qty"),
+                "product_uom_qty": qty,
+                "product_qty": product_qty,
                 "product_uom": m2o(&line, uom_field),
                 "location_id": src,
                 "location_dest_id": customers,

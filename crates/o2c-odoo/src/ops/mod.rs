@@ -32,6 +32,7 @@ pub mod products;
 pub mod returns;
 pub mod sale;
 pub mod stock;
+pub mod uom;
 
 pub use availability::{Availability, QuantInfo};
 pub use batch::{BatchOutcome, BatchRow};
@@ -40,7 +41,7 @@ pub use invoicing::{CreditNoteRequest, InvoiceInfo};
 pub use partners::{AddressValues, PartnerInfo, PartnerRequest, PartnerResolution, PartnerValues};
 pub use payments::{InvoicePaymentStatus, PaymentInfo, PaymentRequest};
 pub use pricing::{LinePrice, PriceRule};
-pub use products::{ProductInfo, UomInfo};
+pub use products::ProductInfo;
 pub use returns::ReturnOutcome;
 pub use sale::{
     NewOrderLine, NewSaleOrder, SaleLineValues, SaleOrderInfo, SaleOrderLineInfo, SaleOrderValues,
@@ -48,6 +49,7 @@ pub use sale::{
 pub use stock::{
     BackorderPolicy, MoveInfo, PickingInfo, PickingValidation, SmsPolicy, ValidateRequest,
 };
+pub use uom::{UomFit, UomInfo};
 
 /// The typed operations that depend on the server's version: a borrowed
 /// client, its [`Dialect`], an optional correlation id (sent as

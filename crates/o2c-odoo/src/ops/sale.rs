@@ -16,7 +16,12 @@ use crate::{OdooClient, OdooError};
 pub struct SaleLineValues {
     pub xmlid: String,
     pub product_id: i64,
+    /// In the line's unit.
     pub quantity: Decimal,
+    /// The ordered unit when it is not the product's (`None`: the
+    /// product's); Odoo converts it for delivery.
+    pub uom_id: Option<i64>,
+    /// Per unit of the line's unit.
     pub price_unit: Decimal,
     /// Percent, 0–100.
     pub discount: Decimal,
@@ -87,6 +92,27 @@ impl OdooClient {
         if !values.lines.is_empty() {
             fields.extend(line_fields);
         }
+        // the unit column only when a line is in another unit than its
+        // product's (its name differs in 19, so the version is asked then)
+        let with_uom = values.lines.iter().any(|l| l.uom_id.is_some());
+        let uom_column;
+        let mut product_units = std::collections::HashMap::new();
+        if with_uom {
+            uom_column = format!(
+                "order_line/{}/.id",
+                self.dialect().await?.sale_line_uom_field
+            );
+            fields.push(&uom_column);
+            // `load` writes an empty cell as False, not as the default: the
+            // other lines name their product's unit
+            let others: Vec<i64> = values
+                .lines
+                .iter()
+                .filter(|l| l.uom_id.is_none())
+                .map(|l| l.product_id)
+                .collect();
+            product_units = self.product_units(&others, correlation_id).await?;
+        }
         let mut rows_out = Vec::new();
         let head = |first: bool| -> Vec<Value> {
             if first {
@@ -119,6 +145,12 @@ impl OdooClient {
                 decimal_json(line.price_unit),
                 decimal_json(line.discount),
             ]);
+            if with_uom {
+                let unit = line
+                    .uom_id
+                    .or_else(|| product_units.get(&line.product_id).copied());
+                r.push(unit.map_or(json!(""), |u| json!(u)));
+            }
             rows_out.push(Value::Array(r));
         }
         let result = self

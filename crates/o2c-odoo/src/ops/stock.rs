@@ -38,8 +38,11 @@ pub struct MoveInfo {
     pub id: i64,
     pub product_id: Option<i64>,
     pub uom_id: Option<i64>,
-    /// Demand.
+    /// Demand, in the move's unit (`uom_id`: the sale line's).
     pub product_uom_qty: Decimal,
+    /// Demand in the product's own unit (`product_qty`), what stock is
+    /// reserved in.
+    pub product_qty: Decimal,
     /// Done (16: `quantity_done`) or, 17+, `quantity` (reserved and done in
     /// one number; see `picked`).
     pub quantity: Decimal,
@@ -122,6 +125,7 @@ impl Ops<'_> {
             "product_id",
             "product_uom",
             "product_uom_qty",
+            "product_qty",
             self.dialect.move_done_field,
             "state",
             "sale_line_id",
@@ -140,6 +144,7 @@ impl Ops<'_> {
             product_id: m2o(m, "product_id"),
             uom_id: m2o(m, "product_uom"),
             product_uom_qty: dec(m, "product_uom_qty"),
+            product_qty: dec(m, "product_qty"),
             quantity: dec(m, self.dialect.move_done_field),
             picked: if self.dialect.uses_picked {
                 m.get("picked").and_then(Value::as_bool).unwrap_or(false)

@@ -5,7 +5,10 @@
 //! them and concurrently: the open invoices and the open orders (credit),
 //! the taxes (ONE `read`, plus the fiscal position's mapping when the
 //! customer has one), and the pricelist prices (evaluated here from the
-//! cached pricelist rules, see `o2c_odoo::ops::pricing`).
+//! cached pricelist rules, see `o2c_odoo::ops::pricing`). Lines in another
+//! unit than their product's add, on a cold cache, ONE `uom.uom` search by
+//! name and ONE read of the products' units (`units.rs`); their price is
+//! the pricelist's converted to the ordered unit.
 //!
 //! Tax computation follows `account.tax._compute_amount` for `percent`,
 //! `division` and `fixed` taxes, price-included or excluded, each tax on the
@@ -26,6 +29,7 @@ use o2c_odoo::{OdooError, ops::Ops};
 use rust_decimal::{Decimal, RoundingStrategy};
 use serde_json::{Value, json};
 
+use super::units::{ProductUnit, UnitFits, fit_of};
 use super::{ODOO_SYSTEM, OdooErp, map_error};
 use crate::erp::facts::*;
 use crate::erp::{ErpError, FactsRequest, FactsScope};
@@ -134,6 +138,21 @@ impl OdooErp {
         );
         let partners = partners?;
         let products = products?;
+        let fits = self
+            .unit_fits(
+                cid,
+                orders
+                    .iter()
+                    .flat_map(|o| o.lines.iter())
+                    .map(|l| (l.sku.as_str(), l.quantity.uom.as_str())),
+                |sku| {
+                    products.get(sku).map(|p| ProductUnit {
+                        uom_id: p.uom_id,
+                        uom_name: p.uom.as_deref(),
+                    })
+                },
+            )
+            .await?;
         let wanted = |pick: fn(&FactsScope) -> bool| batch.iter().any(|r| pick(&r.scope));
         let known: Vec<&Partner> = partners.iter().flatten().collect();
         let credit = async {
@@ -160,7 +179,7 @@ impl OdooErp {
             let customer_known = partner.is_some() || scope.create_customers;
             let prices = if scope.prices && customer_known {
                 Some(
-                    self.line_prices(cid, order, &products, partner.as_ref())
+                    self.line_prices(cid, order, &products, &fits, partner.as_ref())
                         .await?,
                 )
             } else {
@@ -198,6 +217,7 @@ impl OdooErp {
                         matched_by: p.matched_by,
                         discontinued: p.discontinued,
                         uom: p.uom.clone(),
+                        line_uom: fit_of(&fits, &line.sku, &line.quantity.uom),
                         price_unit: prices
                             .as_ref()
                             .and_then(|v| v.get(index).copied().flatten()),
@@ -504,17 +524,10 @@ impl OdooErp {
         cid: &str,
         order: &Order,
         products: &HashMap<String, FoundProduct>,
+        fits: &UnitFits,
         partner: Option<&Partner>,
     ) -> Result<Vec<Option<Decimal>>, OdooError> {
-        let dialect = self
-            .dialect
-            .get_or_try_init(|| self.client.dialect())
-            .await?;
-        let ops: Ops<'_> = self
-            .client
-            .ops(*dialect)
-            .with_correlation_id(cid)
-            .with_cache(&self.master);
+        let ops: Ops<'_> = self.cached_ops(cid).await?;
         let pricelist = match partner.and_then(|p| p.pricelist) {
             Some(id) => Some(id),
             None => self.default_pricelist(&ops).await?,
@@ -527,13 +540,24 @@ impl OdooErp {
                 out.push(None);
                 continue;
             };
+            // the price per ordered unit: the pricelist's converted as
+            // `uom.uom._compute_price` does (addons/uom/models/uom_uom.py);
+            // a unit Odoo cannot use gets no price (the unit rule holds it)
+            let unit = match fit_of(fits, &line.sku, &line.quantity.uom) {
+                LineUom::Product => product.uom_id,
+                LineUom::Converted { uom_id, .. } => Some(uom_id),
+                LineUom::Unknown | LineUom::Incompatible { .. } => {
+                    out.push(None);
+                    continue;
+                }
+            };
             let priced = ops
                 .price_line(
                     partner_id,
                     pricelist,
                     product.id,
                     line.quantity.value,
-                    product.uom_id,
+                    unit,
                     &date,
                 )
                 .await?;

@@ -261,6 +261,28 @@ impl OdooErp {
                 detail: format!("no Odoo product has the SKU(s): {}", unknown.join(", ")),
             });
         }
+        let fits = self
+            .unit_fits(
+                call.correlation_id,
+                current
+                    .lines
+                    .iter()
+                    .map(|l| (l.sku.as_str(), l.quantity.uom.as_str())),
+                |sku| {
+                    products.get(sku).map(|p| super::units::ProductUnit {
+                        uom_id: p.uom_id,
+                        uom_name: p.uom_name.as_deref(),
+                    })
+                },
+            )
+            .await
+            .map_err(map_error)?;
+        if let Some((reason, detail)) = super::unit_rejection(current, &fits) {
+            return Ok(ErpRevision::Rejected {
+                reasons: vec![reason],
+                detail,
+            });
+        }
         let partner_id = self.resolve_partner(call, current).await?;
         let rounding = match call.rounding_adjustment {
             Some(amount) => Some((self.rounding_product(call.correlation_id).await?, amount)),
@@ -275,6 +297,7 @@ impl OdooErp {
             call.order_id,
             current,
             &products,
+            &fits,
             partner_id,
             rounding,
             shipping,
@@ -316,6 +339,7 @@ impl OdooErp {
                 xmlid: line_xmlid(&xmlid, submitted, &gone.line_id),
                 product_id: product.id,
                 quantity: rust_decimal::Decimal::ZERO,
+                uom_id: None,
                 price_unit: gone.unit_price,
                 discount: gone.effective_discount_percent().round_dp(6),
             });

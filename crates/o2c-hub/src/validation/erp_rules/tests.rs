@@ -43,6 +43,7 @@ fn product(id: i64, price: &str, tax: &str) -> LineFacts {
             matched_by: ProductMatch::Sku,
             discontinued: false,
             uom: Some("Units".into()),
+            line_uom: LineUom::Product,
             price_unit: Some(dec(price)),
             tax: Some(dec(tax)),
         }),
@@ -244,4 +245,63 @@ fn an_overdue_invoice_holds_after_the_grace_period() {
     let mut off = strict();
     off.credit_check = false;
     assert_eq!(reasons(&order(json!({})), &f, &off), vec![]);
+}
+
+#[test]
+fn a_unit_odoo_does_not_know_or_cannot_convert_holds_the_line_whatever_the_price_policy() {
+    let mut f = facts();
+    if let Some(p) = f.lines[0].product.as_mut() {
+        p.line_uom = LineUom::Unknown;
+    }
+    let lenient = ValidationPolicy::default();
+    assert_eq!(
+        reasons(&order(json!({})), &f, &lenient),
+        vec![(HoldReason::UnknownUom, "/lines/0/quantity/uom".into())]
+    );
+    let findings = validate_with_facts(&order(json!({})), &lenient, Some(&f), today()).findings;
+    assert!(
+        findings[0].detail.contains("line 1") && findings[0].detail.contains("\"Units\""),
+        "{}",
+        findings[0].detail
+    );
+    if let Some(p) = f.lines[0].product.as_mut() {
+        p.line_uom = LineUom::Incompatible { uom_id: 3 };
+    }
+    let findings = validate_with_facts(&order(json!({})), &lenient, Some(&f), today()).findings;
+    assert_eq!(findings.len(), 1);
+    assert_eq!(findings[0].reason, HoldReason::UomMismatch);
+    assert_eq!(findings[0].pointer, "/lines/0/quantity/uom");
+    assert!(
+        findings[0].detail.contains("product \"A\""),
+        "{}",
+        findings[0].detail
+    );
+}
+
+#[test]
+fn a_convertible_unit_passes_and_its_price_is_compared_per_ordered_unit() {
+    // 2 cases of 12 at 120.00 a case; Odoo's price per Unit 10.00 becomes
+    // 120.00 per case in the facts
+    let o = order(json!({ "lines": [
+        { "line_id": "1", "sku": "A", "quantity": { "value": "2", "uom": "Case of 12" }, "unit_price": "120.00" }
+    ], "declared_totals": null }));
+    let case = LineUom::Converted {
+        uom_id: 7,
+        ratio: dec("12"),
+    };
+    let mut f = facts();
+    f.lines = vec![product(1, "120.00", "0")];
+    if let Some(p) = f.lines[0].product.as_mut() {
+        p.line_uom = case.clone();
+        p.tax = None;
+    }
+    assert_eq!(reasons(&o, &f, &strict()), vec![]);
+    // the per-Unit price against a per-case line is a mismatch
+    if let Some(p) = f.lines[0].product.as_mut() {
+        p.price_unit = Some(dec("10.00"));
+    }
+    assert_eq!(
+        reasons(&o, &f, &strict()),
+        vec![(HoldReason::PriceMismatch, "/lines/0/unit_price".into())]
+    );
 }

@@ -49,8 +49,10 @@ impl AdvanceInv {
             if is_zero(q) || text(&line, "display_type").is_some() {
                 continue;
             }
+            // invoiced per the line's unit (sale_order_line.py `_prepare_invoice_line`)
             lines.push(json!([0, 0, {
                 "product_id": m2o(&line, "product_id"),
+                "product_uom_id": m2o(&line, crate::models::pricing::sol_uom_field(env.version)),
                 "name": text(&line, "name").unwrap_or(""),
                 "quantity": q,
                 "price_unit": num(&line, "price_unit"),

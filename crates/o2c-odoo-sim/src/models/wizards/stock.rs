@@ -307,6 +307,8 @@ impl ReturnPicking {
             let sm = rec(env, MOVE, src_move);
             let q = num(&l, "quantity");
             let to_refund = l.get("to_refund") == Some(&json!(true));
+            // product units in one unit of the returned move
+            let ratio = 1.0 / crate::models::stock_ops::move_factor(env, src_move);
             crate::models::util::create(
                 env,
                 MOVE,
@@ -314,7 +316,7 @@ impl ReturnPicking {
                     "name": sm.get("name").cloned().unwrap_or(json!(false)),
                     "product_id": m2o(&l, "product_id").or(m2o(&sm, "product_id")),
                     "product_uom_qty": q,
-                    "product_qty": q,
+                    "product_qty": q * ratio,
                     "product_uom": m2o(&sm, "product_uom"),
                     "picking_id": new,
                     "location_id": m2o(&op, "location_dest_id"),
