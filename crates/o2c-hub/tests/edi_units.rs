@@ -50,6 +50,7 @@ async fn an_850_line_in_cases_becomes_an_odoo_line_in_cases_delivered_in_units()
             po_855: Some(PoAckKind::LineDetail),
             deadline_hours: 24,
             on_hold: HoldAnswer::Wait,
+            ..AckSettings::default()
         },
         outbound_dir: dir.path().join("out").display().to_string(),
         value_maps: serde_json::from_value(json!({ "uom": { "EA": "Units", "CA": "Case of 12" } }))

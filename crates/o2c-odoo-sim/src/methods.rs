@@ -112,7 +112,7 @@ pub fn call(
     let (args, kwargs) = restricted(env, model, method, args, kwargs)?;
     let (args, kwargs) = companies_restricted(env, model, method, args, kwargs)?;
     let (args, kwargs) = (args.as_slice(), &kwargs);
-    let result = dispatch(env, model, method, args, kwargs)?;
+    let result = dispatch(env, model, method, args, kwargs, &shown)?;
     // the rules also bind what a create or write leaves behind (the call
     // is rolled back when they refuse it)
     let written = match method {
@@ -177,13 +177,15 @@ fn companies_restricted(
     Ok((args, kwargs))
 }
 
-/// Runs `model.method` (hooks first, then the generic ORM methods).
+/// Runs `model.method` (hooks first, then the generic ORM methods);
+/// `shown` is the caller's domain before the record rules narrowed it.
 fn dispatch(
     env: &mut Env,
     model: &str,
     method: &str,
     args: &[Value],
     kwargs: &Map<String, Value>,
+    shown: &Value,
 ) -> Result<Option<Value>, Fault> {
     let spec = env.spec(model)?;
     let hooks = spec.hooks.clone();
@@ -332,7 +334,7 @@ fn dispatch(
             };
             let p = crate::read_group::ReadGroup {
                 search: &arg(args, kwargs, 0, "domain").cloned().unwrap_or(json!([])),
-                shown: &shown,
+                shown,
                 fields: strings(arg(args, kwargs, 1, "fields")),
                 groupby,
                 offset: opt_usize(arg(args, kwargs, 3, "offset")).unwrap_or(0),

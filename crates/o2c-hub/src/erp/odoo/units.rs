@@ -3,7 +3,7 @@
 //! (`uom.uom`, through the master-data cache) and must convert to the
 //! product's (same category in 16–18, a common reference in 19); the line
 //! is then written in that unit and Odoo converts it for delivery (see
-//! docs/adr/0013-lines-in-the-ordered-unit.md).
+//! docs/adr/0017-lines-in-the-ordered-unit.md).
 
 use std::collections::HashMap;
 
