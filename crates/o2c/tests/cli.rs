@@ -173,7 +173,7 @@ fn map_prints_the_canonical_order() {
     assert_eq!(order["channel"]["kind"], "shopify");
     assert_eq!(order["channel_order_id"], "820982911946154508");
     // The newest Shopify mapping: the order discount is on the lines.
-    assert_eq!(order["mapping"]["version"], 2);
+    assert_eq!(order["mapping"]["version"], 3);
     assert_eq!(order["lines"][0]["discount_amount"], "10.00");
 }
 
