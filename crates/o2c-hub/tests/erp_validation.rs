@@ -285,6 +285,62 @@ async fn an_order_over_the_credit_limit_is_held() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_partly_invoiced_order_counts_once_toward_the_credit_limit() {
+    let hub = TestHub::sqlite_with(strict_b2b()).await;
+    let acme = acme_id(&hub).await;
+    odoo(
+        &hub,
+        "res.partner",
+        "write",
+        json!([[acme], { "credit_limit": 115.0 }]),
+    )
+    .await;
+    let (_, status, _) = outcome(&hub, &acme_order("VAL-PART-1", "22.50", "6.75")).await;
+    assert_eq!(status, "confirmed");
+    // One of the two units invoiced (linked to the sale line) and posted,
+    // not paid: it is in the receivables now.
+    let sale = common::odoo_search_read(
+        &hub.odoo_url,
+        "sale.order",
+        json!([["client_order_ref", "=", "VAL-PART-1"]]),
+        &["order_line"],
+    )
+    .await;
+    let line = sale[0]["order_line"][0].as_i64().expect("sale line");
+    let widget = odoo(
+        &hub,
+        "product.product",
+        "search",
+        json!([[["default_code", "=", "SHOP-001"]]]),
+    )
+    .await[0]
+        .clone();
+    let invoice = odoo(
+        &hub,
+        "account.move",
+        "create",
+        json!([{ "move_type": "out_invoice", "partner_id": acme,
+            "invoice_line_ids": [[0, 0, { "product_id": widget, "quantity": 1, "price_unit": 22.5,
+                "name": "Widget", "sale_line_ids": [[6, 0, [line]]] }]] }]),
+    )
+    .await;
+    let invoice = invoice
+        .as_i64()
+        .or_else(|| invoice[0].as_i64())
+        .expect("invoice id");
+    odoo(&hub, "account.move", "action_post", json!([[invoice]])).await;
+    // Receivable R + what is left of the first order (51.75 − R) + 51.75 =
+    // 103.50 ≤ 115. Counting the first order whole as well would make it
+    // R + 103.50 > 115.
+    let (_, status, findings) = outcome(&hub, &acme_order("VAL-PART-2", "22.50", "6.75")).await;
+    assert_eq!((status.as_str(), findings), ("confirmed", vec![]));
+    // What is left to invoice still counts: 103.50 + 51.75 > 115.
+    let (_, _, findings) = outcome(&hub, &acme_order("VAL-PART-3", "22.50", "6.75")).await;
+    assert_eq!(findings, found("credit_hold", "/customer"));
+    hub.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_same_purchase_under_another_id_is_a_suspected_duplicate() {
     let mut config = strict_b2b();
     config.validation.duplicate_window_minutes = 60;

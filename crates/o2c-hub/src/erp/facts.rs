@@ -63,7 +63,8 @@ pub struct CreditFacts {
     /// Open receivables: the residual of posted customer invoices less
     /// credit notes.
     pub receivable: Decimal,
-    /// Confirmed orders not invoiced yet.
+    /// What confirmed orders still have to invoice (their total less their
+    /// posted invoices).
     pub open_orders: Decimal,
     pub overdue: Vec<OverdueInvoice>,
 }

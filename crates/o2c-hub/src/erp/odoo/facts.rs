@@ -84,6 +84,15 @@ fn many2one(record: &Value, field: &str) -> Option<i64> {
     record.get(field).and_then(m2o_id)
 }
 
+/// The ids of a one2many / many2many field as `read` answers it.
+fn ids_of(record: &Value, field: &str) -> Vec<i64> {
+    record
+        .get(field)
+        .and_then(Value::as_array)
+        .map(|ids| ids.iter().filter_map(Value::as_i64).collect())
+        .unwrap_or_default()
+}
+
 fn rows(value: Value) -> Result<Vec<Value>, OdooError> {
     match value {
         Value::Array(rows) => Ok(rows),
@@ -359,7 +368,18 @@ impl OdooErp {
     }
 
     /// Open receivables, unpaid invoices and open orders of the partners:
-    /// ONE invoice search and ONE order search, concurrently.
+    /// ONE invoice search and ONE order search, concurrently, and ONE read
+    /// of the posted invoices of open orders that are partly invoiced.
+    ///
+    /// An open order counts for what is left to invoice, not its whole
+    /// total: the invoiced part is already in the receivables (or paid), as
+    /// Odoo 17+'s `amount_to_invoice` = `amount_total` − the order's posted
+    /// invoices (sale/models/sale_order.py `_compute_amount_to_invoice`,
+    /// which `res.partner.credit_to_invoice` sums for Odoo's own credit
+    /// check). 16 has no such field, so the subtraction is done here for
+    /// every version alike; an invoice shared by several orders is
+    /// subtracted from each (never below zero), which can only make the
+    /// exposure smaller than Odoo's, never counted twice.
     async fn credit(
         &self,
         cid: &str,
@@ -388,10 +408,12 @@ impl OdooErp {
                 ["state", "=", "sale"],
                 ["invoice_status", "!=", "invoiced"]
             ]]),
-            json!({ "fields": ["partner_id", "amount_total"] }),
+            json!({ "fields": ["partner_id", "amount_total", "invoice_ids"] }),
             Some(cid),
         );
         let (invoices, orders) = tokio::join!(invoices, orders);
+        let orders = rows(orders?)?;
+        let invoiced = self.invoiced_amounts(cid, &orders).await?;
         let mut out: HashMap<i64, CreditFacts> = partners
             .iter()
             .map(|p| {
@@ -424,12 +446,58 @@ impl OdooErp {
                 });
             }
         }
-        for r in rows(orders?)? {
-            if let Some(credit) = many2one(&r, "partner_id").and_then(|p| out.get_mut(&p)) {
-                credit.open_orders += decimal(&r, "amount_total");
+        for r in &orders {
+            if let Some(credit) = many2one(r, "partner_id").and_then(|p| out.get_mut(&p)) {
+                let already: Decimal = ids_of(r, "invoice_ids")
+                    .iter()
+                    .filter_map(|id| invoiced.get(id))
+                    .sum();
+                credit.open_orders += (decimal(r, "amount_total") - already).max(Decimal::ZERO);
             }
         }
         Ok(out)
+    }
+
+    /// The signed total of each posted customer invoice (credit notes
+    /// negative) among the open orders' invoices: ONE read, none when no
+    /// open order has an invoice.
+    async fn invoiced_amounts(
+        &self,
+        cid: &str,
+        orders: &[Value],
+    ) -> Result<HashMap<i64, Decimal>, OdooError> {
+        let mut ids: Vec<i64> = orders
+            .iter()
+            .flat_map(|o| ids_of(o, "invoice_ids"))
+            .collect();
+        ids.sort_unstable();
+        ids.dedup();
+        if ids.is_empty() {
+            return Ok(HashMap::new());
+        }
+        let moves = self
+            .client
+            .execute_kw(
+                "account.move",
+                "read",
+                json!([ids]),
+                json!({ "fields": ["state", "move_type", "amount_total"] }),
+                Some(cid),
+            )
+            .await?;
+        Ok(rows(moves)?
+            .iter()
+            .filter(|m| text(m, "state").as_deref() == Some("posted"))
+            .filter_map(|m| {
+                let id = m.get("id").and_then(Value::as_i64)?;
+                let sign = match text(m, "move_type").as_deref() {
+                    Some("out_invoice") => Decimal::ONE,
+                    Some("out_refund") => Decimal::NEGATIVE_ONE,
+                    _ => return None,
+                };
+                Some((id, sign * decimal(m, "amount_total")))
+            })
+            .collect())
     }
 
     /// The taxes of every product and the fiscal positions' mappings of
