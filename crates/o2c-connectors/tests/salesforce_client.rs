@@ -688,3 +688,65 @@ fn an_address_without_an_iso_country_is_a_named_error() {
     assert!(text.contains("ShippingCountry"), "{text}");
     assert!(text.contains("ShippingCountryCode"), "{text}");
 }
+
+/// Mapping v2 (no regex builtins) gives what v1 gives, on generated Orders
+/// and Opportunities with the values `text` and `nonzero` decide on:
+/// blank and whitespace-only strings, and zero discounts written as
+/// Salesforce writes them.
+#[test]
+fn mapping_v2_gives_what_v1_gives() {
+    let set = MappingSet::shipped().expect("mappings");
+    let run = |version: u32, input: &Value| {
+        let mapping = set.get("salesforce", Some(version)).expect("mapping");
+        let mut out = mapping
+            .program
+            .run_value(input, "acme-prod", "2024-05-01T12:00:00Z")
+            .map_err(|e| e.to_string());
+        if let Ok(orders) = &mut out {
+            for order in orders.iter_mut() {
+                order.as_object_mut().expect("object").remove("mapping");
+            }
+        }
+        out
+    };
+    let blanks = [
+        json!(null),
+        json!(""),
+        json!("   "),
+        json!("\t\n"),
+        json!(" x "),
+    ];
+    let discounts = [
+        json!(null),
+        number("0"),
+        number("0.0"),
+        number("0.00"),
+        number("10.0"),
+        number("0.5"),
+    ];
+    let mut cases = 0;
+    for (i, blank) in blanks.iter().enumerate() {
+        for (k, discount) in discounts.iter().enumerate() {
+            let mut order = order_record(i * 10 + k, 1 + k % 3, "2024-05-01T10:00:00.000+0000");
+            order["PoNumber"] = blank.clone();
+            order["Description"] = blank.clone();
+            order["BillingCity"] = blank.clone();
+            let mut opportunity = opportunity_record(i * 10 + k, "2024-05-01T10:00:00.000+0000");
+            opportunity["OpportunityLineItems"]["records"][0]["Discount"] = discount.clone();
+            opportunity["OpportunityLineItems"]["records"][0]["Description"] = blank.clone();
+            opportunity["Account"]["AccountNumber"] = blank.clone();
+            for (object, record) in [
+                (SourceObject::Order, &order),
+                (SourceObject::Opportunity, &opportunity),
+            ] {
+                let input = salesforce::mapping_input(object, record, Some("USD"));
+                let v2 = run(2, &input).unwrap_or_else(|e| panic!("{e}\n{input:#}"));
+                assert_eq!(Ok(v2), run(1, &input), "{input:#}");
+                cases += 1;
+            }
+        }
+    }
+    assert_eq!(cases, 60);
+    let latest = set.get("salesforce", None).expect("latest");
+    assert_eq!(latest.name(), "salesforce/v2");
+}

@@ -52,6 +52,11 @@ const SHIPPED: &[(&str, u32, &str)] = &[
         1,
         include_str!("../../../../mappings/salesforce/v1.jq"),
     ),
+    (
+        "salesforce",
+        2,
+        include_str!("../../../../mappings/salesforce/v2.jq"),
+    ),
 ];
 
 #[derive(Debug, thiserror::Error)]
