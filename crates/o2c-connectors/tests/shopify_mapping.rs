@@ -23,7 +23,8 @@ fn map(payload: &str) -> Order {
     map_with(payload, 1)
 }
 
-fn map_with(payload: &str, version: u32) -> Order {
+/// The one canonical JSON document a version maps the payload to.
+fn mapped_json(payload: &str, version: u32) -> Value {
     let set = MappingSet::shipped().expect("mappings");
     let mapping = set.get("shopify", Some(version)).expect("shopify mapping");
     let mut out = mapping
@@ -35,7 +36,11 @@ fn map_with(payload: &str, version: u32) -> Order {
         )
         .expect("mapping runs");
     assert_eq!(out.len(), 1);
-    let value = out.remove(0);
+    out.remove(0)
+}
+
+fn map_with(payload: &str, version: u32) -> Order {
+    let value = mapped_json(payload, version);
     let order: Order = serde_json::from_value(value.clone())
         .unwrap_or_else(|e| panic!("not canonical: {e}\n{value:#}"));
     if let Err(violations) = order.validate() {
@@ -214,18 +219,7 @@ fn v2_keeps_undiscounted_orders_as_v1_maps_them() {
 
 /// The canonical JSON a version gives, without its `mapping` stamp.
 fn canonical(payload: &str, version: u32) -> Value {
-    let set = MappingSet::shipped().expect("mappings");
-    let mapping = set.get("shopify", Some(version)).expect("shopify mapping");
-    let mut out = mapping
-        .program
-        .run(
-            payload.as_bytes(),
-            "shop.myshopify.com",
-            "2026-11-27T00:00:00Z",
-        )
-        .expect("mapping runs");
-    assert_eq!(out.len(), 1);
-    let mut value = out.remove(0);
+    let mut value = mapped_json(payload, version);
     value.as_object_mut().expect("object").remove("mapping");
     value
 }

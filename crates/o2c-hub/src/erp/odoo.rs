@@ -56,6 +56,15 @@ mod facts;
 mod revise;
 mod units;
 
+/// The ids of a one2many / many2many field as `read` answers it.
+fn x2many_ids(record: &Value, field: &str) -> Vec<i64> {
+    record
+        .get(field)
+        .and_then(Value::as_array)
+        .map(|ids| ids.iter().filter_map(Value::as_i64).collect())
+        .unwrap_or_default()
+}
+
 use units::{ProductUnit, UnitFits, fit_of};
 
 /// Runs `$work` (a method taking a slice of requests) once per company of

@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, bail};
 use o2c_connectors::edi::{self, MappingOptions};
-use o2c_connectors::{Mapping, MappingSet};
+use o2c_connectors::{Mapping, MappingProgram, MappingSet};
 use o2c_formats::csv_orders::{CsvOptions, parse_orders};
 use o2c_hub::schema_check::OrderSchema;
 use serde_json::{Value, json};
@@ -156,7 +156,6 @@ impl Inputs {
 
     fn workload<'a>(&'a self, channel: &str, mapping: &'a Mapping) -> Result<Workload<'a>> {
         let program = &mapping.program;
-        let (account, at) = ("bench", "2026-11-27T00:00:00Z");
         let json_workload = |channel: &'static str, bytes: &'a [u8]| Workload {
             channel,
             payload_bytes: bytes.len(),
@@ -164,7 +163,7 @@ impl Inputs {
                 serde_json::from_slice::<Value>(bytes).context("parse")?;
                 Ok(1)
             }),
-            map: Box::new(move || Ok(program.run(bytes, account, at)?)),
+            map: Box::new(move || Ok(program.run(bytes, ACCOUNT, RECEIVED_AT)?)),
         };
         Ok(match channel {
             "shopify" => json_workload("shopify", &self.shopify),
@@ -175,24 +174,15 @@ impl Inputs {
                 payload_bytes: self.x12.len(),
                 decode: Box::new(|| Ok(x12_documents(&self.x12)?.len())),
                 map: Box::new(move || {
-                    let mut orders = Vec::new();
-                    for document in x12_documents(&self.x12)? {
-                        orders.extend(program.run_value(&document.input, account, at)?);
-                    }
-                    Ok(orders)
+                    let documents = x12_documents(&self.x12)?;
+                    map_each(program, documents.iter().map(|d| &d.input))
                 }),
             },
             "csv" => Workload {
                 channel: "csv",
                 payload_bytes: self.csv.len(),
                 decode: Box::new(|| Ok(csv_groups(&self.csv)?.len())),
-                map: Box::new(move || {
-                    let mut orders = Vec::new();
-                    for group in csv_groups(&self.csv)? {
-                        orders.extend(program.run_value(&group, account, at)?);
-                    }
-                    Ok(orders)
-                }),
+                map: Box::new(move || map_each(program, csv_groups(&self.csv)?.iter())),
             },
             other => bail!(
                 "no benchmark payload for the channel {other:?} (try: all, {FIXTURES_CHANNELS})"
@@ -203,11 +193,27 @@ impl Inputs {
 
 const FIXTURES_CHANNELS: &str = "shopify, amazon, edi-850, csv, salesforce";
 
+/// The channel account and receipt time every benchmark payload maps with.
+const ACCOUNT: &str = "bench";
+const RECEIVED_AT: &str = "2026-11-27T00:00:00Z";
+
+/// Maps each decoded input of one payload; all the orders they give.
+fn map_each<'v>(
+    program: &MappingProgram,
+    inputs: impl Iterator<Item = &'v Value>,
+) -> Result<Vec<Value>> {
+    let mut orders = Vec::new();
+    for input in inputs {
+        orders.extend(program.run_value(input, ACCOUNT, RECEIVED_AT)?);
+    }
+    Ok(orders)
+}
+
 fn x12_documents(x12: &[u8]) -> Result<Vec<edi::Document850>> {
     let parsed = o2c_formats::x12::parse_with(x12, &edi::parse_options(false))?;
     Ok(edi::documents(
         &parsed.file,
-        "bench",
+        ACCOUNT,
         &MappingOptions::default(),
     )?)
 }

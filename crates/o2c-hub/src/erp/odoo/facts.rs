@@ -84,15 +84,6 @@ fn many2one(record: &Value, field: &str) -> Option<i64> {
     record.get(field).and_then(m2o_id)
 }
 
-/// The ids of a one2many / many2many field as `read` answers it.
-fn ids_of(record: &Value, field: &str) -> Vec<i64> {
-    record
-        .get(field)
-        .and_then(Value::as_array)
-        .map(|ids| ids.iter().filter_map(Value::as_i64).collect())
-        .unwrap_or_default()
-}
-
 fn rows(value: Value) -> Result<Vec<Value>, OdooError> {
     match value {
         Value::Array(rows) => Ok(rows),
@@ -448,7 +439,7 @@ impl OdooErp {
         }
         for r in &orders {
             if let Some(credit) = many2one(r, "partner_id").and_then(|p| out.get_mut(&p)) {
-                let already: Decimal = ids_of(r, "invoice_ids")
+                let already: Decimal = super::x2many_ids(r, "invoice_ids")
                     .iter()
                     .filter_map(|id| invoiced.get(id))
                     .sum();
@@ -468,7 +459,7 @@ impl OdooErp {
     ) -> Result<HashMap<i64, Decimal>, OdooError> {
         let mut ids: Vec<i64> = orders
             .iter()
-            .flat_map(|o| ids_of(o, "invoice_ids"))
+            .flat_map(|o| super::x2many_ids(o, "invoice_ids"))
             .collect();
         ids.sort_unstable();
         ids.dedup();

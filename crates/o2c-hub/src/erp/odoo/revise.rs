@@ -74,14 +74,6 @@ fn names_where(rows: &Value, keep: impl Fn(&str) -> bool) -> Vec<String> {
         .unwrap_or_default()
 }
 
-fn ids(record: &Value, field: &str) -> Vec<i64> {
-    record
-        .get(field)
-        .and_then(Value::as_array)
-        .map(|ids| ids.iter().filter_map(Value::as_i64).collect())
-        .unwrap_or_default()
-}
-
 /// The external id of a channel line in Odoo: the index it had when the
 /// order was submitted, else one derived from the channel's line id.
 pub(super) fn line_xmlid(order_xmlid: &str, submitted: &Order, line_id: &str) -> String {
@@ -138,7 +130,7 @@ impl OdooErp {
             state: text("state"),
             ..Consequences::default()
         };
-        let invoice_ids = ids(&order, "invoice_ids");
+        let invoice_ids = super::x2many_ids(&order, "invoice_ids");
         if !invoice_ids.is_empty() {
             let rows = self
                 .client
@@ -152,7 +144,7 @@ impl OdooErp {
                 .await?;
             out.invoices = names_where(&rows, |state| state == "posted");
         }
-        let picking_ids = ids(&order, "picking_ids");
+        let picking_ids = super::x2many_ids(&order, "picking_ids");
         if !picking_ids.is_empty() {
             let rows = self
                 .client
