@@ -275,7 +275,7 @@ async fn amazon_orders_are_stored_once_and_the_cursor_moves_after_them() {
         .expect("journal");
     assert_eq!(
         journal[0].data["order"]["mapping"],
-        json!({"name": "amazon", "version": 1})
+        json!({"name": "amazon", "version": 2})
     );
     let inbox = ctx
         .store

@@ -26,9 +26,7 @@ type Error = jaq_core::Error<Val>;
 /// The native filters, ready for `Compiler::with_funs`.
 pub fn funs() -> impl Iterator<Item = Fun<Data>> {
     let filters: [Filter<RunPtr<Data>>; 3] = [
-        ("decimal_places", v(0), |cv| {
-            bome(decimal_of(&cv.1).map(|d| Val::from(d.map_or(0, |d| d.scale() as usize))))
-        }),
+        ("decimal_places", v(0), |cv| bome(decimal_places(&cv.1))),
         ("to_minor", v(1), |cv| {
             unary(cv, |input, scale| to_minor(&input, &scale))
         }),
@@ -37,6 +35,11 @@ pub fn funs() -> impl Iterator<Item = Fun<Data>> {
         }),
     ];
     filters.into_iter().map(|filter| run::<Data>(filter))
+}
+
+/// How many digits a decimal has after the point (null: 0).
+pub(super) fn decimal_places(value: &Val) -> Result<Val, Error> {
+    decimal_of(value).map(|d| Val::from(d.map_or(0, |d| d.scale() as usize)))
 }
 
 /// The decimal a value holds; `None` for null.
@@ -65,7 +68,7 @@ fn scale_of(value: &Val) -> Result<u32, Error> {
     }
 }
 
-fn to_minor(input: &Val, scale: &Val) -> Result<Val, Error> {
+pub(super) fn to_minor(input: &Val, scale: &Val) -> Result<Val, Error> {
     let scale = scale_of(scale)?;
     let Some(mut amount) = decimal_of(input)? else {
         return Ok(Val::from(0usize));
@@ -81,7 +84,7 @@ fn to_minor(input: &Val, scale: &Val) -> Result<Val, Error> {
     Ok(Val::Num(Num::from_integral(minor)))
 }
 
-fn from_minor(input: &Val, scale: &Val) -> Result<Val, Error> {
+pub(super) fn from_minor(input: &Val, scale: &Val) -> Result<Val, Error> {
     let scale = scale_of(scale)?;
     let minor = decimal_of(input)?.unwrap_or_default().normalize();
     if minor.scale() != 0 {

@@ -9,6 +9,7 @@
 
 mod convert;
 mod decimal_funs;
+pub mod fast;
 mod program;
 
 use std::collections::BTreeMap;
@@ -40,6 +41,11 @@ const SHIPPED: &[(&str, u32, &str)] = &[
         "amazon",
         1,
         include_str!("../../../../mappings/amazon/v1.jq"),
+    ),
+    (
+        "amazon",
+        2,
+        include_str!("../../../../mappings/amazon/v2.jq"),
     ),
     (
         "edi-850",

@@ -5,6 +5,7 @@ use jaq_core::{Compiler, Ctx, Native, Vars, compile::Filter, data, unwrap_valr};
 use jaq_json::Val;
 use serde_json::Value;
 
+use super::fast::FastProgram;
 use super::{MappingError, convert, decimal_funs};
 
 type JaqFilter = Filter<Native<data::JustLut<Val>>>;
@@ -22,9 +23,13 @@ pub enum RunError {
     Output { name: String, message: String },
 }
 
+/// A mapping compiled twice: by jaq (the reference, always present) and,
+/// when the program only uses what it runs, by the direct evaluator
+/// (`fast`, ADR 0018), which maps each payload unless it is unsure.
 pub struct MappingProgram {
     name: String,
     filter: JaqFilter,
+    fast: Option<FastProgram>,
 }
 
 /// The variables a mapping can read: `$account` (the channel account, e.g.
@@ -63,7 +68,50 @@ impl MappingProgram {
         Ok(Self {
             name: name.to_owned(),
             filter,
+            fast: FastProgram::compile(source, &GLOBALS).ok(),
         })
+    }
+
+    /// Whether payloads are mapped by the direct evaluator (else by jaq).
+    pub fn is_direct(&self) -> bool {
+        self.fast.is_some()
+    }
+
+    /// The direct evaluator's answer alone: `None` when the program is not
+    /// direct or the evaluator is unsure (then `run` asks jaq). For tests
+    /// and `o2c bench map`, to show which path mapped a payload.
+    pub fn run_direct(
+        &self,
+        payload: &[u8],
+        account: &str,
+        received_at: &str,
+    ) -> Option<Result<Vec<Value>, RunError>> {
+        let fast = self.fast.as_ref()?;
+        let outputs = fast
+            .run_payload(payload, globals(account, received_at))
+            .ok()?;
+        Some(self.outputs(outputs.iter()))
+    }
+
+    /// Runs the mapping on jaq alone: the reference the direct evaluator is
+    /// compared with.
+    pub fn run_reference(
+        &self,
+        payload: &[u8],
+        account: &str,
+        received_at: &str,
+    ) -> Result<Vec<Value>, RunError> {
+        self.run_jaq(convert::parse(payload)?, account, received_at)
+    }
+
+    /// Runs the mapping on an already decoded value with jaq alone.
+    pub fn run_value_reference(
+        &self,
+        payload: &Value,
+        account: &str,
+        received_at: &str,
+    ) -> Result<Vec<Value>, RunError> {
+        self.run_jaq(convert::to_val(payload), account, received_at)
     }
 
     /// Runs the mapping on a raw JSON payload; every output is one canonical
@@ -74,7 +122,12 @@ impl MappingProgram {
         account: &str,
         received_at: &str,
     ) -> Result<Vec<Value>, RunError> {
-        self.run_val(convert::parse(payload)?, account, received_at)
+        if let Some(fast) = &self.fast
+            && let Ok(outputs) = fast.run_payload(payload, globals(account, received_at))
+        {
+            return self.outputs(outputs.iter());
+        }
+        self.run_jaq(convert::parse(payload)?, account, received_at)
     }
 
     /// Runs the mapping on an already decoded value.
@@ -93,22 +146,21 @@ impl MappingProgram {
         account: &str,
         received_at: &str,
     ) -> Result<Vec<Value>, RunError> {
-        let vars = Vars::new([
-            Val::from(account.to_owned()),
-            Val::from(received_at.to_owned()),
-        ]);
-        let ctx = Ctx::<data::JustLut<Val>>::new(&self.filter.lut, vars);
+        if let Some(fast) = &self.fast
+            && let Ok(outputs) = fast.run(input.clone(), globals(account, received_at))
+        {
+            return self.outputs(outputs.iter());
+        }
+        self.run_jaq(input, account, received_at)
+    }
+
+    fn outputs<'v>(&self, vals: impl Iterator<Item = &'v Val>) -> Result<Vec<Value>, RunError> {
         let mut outputs = Vec::new();
-        for result in self.filter.id.run((ctx, input)).map(unwrap_valr) {
-            let val = result.map_err(|e| RunError::Failed {
-                name: self.name.clone(),
-                message: error_text(&e),
-            })?;
-            let value = convert::from_val(&val).map_err(|message| RunError::Output {
+        for val in vals {
+            outputs.push(convert::from_val(val).map_err(|message| RunError::Output {
                 name: self.name.clone(),
                 message,
-            })?;
-            outputs.push(value);
+            })?);
         }
         if outputs.is_empty() {
             return Err(RunError::NoOutput {
@@ -117,6 +169,38 @@ impl MappingProgram {
         }
         Ok(outputs)
     }
+
+    fn run_jaq(
+        &self,
+        input: Val,
+        account: &str,
+        received_at: &str,
+    ) -> Result<Vec<Value>, RunError> {
+        let vars = Vars::new([
+            Val::from(account.to_owned()),
+            Val::from(received_at.to_owned()),
+        ]);
+        let ctx = Ctx::<data::JustLut<Val>>::new(&self.filter.lut, vars);
+        let vals = self
+            .filter
+            .id
+            .run((ctx, input))
+            .map(unwrap_valr)
+            .collect::<Result<Vec<Val>, _>>()
+            .map_err(|e| RunError::Failed {
+                name: self.name.clone(),
+                message: error_text(&e),
+            })?;
+        self.outputs(vals.iter())
+    }
+}
+
+/// The values of [`GLOBALS`], in order.
+fn globals(account: &str, received_at: &str) -> [Val; 2] {
+    [
+        Val::from(account.to_owned()),
+        Val::from(received_at.to_owned()),
+    ]
 }
 
 /// `error("…")` in a mapping arrives as a jaq value; show its text.

@@ -1,8 +1,9 @@
 //! `o2c bench map`: how many channel payloads one core turns into validated
-//! canonical orders per second — decoding, mapping (jq via jaq) and
-//! validation (JSON Schema, decoding, the model's rules) — beside the floor:
-//! decoding the payload alone (JSON parse, X12 parse, CSV grouping). Runs on
-//! one thread, so the figures are per core, for each channel.
+//! canonical orders per second — decoding, mapping (the direct evaluator,
+//! ADR 0018, or jaq) and validation (JSON Schema, decoding, the model's
+//! rules) — beside the floor: decoding the payload alone (JSON parse, X12
+//! parse, CSV grouping), and beside the same mapping run by jaq alone (the
+//! reference path). Runs on one thread, so the figures are per core.
 
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
@@ -43,6 +44,8 @@ struct Workload<'a> {
     payload_bytes: usize,
     decode: Box<dyn Fn() -> Result<usize> + 'a>,
     map: Box<dyn Fn() -> Result<Vec<Value>> + 'a>,
+    /// The same mapping on jaq alone.
+    reference: Box<dyn Fn() -> Result<Vec<Value>> + 'a>,
 }
 
 pub fn run(args: BenchMapArgs) -> Result<ExitCode> {
@@ -71,20 +74,36 @@ pub fn run(args: BenchMapArgs) -> Result<ExitCode> {
         result["machine"].as_str().unwrap_or("")
     );
     println!(
-        "  {:<11} {:<14} {:>8} {:>12} {:>12} {:>14} {:>8}",
-        "channel", "mapping", "bytes", "decode only", "map", "map+validate", "÷ floor"
+        "  {:<11} {:<14} {:<6} {:>6} {:>11} {:>9} {:>9} {:>13} {:>8} {:>8}",
+        "channel",
+        "mapping",
+        "direct",
+        "bytes",
+        "decode only",
+        "jaq map",
+        "map",
+        "map+validate",
+        "÷ floor",
+        "map÷jaq"
     );
     for r in &results {
         let number = |key: &str| r[key].as_f64().unwrap_or_default();
         println!(
-            "  {:<11} {:<14} {:>8} {:>12.0} {:>12.0} {:>14.0} {:>7.3}x",
+            "  {:<11} {:<14} {:<6} {:>6} {:>11.0} {:>9.0} {:>9.0} {:>13.0} {:>7.3}x {:>7.2}x",
             r["channel"].as_str().unwrap_or(""),
             r["mapping"].as_str().unwrap_or(""),
+            if r["direct"].as_bool().unwrap_or(false) {
+                "yes"
+            } else {
+                "no"
+            },
             number("payload_bytes"),
             number("decode_only_per_sec"),
+            number("jaq_map_only_per_sec"),
             number("map_only_per_sec"),
             number("map_and_validate_per_sec"),
             number("map_and_validate_vs_decode_only"),
+            number("map_vs_jaq"),
         );
     }
     Ok(ExitCode::SUCCESS)
@@ -97,6 +116,7 @@ fn measure(
     window: Duration,
 ) -> Result<Value> {
     let decode_only = per_second(window, || (workload.decode)())?;
+    let jaq_map_only = per_second(window, || Ok((workload.reference)()?.len()))?;
     let map_only = per_second(window, || Ok((workload.map)()?.len()))?;
     let map_and_validate = per_second(window, || {
         let outputs = (workload.map)()?;
@@ -117,7 +137,10 @@ fn measure(
         "mapping": mapping.name(),
         "payload_bytes": workload.payload_bytes,
         "decode_only_per_sec": decode_only.round(),
+        "direct": mapping.program.is_direct(),
+        "jaq_map_only_per_sec": jaq_map_only.round(),
         "map_only_per_sec": map_only.round(),
+        "map_vs_jaq": if jaq_map_only > 0.0 { (map_only / jaq_map_only * 100.0).round() / 100.0 } else { 0.0 },
         "map_and_validate_per_sec": map_and_validate.round(),
         "map_and_validate_vs_decode_only": ratio,
     }))
@@ -164,6 +187,7 @@ impl Inputs {
                 Ok(1)
             }),
             map: Box::new(move || Ok(program.run(bytes, ACCOUNT, RECEIVED_AT)?)),
+            reference: Box::new(move || Ok(program.run_reference(bytes, ACCOUNT, RECEIVED_AT)?)),
         };
         Ok(match channel {
             "shopify" => json_workload("shopify", &self.shopify),
@@ -175,14 +199,21 @@ impl Inputs {
                 decode: Box::new(|| Ok(x12_documents(&self.x12)?.len())),
                 map: Box::new(move || {
                     let documents = x12_documents(&self.x12)?;
-                    map_each(program, documents.iter().map(|d| &d.input))
+                    map_each(program, documents.iter().map(|d| &d.input), Path::Run)
+                }),
+                reference: Box::new(move || {
+                    let documents = x12_documents(&self.x12)?;
+                    map_each(program, documents.iter().map(|d| &d.input), Path::Jaq)
                 }),
             },
             "csv" => Workload {
                 channel: "csv",
                 payload_bytes: self.csv.len(),
                 decode: Box::new(|| Ok(csv_groups(&self.csv)?.len())),
-                map: Box::new(move || map_each(program, csv_groups(&self.csv)?.iter())),
+                map: Box::new(move || map_each(program, csv_groups(&self.csv)?.iter(), Path::Run)),
+                reference: Box::new(move || {
+                    map_each(program, csv_groups(&self.csv)?.iter(), Path::Jaq)
+                }),
             },
             other => bail!(
                 "no benchmark payload for the channel {other:?} (try: all, {FIXTURES_CHANNELS})"
@@ -197,14 +228,25 @@ const FIXTURES_CHANNELS: &str = "shopify, amazon, edi-850, csv, salesforce";
 const ACCOUNT: &str = "bench";
 const RECEIVED_AT: &str = "2026-11-27T00:00:00Z";
 
+/// Which evaluator maps: the hub's (`run`) or jaq alone.
+#[derive(Clone, Copy)]
+enum Path {
+    Run,
+    Jaq,
+}
+
 /// Maps each decoded input of one payload; all the orders they give.
 fn map_each<'v>(
     program: &MappingProgram,
     inputs: impl Iterator<Item = &'v Value>,
+    path: Path,
 ) -> Result<Vec<Value>> {
     let mut orders = Vec::new();
     for input in inputs {
-        orders.extend(program.run_value(input, ACCOUNT, RECEIVED_AT)?);
+        orders.extend(match path {
+            Path::Run => program.run_value(input, ACCOUNT, RECEIVED_AT)?,
+            Path::Jaq => program.run_value_reference(input, ACCOUNT, RECEIVED_AT)?,
+        });
     }
     Ok(orders)
 }

@@ -1,0 +1,250 @@
+//! A direct evaluator for mapping programs: the same jq text, parsed by
+//! jaq's own parser, run by a tree-walker that passes each output to a
+//! callback instead of chaining boxed iterators (ADR 0018). jaq stays the
+//! reference: a program using anything this evaluator does not run is not
+//! compiled here at all, and a payload on which it is not certain of jaq's
+//! answer (any error, a type outside the builtins' mirrored cases) is
+//! mapped again by jaq. So outputs and error messages are always jaq's; the
+//! equality on the shipped mappings is checked by tests over real and
+//! generated payloads.
+
+mod builtins;
+mod eval;
+mod lower;
+mod project;
+
+use jaq_json::Val;
+
+pub use lower::Unsupported;
+
+/// The evaluator cannot vouch for the answer; ask jaq.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Unsure;
+
+pub struct FastProgram {
+    lowered: lower::Lowered,
+}
+
+impl FastProgram {
+    /// Lowers `source`; `globals` are the `$variables` bound by the caller,
+    /// in the order their values are given to [`FastProgram::run`].
+    pub fn compile(source: &str, globals: &[&'static str]) -> Result<Self, Unsupported> {
+        Ok(Self {
+            lowered: lower::lower(source, globals)?,
+        })
+    }
+
+    /// Every output of the program on a raw payload, read keeping only the
+    /// members the program can name.
+    pub fn run_payload(
+        &self,
+        payload: &[u8],
+        globals: impl IntoIterator<Item = Val>,
+    ) -> Result<Vec<Val>, Unsure> {
+        let input = project::parse(payload, &self.lowered.keys).ok_or(Unsure)?;
+        self.run(input, globals)
+    }
+
+    /// Every output of the program on `input`.
+    pub fn run(
+        &self,
+        input: Val,
+        globals: impl IntoIterator<Item = Val>,
+    ) -> Result<Vec<Val>, Unsure> {
+        let env = globals
+            .into_iter()
+            .fold(eval::Env::default(), |env, value| env.with_value(value));
+        let evaluator = eval::Evaluator {
+            defs: &self.lowered.defs,
+            keys: &self.lowered.keys,
+        };
+        let mut outputs = Vec::with_capacity(1);
+        evaluator
+            .run(&self.lowered.main, &env, input, &mut |x| {
+                outputs.push(x);
+                Ok(())
+            })
+            .map_err(|_| Unsure)?;
+        if outputs.iter().any(project::holds_pruned) {
+            return Err(Unsure);
+        }
+        Ok(outputs)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::mapping::MappingProgram;
+
+    /// The program's answer from both evaluators; the direct one must be
+    /// sure (`Some`) and agree with jaq.
+    fn same(program: &str, input: &str) -> serde_json::Value {
+        let mapping = MappingProgram::compile("t/v1", program).expect("compiles");
+        assert!(mapping.is_direct(), "not direct: {program}");
+        let reference = mapping
+            .run_reference(input.as_bytes(), "shop-1", "2026-11-27T00:00:00Z")
+            .unwrap_or_else(|e| panic!("jaq fails on {program}: {e}"));
+        let direct = mapping
+            .run_direct(input.as_bytes(), "shop-1", "2026-11-27T00:00:00Z")
+            .unwrap_or_else(|| panic!("unsure on {program} with {input}"))
+            .expect("runs");
+        assert_eq!(direct, reference, "{program} on {input}");
+        serde_json::Value::Array(direct)
+    }
+
+    #[test]
+    fn the_direct_evaluator_answers_as_jaq_does() {
+        let input = r#"{"a": {"b": [1, 2.50, "3", null]}, "s": " Hi There ", "n": -7,
+                        "o": {"x": 1, "y": null, "z": 2}, "e": [], "q": "12.30", "t": true}"#;
+        let cases = [
+            ".a.b[1], .a.b[-1], .a.b[1:3], .a.b[:2], .missing.deep, .a.b[]",
+            "[.a.b[] | select(. != null)] | length",
+            "{k: .n, (.s): 1, \"lit\": [.e[]], $account, n: (.n | tostring)}",
+            "{a: (1, 2), b: (3, 4)}",
+            "[(1, 2) + (10, 20)], [(1, 2) as $x | $x * 3]",
+            "\"<\\(.n)|\\(.a.b)|\\(.s)>\", \"\\(1, 2)-\\(3, 4)\"",
+            ".missing // .n, (false, null) // 5, (.t, false, 3) // 9",
+            "(.t and .n), (null or false), (.e | length > 0 or true)",
+            "if .n < 0 then \"neg\" elif .n == 0 then \"zero\" else \"pos\" end, if .t then 1 end",
+            "reduce .a.b[] as $x (0; . + ($x | if type == \"number\" then . else 0 end))",
+            "def twice(f): f | f; def inc: . + 1; 3 | twice(inc), twice(twice(inc))",
+            "def at($i; f): [f][$i]; at(1; .a.b[])",
+            "def fact: if . <= 1 then 1 else . * (. - 1 | fact) end; 10 | fact",
+            "def outer($x): def inner: . + $x; (1 | inner), (10 | inner); outer(.n)",
+            "def f(g): def h: g; [h, (2 | h)]; 5 as $five | f((if type == \"object\" then .n else . end), $five)",
+            ".s | (trim, ltrim, rtrim, ascii_upcase, ascii_downcase, length, explode, (explode | implode))",
+            ".s | split(\" \"), (split(\" \") | join(\"-\")), startswith(\" H\"), endswith(\"x\"), ltrimstr(\" \"), rtrimstr(\" \")",
+            "[.a.b[] | tostring], [.a.b[] | tojson], (.q | tonumber), (.a.b[1] | floor), (3.7 | floor), (-3.2 | floor)",
+            ".o | to_entries, has(\"x\"), has(\"nope\"), add, (map(. // 0)), ([.[]] | length)",
+            "[3, 1, 2, 1] | sort, unique, min, max, first, last, add, any, all, ([] | min, max, add, any, all)",
+            "[1, null, 2] | any(. == null), all(. != null), any(.[]; . == 2), all(.[]; . > 0)",
+            "[range(3)], [range(2; 5)], [range(.n)], [limit(2; 1, 2, 3)]? // \"no limit\"",
+            "(\"199.50\" | decimal_places, to_minor(2)), (19950 | from_minor(2)), (null | to_minor(2))",
+            ".q | test(\"^[0-9]+\\\\.[0-9]+$\"), test(\"x\")",
+            "[.a.b[] | type], (.o | type), (.t | not), ([] | not)",
+            "-(.n), -(1, 2)",
+            "[.[] | numbers]? // \"numbers is jaq's\"",
+            "[.e[] | error(\"never\")], [empty], ([1, 2] | map(select(. > 1)))",
+            "{(\"a\", \"b\"): (1, 2)}",
+            "$received_at, $account",
+        ];
+        for case in cases {
+            // Naming every key of the input keeps it whole when read
+            // (`project`): this test is about the evaluator's answers.
+            let program = format!(
+                "[\"a\", \"b\", \"s\", \"n\", \"o\", \"x\", \"y\", \"z\", \"e\", \"q\", \"t\"] as $named | {case}"
+            );
+            let program = program.as_str();
+            if program.contains("limit") || program.contains("numbers") {
+                // not run directly: the whole program goes to jaq
+                let mapping = MappingProgram::compile("t/v1", program).expect("compiles");
+                assert!(!mapping.is_direct(), "{program}");
+                continue;
+            }
+            same(program, input);
+        }
+    }
+
+    #[test]
+    fn outputs_keep_jaqs_numbers_and_key_order() {
+        let out = same(
+            "{z: 1, a: .p, m: (.p * 2), z: 3}",
+            r#"{"p": 0.1000000000000000055511151231257827}"#,
+        );
+        assert_eq!(
+            out[0].to_string(),
+            r#"{"z":3,"a":0.1000000000000000055511151231257827,"m":0.2}"#
+        );
+    }
+
+    #[test]
+    fn errors_and_odd_inputs_go_to_jaq() {
+        let mapping = MappingProgram::compile(
+            "t/v1",
+            r#"if .sku == null then error("line without sku") else .sku | ascii_upcase end"#,
+        )
+        .expect("compiles");
+        assert!(mapping.is_direct());
+        // The evaluator is unsure on any error; `run` then gives jaq's.
+        assert!(mapping.run_direct(b"{}", "a", "b").is_none());
+        assert_eq!(
+            mapping.run(b"{}", "a", "b"),
+            mapping.run_reference(b"{}", "a", "b")
+        );
+        // A type the builtin does not take: jaq's own error message.
+        let answer = mapping.run(br#"{"sku": 12}"#, "a", "b");
+        assert!(answer.is_err());
+        assert_eq!(answer, mapping.run_reference(br#"{"sku": 12}"#, "a", "b"));
+        assert_eq!(
+            mapping.run(br#"{"sku": "ab"}"#, "a", "b"),
+            Ok(vec![serde_json::json!("AB")])
+        );
+    }
+
+    #[test]
+    fn objects_missing_unnamed_members_are_never_observed_whole() {
+        // `.a` keeps `b` (a name in the program) and `p` (a plain value),
+        // and loses `c`, an object no name reaches; so do the objects in `l`.
+        let input = br#"{"a": {"b": 1, "p": 2, "c": {"d": 2}}, "l": [{"b": 1, "z": [0]}]}"#;
+        for program in [
+            ".a",
+            "{x: .a}",
+            ".a | length",
+            ".a | tojson",
+            ".a | tostring",
+            "\"\\(.a)\"",
+            ".a | to_entries",
+            "[.a[]]",
+            ".a | add",
+            ".a | map(.)",
+            ".a == {\"b\": 1}",
+            ".l == [{\"b\": 1}]",
+            ".a[[99] | implode]",
+            ".a | has([99] | implode)",
+            ".l | unique",
+            ".l - [{}]",
+            "[.l[]] == [.l[]]",
+            ".a + {}",
+            ".",
+        ] {
+            let mapping = MappingProgram::compile("t/v1", program).expect("compiles");
+            assert!(mapping.is_direct(), "{program}");
+            assert!(
+                mapping.run_direct(input, "a", "b").is_none(),
+                "{program} answered on a partial object"
+            );
+            assert_eq!(
+                mapping.run(input, "a", "b"),
+                mapping.run_reference(input, "a", "b"),
+                "{program}"
+            );
+        }
+        // Reading named members of such objects is exact.
+        let out = same(
+            "[.a.b, (.a | has(\"b\")), (.a | type), (.l[] | .b), (.a[\"b\" + \"\"]), (.a[[112] | implode]), (.a | has([112] | implode))]",
+            std::str::from_utf8(input).expect("utf-8"),
+        );
+        assert_eq!(
+            out[0],
+            serde_json::json!([1, true, "object", 1, 1, 2, true])
+        );
+    }
+
+    #[test]
+    fn programs_using_what_it_does_not_run_stay_on_jaq() {
+        for program in [
+            ".a |= 1",
+            "try .a catch 0",
+            "label $out | 1",
+            "foreach .[] as $x (0; . + $x)",
+            "@base64",
+            ". as [$a] | $a",
+            "..",
+            "gsub(\"a\"; \"b\")",
+            "test(.pattern)",
+        ] {
+            let mapping = MappingProgram::compile("t/v1", program).expect("compiles");
+            assert!(!mapping.is_direct(), "{program}");
+        }
+    }
+}

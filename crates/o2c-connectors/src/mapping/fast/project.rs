@@ -1,0 +1,297 @@
+//! Reads a payload for the direct evaluator without building the nested
+//! objects and arrays no mapping can reach: a member whose key is none of
+//! the program's string literals and whose value is an object or an array
+//! is skipped unbuilt (a Shopify order carries every amount twice more as
+//! `*_set` objects, and lists no mapping reads). Plain values are always
+//! kept, so a key computed at run time (`$r[$prefix + "City"]`) still finds
+//! them. An object that lost members carries a marker member under a key
+//! no JSON text can spell; the evaluator is unsure wherever that could
+//! change an answer (iterating the object, its length, printing or
+//! comparing it, a computed key it lacks, the output), and the payload is
+//! then mapped by jaq from the full text.
+//!
+//! Strict JSON, in one pass, with serde_json (built with
+//! `arbitrary_precision`, so numbers arrive as their text and keep every
+//! digit, as `convert` keeps them).
+
+use std::collections::HashMap;
+use std::fmt;
+
+use jaq_json::{Num, Rc, Val};
+use serde::de::{DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
+
+/// The marker key: not UTF-8, so equal to no key read from JSON.
+const PRUNED: &[u8] = b"\xff(o2c: members not read)";
+
+thread_local! {
+    static MARKER: Val = Val::byte_str(PRUNED);
+}
+
+fn marker() -> Val {
+    MARKER.with(Val::clone)
+}
+
+fn has_marker(members: &jaq_json::Map) -> bool {
+    MARKER.with(|m| members.contains_key(m))
+}
+
+/// The keys a program can name, each kept once as shared bytes so a
+/// member read under it costs no copy of its key.
+#[derive(Default)]
+pub struct KeySet(HashMap<Box<[u8]>, bytes::Bytes, foldhash::fast::FixedState>);
+
+impl KeySet {
+    pub fn insert(&mut self, key: &[u8]) {
+        self.0
+            .entry(key.into())
+            .or_insert_with(|| bytes::Bytes::copy_from_slice(key));
+    }
+
+    pub fn contains(&self, key: &[u8]) -> bool {
+        self.0.contains_key(key)
+    }
+
+    fn shared(&self, key: &[u8]) -> Option<&bytes::Bytes> {
+        self.0.get(key)
+    }
+}
+
+/// The payload with unnamed members left out; `None` when serde_json
+/// refuses it (the caller then reads it in full, for jaq's error).
+pub fn parse(payload: &[u8], keys: &KeySet) -> Option<Val> {
+    let mut de = serde_json::Deserializer::from_slice(payload);
+    let val = Seed { keys }.deserialize(&mut de).ok()?;
+    de.end().ok()?;
+    Some(val)
+}
+
+/// Whether `v` is an object that lost members.
+pub fn is_pruned(v: &Val) -> bool {
+    matches!(v, Val::Obj(members) if has_marker(members))
+}
+
+/// Whether a pruned object is anywhere inside `v`.
+pub fn holds_pruned(v: &Val) -> bool {
+    match v {
+        Val::Obj(members) => has_marker(members) || members.values().any(holds_pruned),
+        Val::Arr(items) => items.iter().any(holds_pruned),
+        _ => false,
+    }
+}
+
+#[derive(Clone, Copy)]
+struct Seed<'k> {
+    keys: &'k KeySet,
+}
+
+impl<'de> DeserializeSeed<'de> for Seed<'_> {
+    type Value = Val;
+
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Val, D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+/// serde_json's token for a number read as text (`arbitrary_precision`).
+const NUMBER_TOKEN: &str = "$serde_json::private::Number";
+
+/// As `convert::number_of`: integers stay integers, others decimal text.
+fn number(text: &str) -> Val {
+    Val::Num(Num::from_str_radix(text, 10).unwrap_or_else(|| Num::Dec(Rc::new(text.to_owned()))))
+}
+
+impl<'de> Visitor<'de> for Seed<'_> {
+    type Value = Val;
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a JSON value")
+    }
+
+    fn visit_unit<E>(self) -> Result<Val, E> {
+        Ok(Val::Null)
+    }
+
+    fn visit_bool<E>(self, b: bool) -> Result<Val, E> {
+        Ok(Val::Bool(b))
+    }
+
+    fn visit_i64<E>(self, n: i64) -> Result<Val, E> {
+        Ok(number(&n.to_string()))
+    }
+
+    fn visit_u64<E>(self, n: u64) -> Result<Val, E> {
+        Ok(number(&n.to_string()))
+    }
+
+    fn visit_f64<E: serde::de::Error>(self, _: f64) -> Result<Val, E> {
+        // Never with `arbitrary_precision`; a float would have lost digits.
+        Err(E::custom("a number read as a float"))
+    }
+
+    fn visit_str<E>(self, s: &str) -> Result<Val, E> {
+        Ok(Val::utf8_str(bytes::Bytes::copy_from_slice(s.as_bytes())))
+    }
+
+    fn visit_string<E>(self, s: String) -> Result<Val, E> {
+        Ok(Val::utf8_str(s))
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Val, A::Error> {
+        let mut items = Vec::with_capacity(seq.size_hint().unwrap_or(0));
+        while let Some(item) = seq.next_element_seed(self)? {
+            items.push(item);
+        }
+        Ok(Val::Arr(Rc::new(items)))
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Val, A::Error> {
+        let mut members = Vec::new();
+        let mut pruned = false;
+        let mut first = true;
+        while let Some(key) = map.next_key::<std::borrow::Cow<'de, str>>()? {
+            if first && key == NUMBER_TOKEN {
+                let text: String = map.next_value()?;
+                return Ok(number(&text));
+            }
+            first = false;
+            match self.keys.shared(key.as_bytes()) {
+                Some(shared) => {
+                    let value = map.next_value_seed(self)?;
+                    members.push((Val::utf8_str(shared.clone()), value));
+                }
+                None => match map.next_value_seed(Unnamed)? {
+                    Some(value) => members.push((Val::utf8_str(key.into_owned()), value)),
+                    None => pruned = true,
+                },
+            }
+        }
+        if pruned {
+            members.push((marker(), Val::Null));
+        }
+        let mut map = jaq_json::Map::with_capacity_and_hasher(members.len(), Default::default());
+        map.extend(members);
+        Ok(Val::obj(map))
+    }
+}
+
+/// The value of a member no program names: kept when plain, skipped
+/// (`None`) when an object or an array.
+#[derive(Clone, Copy)]
+struct Unnamed;
+
+impl<'de> DeserializeSeed<'de> for Unnamed {
+    type Value = Option<Val>;
+
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Option<Val>, D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for Unnamed {
+    type Value = Option<Val>;
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a JSON value")
+    }
+
+    fn visit_unit<E>(self) -> Result<Option<Val>, E> {
+        Ok(Some(Val::Null))
+    }
+
+    fn visit_bool<E>(self, b: bool) -> Result<Option<Val>, E> {
+        Ok(Some(Val::Bool(b)))
+    }
+
+    fn visit_i64<E>(self, n: i64) -> Result<Option<Val>, E> {
+        Ok(Some(number(&n.to_string())))
+    }
+
+    fn visit_u64<E>(self, n: u64) -> Result<Option<Val>, E> {
+        Ok(Some(number(&n.to_string())))
+    }
+
+    fn visit_f64<E: serde::de::Error>(self, _: f64) -> Result<Option<Val>, E> {
+        Err(E::custom("a number read as a float"))
+    }
+
+    fn visit_str<E>(self, s: &str) -> Result<Option<Val>, E> {
+        Ok(Some(Val::utf8_str(bytes::Bytes::copy_from_slice(
+            s.as_bytes(),
+        ))))
+    }
+
+    fn visit_string<E>(self, s: String) -> Result<Option<Val>, E> {
+        Ok(Some(Val::utf8_str(s)))
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Option<Val>, A::Error> {
+        while seq.next_element::<IgnoredAny>()?.is_some() {}
+        Ok(None)
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Option<Val>, A::Error> {
+        let mut first = true;
+        while let Some(key) = map.next_key::<std::borrow::Cow<'de, str>>()? {
+            if first && key == NUMBER_TOKEN {
+                let text: String = map.next_value()?;
+                return Ok(Some(number(&text)));
+            }
+            first = false;
+            map.next_value::<IgnoredAny>()?;
+        }
+        Ok(None)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn keys(names: &[&str]) -> KeySet {
+        let mut set = KeySet::default();
+        for name in names {
+            set.insert(name.as_bytes());
+        }
+        set
+    }
+
+    #[test]
+    fn unnamed_members_are_left_out_and_marked() {
+        let v = parse(
+            br#"{"a": {"b": 1, "c": [1, {"x": 2}]}, "d": "\u00e9", "n": 12345678901234567890123, "f": -0.50}"#,
+            &keys(&["a", "b"]),
+        )
+        .expect("json");
+        assert!(is_pruned(
+            &v.clone().index(&Val::from("a".to_owned())).expect("a")
+        ));
+        assert!(!is_pruned(&v));
+        assert!(holds_pruned(&v));
+        let full = crate::mapping::convert::parse(
+            br#"{"a": {"b": 1}, "d": "\u00e9", "n": 12345678901234567890123, "f": -0.50}"#,
+        )
+        .expect("json");
+        for key in ["d", "n", "f"] {
+            let k = Val::from(key.to_owned());
+            assert_eq!(
+                v.clone().index(&k).expect("member").to_string(),
+                full.clone().index(&k).expect("member").to_string()
+            );
+        }
+    }
+
+    #[test]
+    fn only_strict_json_is_read() {
+        for not_json in [
+            &b"{\"a\": NaN}"[..],
+            b"# c\n{}",
+            b"[1,]",
+            b"{} {}",
+            b"{\"a\": 1",
+        ] {
+            assert!(parse(not_json, &keys(&["a"])).is_none(), "{not_json:?}");
+        }
+    }
+
+    use jaq_core::ValT as _;
+}
