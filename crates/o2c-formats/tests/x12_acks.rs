@@ -4,7 +4,9 @@
 mod common;
 
 use chrono::{NaiveDate, NaiveTime};
-use o2c_formats::x12::ack855::{LineDecision, PoAckOptions, po_acknowledgment};
+use o2c_formats::x12::ack855::{
+    AckNote, AckNotes, AckPurpose, LineDecision, PoAckOptions, po_acknowledgment,
+};
 use o2c_formats::x12::ack997::{
     ElementNote, SegmentNote, SetAck, SetStatus, check_group, functional_ack,
 };
@@ -106,6 +108,8 @@ fn opts(control: &str) -> PoAckOptions {
         ack_date: day(),
         seller_order_number: Some("S00042".into()),
         ack_type: None,
+        purpose: AckPurpose::Original,
+        notes: AckNotes::default(),
     }
 }
 
@@ -175,4 +179,42 @@ fn ack_855_all_rejected_and_bad_input() {
     let text = reply(&ic, "PR", tx);
     assert!(text.contains("BAK*00*RD*08292233294*20101127"), "{text}");
     assert!(po_acknowledgment(&po, &[LineDecision::Accept], &opts("0004")).is_err());
+}
+
+#[test]
+fn ack_855_reasons_for_refused_lines_and_a_replacement() {
+    let (ic, po) = vics();
+    let mut decisions = vec![LineDecision::Accept; po.lines.len()];
+    decisions[1] = LineDecision::Reject;
+    let mut lines = vec![None; po.lines.len()];
+    lines[1] = Some(AckNote {
+        code: "REFUSED".into(),
+        text: "refused by Odoo: no Odoo product has the SKU(s): 123456789012".into(),
+    });
+    let notes = AckNotes {
+        header: Some(AckNote {
+            code: "PARTIAL".into(),
+            text: "1 of 6 lines refused; see the line notes".into(),
+        }),
+        lines,
+    };
+    let options = PoAckOptions {
+        purpose: AckPurpose::Replace,
+        notes,
+        ..opts("0003")
+    };
+    let tx = po_acknowledgment(&po, &decisions, &options).expect("855");
+    let text = reply(&ic, "PR", tx);
+    assert!(text.contains("BAK*05*AC*"), "{text}");
+    let segments: Vec<&str> = text.split('~').map(str::trim).collect();
+    let ir = segments
+        .iter()
+        .position(|s| s.starts_with("ACK*IR"))
+        .expect("IR line");
+    assert_eq!(segments[ir + 1], "N9*L1*REFUSED");
+    assert!(
+        segments[ir + 2].starts_with("MSG*refused by Odoo no Odoo product"),
+        "{text}"
+    );
+    insta::assert_snapshot!("855_reasons_replace", text);
 }

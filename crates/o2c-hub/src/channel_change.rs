@@ -1,5 +1,6 @@
 //! Changes a channel makes to an order the hub already has (Shopify's
-//! `orders/updated`, `orders/cancelled`, `refunds/create`): the durable job
+//! `orders/updated`, `orders/cancelled`, `refunds/create`, and a pulled
+//! Amazon, Salesforce or Shopify order the hub holds): the durable job
 //! that carries one, and the comparison that tells a real change from noise.
 //!
 //! The webhook only stores the change as a job on the order's own queue (so
@@ -117,6 +118,22 @@ impl ChannelChangeJob {
     }
 }
 
+/// The channel's own version of an order payload as the hub keeps it:
+/// Shopify's `updated_at`, Amazon's `LastUpdateDate` (in the pull's
+/// `{"order", "items"}` document), Salesforce's `SystemModstamp` (in
+/// `{"object", "record"}`). `None` for channels without one.
+pub fn payload_version(channel_kind: &str, payload: &Value) -> Option<DateTime<Utc>> {
+    let text = match channel_kind {
+        "shopify" => payload.get("order").unwrap_or(payload).get("updated_at"),
+        "amazon" => payload.pointer("/order/LastUpdateDate"),
+        "salesforce" => payload.pointer("/record/SystemModstamp"),
+        _ => None,
+    }?
+    .as_str()?;
+    // Salesforce writes `+0000`; the others RFC 3339, which this also reads.
+    o2c_connectors::salesforce::parse_modstamp(text)
+}
+
 /// The parts of a canonical order a channel change is about. Payment
 /// status, the mapping version, the order date and external references
 /// change without changing what is to be delivered and billed.
@@ -231,6 +248,32 @@ mod tests {
             ]
         }))
         .expect("order")
+    }
+
+    #[test]
+    fn each_channel_names_its_version() {
+        let at = |t: &str| {
+            DateTime::parse_from_rfc3339(t)
+                .expect("date")
+                .with_timezone(&Utc)
+        };
+        let shopify = json!({"updated_at": "2024-05-01T12:00:00-04:00"});
+        assert_eq!(
+            payload_version("shopify", &shopify),
+            Some(at("2024-05-01T16:00:00Z"))
+        );
+        let amazon = json!({"order": {"LastUpdateDate": "2017-01-20T19:49:35Z"}, "items": []});
+        assert_eq!(
+            payload_version("amazon", &amazon),
+            Some(at("2017-01-20T19:49:35Z"))
+        );
+        let salesforce = json!({"object": "Order", "record": {"SystemModstamp": "2024-05-01T10:00:00.000+0000"}});
+        assert_eq!(
+            payload_version("salesforce", &salesforce),
+            Some(at("2024-05-01T10:00:00Z"))
+        );
+        assert_eq!(payload_version("rest", &shopify), None);
+        assert_eq!(payload_version("amazon", &json!({"order": {}})), None);
     }
 
     #[test]

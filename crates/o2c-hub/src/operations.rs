@@ -2,32 +2,78 @@
 //! written to the audit log with who did it and why.
 
 use chrono::Utc;
-use o2c_store::{NewAuditEntry, Store, StoreError};
+use o2c_store::{JobState, NewAuditEntry, Store, StoreError};
 use serde_json::json;
 use uuid::Uuid;
 
-/// Puts a dead-lettered job back in the queue. False if it was not dead.
+use crate::edi::told::{self, ToldRefused};
+use crate::edi::tracking::TrackError;
+
+#[derive(Debug, thiserror::Error)]
+pub enum OperationError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error(transparent)]
+    Track(#[from] TrackError),
+}
+
+/// What became of a dead-letter retry.
+#[derive(Debug, Clone, PartialEq)]
+pub enum DeadRetry {
+    Retried,
+    /// The job is not in the dead-letter queue.
+    NotDead,
+    /// An 855 told the EDI partner this order's lines are refused; the
+    /// retry needs `override_855` and a reason (ADR 0018).
+    PartnerTold(ToldRefused),
+}
+
+/// Puts a dead-lettered job back in the queue, unless it would create an
+/// order an EDI partner was told is refused and the operator did not
+/// override that (with a reason); an override reopens the PO for a
+/// replacing 855.
 pub async fn retry_dead_job(
     store: &dyn Store,
     job_id: i64,
     actor: &str,
     reason: &str,
-) -> Result<bool, StoreError> {
+    override_855: bool,
+) -> Result<DeadRetry, OperationError> {
     let now = Utc::now();
-    let done = store.retry_dead(job_id, now).await?;
-    if done {
-        store
-            .append_audit(NewAuditEntry {
-                actor: actor.to_owned(),
-                action: "dlq.retry".into(),
-                subject: format!("job:{job_id}"),
-                details: json!({ "reason": reason }),
-                correlation_id: Uuid::now_v7().to_string(),
-                at: now,
-            })
-            .await?;
+    let Some(job) = store.get_job(job_id).await? else {
+        return Ok(DeadRetry::NotDead);
+    };
+    if job.state != JobState::Dead {
+        return Ok(DeadRetry::NotDead);
     }
-    Ok(done)
+    let told = match Uuid::parse_str(&job.queue_key) {
+        Ok(order_id) => told::told_refused(store, order_id).await?,
+        Err(_) => None,
+    };
+    if let Some(told) = &told
+        && (!override_855 || reason.trim().is_empty())
+    {
+        return Ok(DeadRetry::PartnerTold(told.clone()));
+    }
+    if !store.retry_dead(job_id, now).await? {
+        return Ok(DeadRetry::NotDead);
+    }
+    // Reopened after the retry: the sweeper then reads the order's outcome
+    // as it is from here on, never the refusal it is replacing.
+    if let Some(told) = &told {
+        told::reopen_for_replacement(store, told, now).await?;
+    }
+    store
+        .append_audit(NewAuditEntry {
+            actor: actor.to_owned(),
+            action: "dlq.retry".into(),
+            subject: format!("job:{job_id}"),
+            details: json!({ "reason": reason, "override_855": told }),
+            correlation_id: Uuid::now_v7().to_string(),
+            at: now,
+        })
+        .await?;
+    Ok(DeadRetry::Retried)
 }
 
 /// Removes a dead-lettered job for good. False if it was not dead.

@@ -111,6 +111,7 @@ fn partner(folders: &Folders, id: &str, theirs: PartyIds, ours: PartyIds) -> Edi
             on_hold: HoldAnswer::Wait,
             on_unmappable: UnmappableAnswer::Reject,
             on_refusal: RefusalAnswer::Reject,
+            send_reasons: false,
         },
         outbound_dir: folders.out(id).display().to_string(),
         value_maps: serde_json::from_value(json!({ "uom": { "EA": "Units" } })).expect("maps"),
@@ -471,7 +472,9 @@ fn rk_per_store(folders: &Folders, id: &str) -> EdiPartner {
 async fn orders_odoo_refuses_at_submission_have_their_lines_rejected_by_855() {
     let folders = Folders::new();
     // Both partners wait on validation holds: only Odoo's refusal answers.
-    let rk = rk_per_store(&folders, "rk");
+    let mut rk = rk_per_store(&folders, "rk");
+    // rk reads reasons in its 855s.
+    rk.acknowledgments.send_reasons = true;
     let rk2 = rk_per_store(&folders, "rk2");
     let config = HubConfig {
         edi: EdiConfig {
@@ -508,6 +511,12 @@ async fn orders_odoo_refuses_at_submission_have_their_lines_rejected_by_855() {
         "{ack855}"
     );
     assert_eq!(segments(&ack855, "ACK"), ["ACK*IQ*9*EA"]);
+    // ...with the reason after the line's ACK.
+    assert_eq!(segments(&ack855, "N9"), ["N9*L1*REFUSED"]);
+    assert!(
+        segments(&ack855, "MSG")[0].contains("sale_ok is off"),
+        "{ack855}"
+    );
     // The reason is on record.
     let audit = hub.store.list_audit(0, 1000).await.expect("audit");
     let written = audit
@@ -539,12 +548,91 @@ async fn orders_odoo_refuses_at_submission_have_their_lines_rejected_by_855() {
         "{ack855}"
     );
     assert_eq!(segments(&ack855, "ACK"), ["ACK*IR*0*EA"]);
+    assert!(segments(&ack855, "N9").is_empty(), "rk2 wants no reasons");
     let dead = hub
         .store
         .list_jobs(Some(o2c_store::JobState::Dead), 10)
         .await
         .expect("dlq");
     assert_eq!(dead.len(), 2);
+
+    // The partner was told IR: an operator's retry does not quietly create
+    // the order...
+    let retry = |body: Value| {
+        let url = format!("{}/v1/dlq/{}/retry", hub.base, dead[0].id);
+        let http = hub.http.clone();
+        let key = hub.key.clone();
+        async move {
+            http.post(url)
+                .bearer_auth(key)
+                .json(&body)
+                .send()
+                .await
+                .expect("retry")
+        }
+    };
+    let refused_retry = retry(json!({"reason": "Odoo is fixed"})).await;
+    assert_eq!(refused_retry.status(), 409);
+    assert_eq!(
+        refused_retry.headers()["content-type"],
+        "application/problem+json"
+    );
+    let problem: Value = refused_retry.json().await.expect("json");
+    assert_eq!(problem["partner_told"]["partner"], "rk2");
+    assert_eq!(problem["partner_told"]["po_number"], "325011");
+    assert_eq!(problem["partner_told"]["ack_type"], "RD");
+    // ...an override needs a reason...
+    let no_reason = retry(json!({"override_855": true})).await;
+    assert_eq!(no_reason.status(), 422);
+    // ...and with one the job runs again and the partner gets a replacing
+    // 855 (Odoo refuses again here: still rejected, BAK01 05).
+    let overridden =
+        retry(json!({"override_855": true, "reason": "customer asked by phone"})).await;
+    assert_eq!(overridden.status(), 200);
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while files(&folders.out("rk2"), "855-") < 2 {
+        assert!(Instant::now() < deadline, "no replacing 855");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let mut names: Vec<String> = std::fs::read_dir(folders.out("rk2"))
+        .expect("dir")
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|n| n.starts_with("855-"))
+        .collect();
+    names.sort();
+    let replacing = std::fs::read_to_string(folders.out("rk2").join(&names[1])).expect("855");
+    assert!(
+        segments(&replacing, "BAK")[0].starts_with("BAK*05*RD*325011*"),
+        "{replacing}"
+    );
+    let audit = hub.store.list_audit(0, 1000).await.expect("audit");
+    let retried = audit
+        .iter()
+        .find(|a| a.action == "dlq.retry")
+        .expect("retry audited");
+    assert_eq!(retried.details["reason"], "customer asked by phone");
+    assert_eq!(retried.details["override_855"]["po_number"], "325011");
+
+    // rk's store order Odoo refused is on hold: its exception's retry is
+    // guarded the same way.
+    let held = hub.open_exception_of(&refused).await;
+    let answer = hub
+        .http
+        .post(format!(
+            "{}/v1/exceptions/{}/retry",
+            hub.base,
+            held["id"].as_str().expect("id")
+        ))
+        .bearer_auth(&hub.key)
+        .json(&json!({"reason": "try again"}))
+        .send()
+        .await
+        .expect("retry");
+    assert_eq!(answer.status(), 409);
+    let problem: Value = answer.json().await.expect("json");
+    assert_eq!(problem["partner_told"]["partner"], "rk");
+    assert_eq!(problem["order_id"], json!(refused));
     hub.shutdown().await;
 }
 
@@ -565,16 +653,21 @@ async fn exceptions_with(hub: &TestHub, reason: &str) -> Vec<Value> {
         .collect()
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn an_850_that_cannot_be_mapped_is_kept_rejected_by_855_or_alerted_per_partner() {
-    let folders = Folders::new();
-    // The first line loses its item ids: the 850 parses, the order cannot be built.
-    let unmappable = String::from_utf8(fixture("nodex12_850_4010VICS_6lines.edi"))
+/// The VICS sample with its first line's item ids gone: the 850 parses,
+/// the order cannot be built.
+fn unmappable_vics() -> String {
+    String::from_utf8(fixture("nodex12_850_4010VICS_6lines.edi"))
         .expect("utf8")
         .replace(
             "PO1*1*120*EA*9.25*TE*CB*065322-117*PR*RO*VN*AB3542",
             "PO1*1*120*EA*9.25*TE",
-        );
+        )
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_850_that_cannot_be_mapped_is_kept_rejected_by_855_or_alerted_per_partner() {
+    let folders = Folders::new();
+    let unmappable = unmappable_vics();
     let rejecting = vics_partner(&folders);
     let mut waiting = partner(
         &folders,
@@ -636,6 +729,254 @@ async fn an_850_that_cannot_be_mapped_is_kept_rejected_by_855_or_alerted_per_par
     assert_eq!(alert["details"]["po_number"], "08292233294");
     assert_eq!(files(&folders.out("wait"), "855-"), 0);
     assert_eq!(exceptions_with(&hub, "mapping_failed").await.len(), 2);
+    hub.shutdown().await;
+}
+
+/// `POST /v1/exceptions/{id}/{action}` as an operator.
+async fn act(hub: &TestHub, id: &Value, action: &str, body: Value) -> reqwest::Response {
+    hub.http
+        .post(format!(
+            "{}/v1/exceptions/{}/{action}",
+            hub.base,
+            id.as_str().expect("exception id")
+        ))
+        .bearer_auth(&hub.key)
+        .json(&body)
+        .send()
+        .await
+        .expect("act")
+}
+
+/// The open `mapping_failed` exception of `partner`'s PO `po`.
+async fn unmapped_exception(hub: &TestHub, partner: &str, po: &str) -> Value {
+    exceptions_with(hub, "mapping_failed")
+        .await
+        .into_iter()
+        .find(|e| e["details"]["partner"] == partner && e["details"]["po_number"] == po)
+        .unwrap_or_else(|| panic!("no mapping_failed exception for {partner} {po}"))
+}
+
+/// The `n`-th (0-based, by name) 855 in `partner`'s outbound folder.
+async fn nth_855(folders: &Folders, partner: &str, n: usize) -> String {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while files(&folders.out(partner), "855-") <= n {
+        assert!(Instant::now() < deadline, "no 855 number {n} for {partner}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let mut names: Vec<String> = std::fs::read_dir(folders.out(partner))
+        .expect("dir")
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|n| n.starts_with("855-"))
+        .collect();
+    names.sort();
+    std::fs::read_to_string(folders.out(partner).join(&names[n])).expect("855")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_unmappable_po_is_retried_resolved_or_cancelled_through_the_api() {
+    let folders = Folders::new();
+    let temp = tempfile::tempdir().expect("tempdir");
+    let store = o2c_store::open(&temp.path().join("hub.db").to_string_lossy())
+        .await
+        .expect("store");
+    let rejecting = vics_partner(&folders);
+    let mut waiting = partner(
+        &folders,
+        "wait",
+        ids("12", "4405197800"),
+        ids("01", "888888888"),
+    );
+    waiting.acknowledgments.on_unmappable = UnmappableAnswer::Wait;
+    waiting.acknowledgments.send_reasons = true;
+    let config = |mappings_dir: Option<String>| {
+        common::fast(HubConfig {
+            edi: EdiConfig {
+                state_dir: folders.root.join("state").display().to_string(),
+                poll_interval_ms: 100,
+                deadline_alert_lead_minutes: 0,
+                partners: vec![rejecting.clone(), waiting.clone()],
+            },
+            mappings_dir,
+            ..HubConfig::default()
+        })
+    };
+    let hub = TestHub::start_wrapped(
+        config(None),
+        store.clone(),
+        tempfile::tempdir().expect("tempdir"),
+        |erp| erp,
+    )
+    .await;
+    create_products(&hub.odoo_url, &VICS_SKUS).await;
+    let to_wait = unmappable_vics().replace("999999999", "888888888");
+
+    // A retry maps the PO again; with the same mapping it fails the same
+    // way, and the exception stays open.
+    post_x12(&hub, "wait", to_wait.clone().into_bytes()).await;
+    let first = unmapped_exception(&hub, "wait", "08292233294").await;
+    let again = act(&hub, &first["id"], "retry", json!({})).await;
+    assert_eq!(again.status(), 422);
+    assert_eq!(again.headers()["content-type"], "application/problem+json");
+    let problem: Value = again.json().await.expect("json");
+    assert!(
+        problem["detail"]
+            .as_str()
+            .expect("detail")
+            .contains("no product id"),
+        "{problem}"
+    );
+    unmapped_exception(&hub, "wait", "08292233294").await;
+    // Override is for held orders; this PO has none.
+    assert_eq!(
+        act(&hub, &first["id"], "override", json!({"reason": "ship it"}))
+            .await
+            .status(),
+        409
+    );
+
+    // Cancelled by an operator (with a reason): the waiting partner now
+    // gets the RJ it must get, with the reason.
+    post_x12(
+        &hub,
+        "wait",
+        to_wait.replace("08292233294", "08292233295").into_bytes(),
+    )
+    .await;
+    let second = unmapped_exception(&hub, "wait", "08292233295").await;
+    assert_eq!(
+        act(&hub, &second["id"], "cancel", json!({})).await.status(),
+        422
+    );
+    let cancelled = act(
+        &hub,
+        &second["id"],
+        "cancel",
+        json!({"reason": "buyer resends it"}),
+    )
+    .await;
+    assert_eq!(cancelled.status(), 200);
+    let rj = nth_855(&folders, "wait", 0).await;
+    assert!(
+        segments(&rj, "BAK")[0].starts_with("BAK*00*RJ*08292233295*"),
+        "{rj}"
+    );
+    assert_eq!(segments(&rj, "N9"), ["N9*L1*UNMAPPABLE"], "{rj}");
+
+    // A PO already rejected by 855 (RJ): an order made from it now needs
+    // override_855 and a reason; the partner then gets a replacing 855.
+    post_x12(&hub, "xyz", unmappable_vics().into_bytes()).await;
+    let rejected = nth_855(&folders, "xyz", 0).await;
+    assert!(
+        segments(&rejected, "BAK")[0].starts_with("BAK*00*RJ*"),
+        "{rejected}"
+    );
+    let exception = unmapped_exception(&hub, "xyz", "08292233294").await;
+    let corrected = json!({
+        "channel": { "kind": "edi", "account": "xyz" },
+        "channel_order_id": "08292233294",
+        "order_date": "2010-11-27T00:00:00Z",
+        "currency": "USD",
+        "customer_po": "08292233294",
+        "customer": { "name": "XYZ Retail" },
+        "ship_to": { "name": "XYZ Retail DC", "street_lines": ["1 Dock Rd"], "city": "Springfield", "postal_code": "62701", "country": "US" },
+        "lines": [{ "line_id": "1", "sku": "AB3542", "quantity": { "value": "120", "uom": "Units" }, "unit_price": "9.25" }]
+    });
+    let told = act(
+        &hub,
+        &exception["id"],
+        "resolve",
+        json!({"order": corrected, "reason": "fixed by hand"}),
+    )
+    .await;
+    assert_eq!(told.status(), 409);
+    let problem: Value = told.json().await.expect("json");
+    assert_eq!(problem["partner_told"]["ack_type"], "RJ");
+    let resolved = act(
+        &hub,
+        &exception["id"],
+        "resolve",
+        json!({"order": corrected, "reason": "buyer confirmed line 1 by phone", "override_855": true}),
+    )
+    .await;
+    assert_eq!(resolved.status(), 200);
+    let answer: Value = resolved.json().await.expect("json");
+    let order_id = answer["order_ids"][0]
+        .as_str()
+        .expect("order id")
+        .to_owned();
+    hub.wait_for_status(&order_id, "confirmed").await;
+    let replacing = nth_855(&folders, "xyz", 1).await;
+    assert!(
+        segments(&replacing, "BAK")[0].starts_with("BAK*05*AC*08292233294*"),
+        "{replacing}"
+    );
+    assert_eq!(segments(&replacing, "ACK")[0], "ACK*IA*120*EA");
+    let audit = hub.store.list_audit(0, 1000).await.expect("audit");
+    let entry = audit
+        .iter()
+        .find(|a| a.action == "exception.resolve")
+        .expect("resolve audited");
+    assert_eq!(entry.details["reason"], "buyer confirmed line 1 by phone");
+    assert_eq!(entry.details["override_855"], true);
+    hub.shutdown().await;
+
+    // The operator ships a mapping of their own that reads the buyer's
+    // part number from the line's description when PO1 carries no id, and
+    // restarts the hub: a retry of the first PO now maps and goes through.
+    let mappings = tempfile::tempdir().expect("tempdir");
+    let shipped = std::fs::read_to_string(format!(
+        "{}/../../mappings/edi-850/v1.jq",
+        env!("CARGO_MANIFEST_DIR")
+    ))
+    .expect("shipped mapping");
+    let fixed = shipped
+        .replace(
+            "// error(\"PO1 line \\($line.line_number // \"?\") has no product id (PO106/PO107)\")",
+            "// \"AB3542\"",
+        )
+        .replace("version: 1 }", "version: 2 }");
+    assert_ne!(fixed, shipped, "the mapping's error line moved");
+    std::fs::create_dir_all(mappings.path().join("edi-850")).expect("dir");
+    std::fs::write(mappings.path().join("edi-850/v2.jq"), fixed).expect("write");
+    let hub = TestHub::start_wrapped(
+        config(Some(mappings.path().display().to_string())),
+        store.clone(),
+        tempfile::tempdir().expect("tempdir"),
+        |erp| erp,
+    )
+    .await;
+    create_products(&hub.odoo_url, &VICS_SKUS).await;
+    let retried = act(
+        &hub,
+        &first["id"],
+        "retry",
+        json!({"reason": "mapping v2 deployed"}),
+    )
+    .await;
+    assert_eq!(retried.status(), 200);
+    let answer: Value = retried.json().await.expect("json");
+    let order_id = answer["order_ids"][0]
+        .as_str()
+        .expect("order id")
+        .to_owned();
+    hub.wait_for_status(&order_id, "confirmed").await;
+    let accepted = nth_855(&folders, "wait", 1).await;
+    assert!(
+        segments(&accepted, "BAK")[0].starts_with("BAK*00*AD*08292233294*"),
+        "{accepted}"
+    );
+    let closed: Value = hub
+        .get(&format!(
+            "/v1/exceptions/{}",
+            first["id"].as_str().expect("id")
+        ))
+        .await
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(closed["exception"]["status"], "resolved");
+    assert_eq!(closed["actions"], json!([]));
     hub.shutdown().await;
 }
 

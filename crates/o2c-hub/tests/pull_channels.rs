@@ -4,7 +4,10 @@
 //! the REST API's documented shape; the pull runtime stores each order once (even when a
 //! page is fetched again after a lost cursor write, and when the same order
 //! also arrives by webhook), keeps Pending Amazon orders out, records the
-//! mapping, and moves the cursor only after the orders are stored.
+//! mapping, and moves the cursor only after the orders are stored. A known
+//! order pulled again is a change: new content revises it (an older
+//! version never rolls it back), a withdrawal (Amazon `Canceled`, a
+//! Salesforce Order deactivated) cancels it.
 
 mod common;
 
@@ -56,6 +59,20 @@ fn amazon_sample(name: &str) -> Value {
 struct FakeAmazon {
     first_pages: AtomicUsize,
     after: Mutex<Option<DateTime<Utc>>>,
+    /// Per AmazonOrderId, fields a test changed on the order (as the
+    /// buyer, seller or Amazon would: `OrderStatus`, `LastUpdateDate`).
+    edits: Mutex<HashMap<String, Value>>,
+    /// Per AmazonOrderId, a changed `QuantityOrdered` of its items.
+    quantities: Mutex<HashMap<String, u32>>,
+}
+
+impl FakeAmazon {
+    fn edit(&self, order_id: &str, fields: Value) {
+        self.edits
+            .lock()
+            .expect("lock")
+            .insert(order_id.to_owned(), fields);
+    }
 }
 
 fn amazon_error(status: StatusCode, code: &str) -> Response {
@@ -125,6 +142,15 @@ async fn get_orders(
         .pointer_mut("/payload/Orders")
         .and_then(Value::as_array_mut)
     {
+        let edits = fake.edits.lock().expect("lock");
+        for order in orders.iter_mut() {
+            let id = order["AmazonOrderId"].as_str().unwrap_or_default();
+            if let Some(Value::Object(fields)) = edits.get(id) {
+                for (key, value) in fields {
+                    order[key] = value.clone();
+                }
+            }
+        }
         orders.retain(|o| {
             o["LastUpdateDate"]
                 .as_str()
@@ -135,13 +161,20 @@ async fn get_orders(
     Json(body).into_response()
 }
 
-async fn get_order_items(Path(id): Path<String>, headers: HeaderMap) -> Response {
+async fn get_order_items(
+    State(fake): State<Arc<FakeAmazon>>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+) -> Response {
     if !sp_authorised(&headers) {
         return amazon_error(StatusCode::FORBIDDEN, "Unauthorized");
     }
     // The published sandbox items, answered for the order asked about.
     let mut body = amazon_sample("getOrderItems_200_sandbox_static_0.json");
     body["payload"]["AmazonOrderId"] = json!(id);
+    if let Some(quantity) = fake.quantities.lock().expect("lock").get(&id) {
+        body["payload"]["OrderItems"][0]["QuantityOrdered"] = json!(quantity);
+    }
     Json(body).into_response()
 }
 
@@ -307,6 +340,103 @@ async fn amazon_orders_are_stored_once_and_the_cursor_moves_after_them() {
     let quiet = pull_once(&ctx, &puller).await.expect("third pass");
     assert_eq!(quiet.fetched, 0, "{quiet:?}");
     assert_eq!(channel_orders(ctx.store.as_ref(), &channel).await.len(), 2);
+}
+
+/// The change jobs queued for an order, as their stored payloads.
+async fn change_jobs(store: &dyn Store, order_id: uuid::Uuid) -> Vec<Value> {
+    store
+        .list_jobs(None, 100)
+        .await
+        .expect("jobs")
+        .into_iter()
+        .filter(|j| j.kind == "channel_change" && j.queue_key == order_id.to_string())
+        .map(|j| j.payload)
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_known_amazon_order_pulled_again_is_a_change_and_canceled_cancels_it() {
+    let (fake, base) = start_amazon().await;
+    let (ctx, _temp) = context().await;
+    let secrets = tempfile::tempdir().expect("tempdir");
+    let puller = AmazonPuller::from_config(&amazon_config(&base, &secrets)).expect("puller");
+    let channel = puller.cursor_name();
+    let first = pull_once(&ctx, &puller).await.expect("first pass");
+    assert_eq!((first.accepted, first.changes), (2, 0), "{first:?}");
+    let known = "902-1845936-5435065";
+    let order_id = ctx
+        .store
+        .find_order_by_channel_id(&channel, known)
+        .await
+        .expect("find")
+        .expect("stored")
+        .order_id;
+
+    // The buyer changes the quantity: Amazon moves LastUpdateDate. The
+    // pull answers a duplicate of the order and queues its new content.
+    fake.quantities
+        .lock()
+        .expect("lock")
+        .insert(known.into(), 2);
+    fake.edit(known, json!({"LastUpdateDate": "2017-02-01T00:00:00Z"}));
+    let edited = pull_once(&ctx, &puller).await.expect("edited pass");
+    assert_eq!(
+        (edited.accepted, edited.duplicates, edited.changes),
+        (0, 1, 1),
+        "{edited:?}"
+    );
+    let jobs = change_jobs(ctx.store.as_ref(), order_id).await;
+    assert_eq!(jobs.len(), 1, "{jobs:?}");
+    assert_eq!(jobs[0]["topic"], "pull/updated");
+    assert_eq!(jobs[0]["channel"], json!(channel));
+    assert_eq!(jobs[0]["change"]["kind"], "updated");
+    assert_eq!(jobs[0]["change"]["version"], "2017-02-01T00:00:00Z");
+    assert_eq!(
+        jobs[0]["change"]["order"]["lines"][0]["quantity"]["value"],
+        "2"
+    );
+    // The same version fetched again (the cursor was lost) queues nothing new.
+    ctx.store
+        .save_cursor(&channel, &puller.initial_cursor(), Utc::now())
+        .await
+        .expect("roll back");
+    pull_once(&ctx, &puller).await.expect("re-fetch");
+    assert_eq!(change_jobs(ctx.store.as_ref(), order_id).await.len(), 1);
+
+    // Amazon cancels it; a Canceled order the hub never had (the Pending
+    // one) is skipped, not captured.
+    fake.edit(
+        known,
+        json!({"OrderStatus": "Canceled", "LastUpdateDate": "2017-02-02T00:00:00Z"}),
+    );
+    fake.edit(
+        PENDING_ID,
+        json!({"OrderStatus": "Canceled", "LastUpdateDate": "2017-02-02T00:00:00Z"}),
+    );
+    let cancelled = pull_once(&ctx, &puller).await.expect("cancel pass");
+    assert_eq!(
+        (cancelled.accepted, cancelled.changes, cancelled.skipped),
+        (0, 1, 1),
+        "{cancelled:?}"
+    );
+    let jobs = change_jobs(ctx.store.as_ref(), order_id).await;
+    assert_eq!(jobs.len(), 2, "{jobs:?}");
+    let withdrawn = jobs
+        .iter()
+        .find(|j| j["topic"] == "pull/withdrawn")
+        .expect("the withdrawal's job");
+    assert_eq!(withdrawn["change"]["kind"], "cancelled");
+    assert_eq!(
+        withdrawn["change"]["reason"],
+        format!("amazon order {known} is Canceled")
+    );
+    assert_eq!(
+        ctx.store
+            .find_order_by_channel_id(&channel, PENDING_ID)
+            .await
+            .expect("find"),
+        None
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -635,23 +765,59 @@ fn sf_record(kind: &str, id: &str, modstamp: &str, children: &str, lines: Value)
     record
 }
 
-fn sf_line(kind: &str, id: &str) -> Value {
+fn sf_line(kind: &str, id: &str, code: &str, quantity: &str, price: &str) -> Value {
     json!([{
         "attributes": {"type": kind, "url": format!("/services/data/v62.0/sobjects/{kind}/{id}")},
         "Id": id,
         "Product2": {"attributes": {"type": "Product2", "url": "/services/data/v62.0/sobjects/Product2/01t5g0000000001AAA"},
-                     "ProductCode": "WID-100", "Name": "Widget 100"},
-        "Quantity": serde_json::from_str::<Value>("2.0").expect("number"),
-        "UnitPrice": serde_json::from_str::<Value>("10.50").expect("number")
+                     "ProductCode": code, "Name": code},
+        "Quantity": serde_json::from_str::<Value>(quantity).expect("number"),
+        "UnitPrice": serde_json::from_str::<Value>(price).expect("number")
     }])
 }
 
-async fn sf_token(Form(form): Form<HashMap<String, String>>) -> Response {
+const SF_ORDER_ID: &str = "8015g0000000001AAA";
+
+/// The Order as the org holds it at `modstamp`: in `status`, one line of
+/// `quantity` × `code`, shipped to a complete address.
+fn sf_order(modstamp: &str, status: &str, code: &str, quantity: &str) -> Value {
+    let mut order = sf_record(
+        "Order",
+        SF_ORDER_ID,
+        modstamp,
+        "OrderItems",
+        sf_line("OrderItem", "8025g0000000001AAA", code, quantity, "10.50"),
+    );
+    order["Status"] = json!(status);
+    order["EffectiveDate"] = json!("2024-05-01");
+    order["CurrencyIsoCode"] = json!("USD");
+    order["ShippingStreet"] = json!("1 Market St");
+    order["ShippingCity"] = json!("San Francisco");
+    order["ShippingPostalCode"] = json!("94105");
+    order["ShippingCountry"] = json!("US");
+    order
+}
+
+/// A fake org: the token endpoint and the query API over one Order (which
+/// a test changes as a user would in Salesforce) and one closed-won
+/// Opportunity, each filtered as Salesforce does by the query's
+/// `Status IN (...)` / `StageName IN (...)` and `SystemModstamp >=`.
+struct FakeSalesforce {
+    base: std::sync::OnceLock<String>,
+    order: Mutex<Value>,
+    /// Order queries answered: a test waits for a pass with this.
+    order_queries: AtomicUsize,
+}
+
+async fn sf_token(
+    State(fake): State<Arc<FakeSalesforce>>,
+    Form(form): Form<HashMap<String, String>>,
+) -> Response {
     if form.get("grant_type").map(String::as_str) == Some("client_credentials")
         && form.get("client_id").map(String::as_str) == Some(SF_CLIENT_ID)
         && form.get("client_secret").map(String::as_str) == Some(SF_SECRET)
     {
-        Json(json!({"access_token": "00DFAKE!session", "instance_url": SF_BASE.get().expect("base"), "token_type": "Bearer"}))
+        Json(json!({"access_token": "00DFAKE!session", "instance_url": fake.base.get().expect("base"), "token_type": "Bearer"}))
             .into_response()
     } else {
         (
@@ -662,11 +828,24 @@ async fn sf_token(Form(form): Form<HashMap<String, String>>) -> Response {
     }
 }
 
-static SF_BASE: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+/// The quoted values of the SOQL's `<field> IN (...)`.
+fn soql_in(soql: &str, field: &str) -> Vec<String> {
+    soql.split(&format!("{field} IN ("))
+        .nth(1)
+        .and_then(|rest| rest.split(')').next())
+        .map(|list| {
+            list.split(", ")
+                .map(|v| v.trim_matches('\'').to_owned())
+                .collect()
+        })
+        .unwrap_or_default()
+}
 
-/// One activated Order and one closed-won Opportunity, each filtered by the
-/// query's `SystemModstamp >=` bound.
-async fn sf_query(headers: HeaderMap, Query(params): Query<HashMap<String, String>>) -> Response {
+async fn sf_query(
+    State(fake): State<Arc<FakeSalesforce>>,
+    headers: HeaderMap,
+    Query(params): Query<HashMap<String, String>>,
+) -> Response {
     if headers.get("authorization").and_then(|v| v.to_str().ok()) != Some("Bearer 00DFAKE!session")
     {
         return (
@@ -681,27 +860,28 @@ async fn sf_query(headers: HeaderMap, Query(params): Query<HashMap<String, Strin
         .nth(1)
         .and_then(|rest| rest.split(' ').next())
         .and_then(o2c_connectors::salesforce::parse_modstamp);
-    let record = if soql.contains(" FROM Order WHERE Status IN ('Activated')") {
-        let mut order = sf_record(
-            "Order",
-            "8015g0000000001AAA",
-            "2024-05-01T10:00:00.000+0000",
-            "OrderItems",
-            sf_line("OrderItem", "8025g0000000001AAA"),
-        );
-        order["EffectiveDate"] = json!("2024-05-01");
-        order["CurrencyIsoCode"] = json!("USD");
-        order
+    let (record, wanted) = if soql.contains(" FROM Order WHERE Status IN (") {
+        let order = fake.order.lock().expect("lock").clone();
+        let wanted = soql_in(&soql, "Status")
+            .contains(&order["Status"].as_str().unwrap_or_default().to_owned());
+        fake.order_queries.fetch_add(1, Ordering::SeqCst);
+        (order, wanted)
     } else if soql.contains(" FROM Opportunity WHERE StageName IN ('Closed Won')") {
         let mut opportunity = sf_record(
             "Opportunity",
             "0065g0000000001AAA",
             "2024-05-01T11:00:00.000+0000",
             "OpportunityLineItems",
-            sf_line("OpportunityLineItem", "00k5g0000000001AAA"),
+            sf_line(
+                "OpportunityLineItem",
+                "00k5g0000000001AAA",
+                "WID-100",
+                "2.0",
+                "10.50",
+            ),
         );
         opportunity["CloseDate"] = json!("2024-05-01");
-        opportunity
+        (opportunity, true)
     } else {
         return (
             StatusCode::BAD_REQUEST,
@@ -713,37 +893,54 @@ async fn sf_query(headers: HeaderMap, Query(params): Query<HashMap<String, Strin
         .as_str()
         .and_then(o2c_connectors::salesforce::parse_modstamp);
     let records: Vec<Value> = match (since, stamp) {
-        (Some(since), Some(stamp)) if stamp >= since => vec![record],
+        (Some(since), Some(stamp)) if wanted && stamp >= since => vec![record],
         _ => Vec::new(),
     };
     Json(json!({"totalSize": records.len(), "done": true, "records": records})).into_response()
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn salesforce_orders_and_won_opportunities_are_pulled_once() {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("bind");
-    let base = format!("http://{}", listener.local_addr().expect("addr"));
-    SF_BASE.set(base.clone()).expect("one fake per test binary");
+async fn start_salesforce(order: Value) -> (Arc<FakeSalesforce>, String) {
+    let fake = Arc::new(FakeSalesforce {
+        base: std::sync::OnceLock::new(),
+        order: Mutex::new(order),
+        order_queries: AtomicUsize::new(0),
+    });
     let app = Router::new()
         .route("/services/oauth2/token", post(sf_token))
-        .route("/services/data/v62.0/query", get(sf_query));
-    tokio::spawn(async move {
-        axum::serve(listener, app).await.ok();
-    });
-    let (ctx, _temp) = context().await;
-    let secrets = tempfile::tempdir().expect("tempdir");
-    let puller = SalesforcePuller::from_config(&SalesforcePull {
+        .route("/services/data/v62.0/query", get(sf_query))
+        .with_state(fake.clone());
+    let base = serve(app).await;
+    fake.base.set(base.clone()).expect("set once");
+    (fake, base)
+}
+
+fn salesforce_config(base: &str, secrets: &tempfile::TempDir) -> SalesforcePull {
+    SalesforcePull {
         account: "acme-prod".into(),
-        login_url: base.clone(),
+        login_url: base.into(),
         client_id: SF_CLIENT_ID.into(),
-        client_secret: secret_file(&secrets, "sf-secret", SF_SECRET),
-        opportunities: true,
+        client_secret: secret_file(secrets, "sf-secret", SF_SECRET),
         currency: Some("EUR".into()),
         extra_order_fields: vec!["CurrencyIsoCode".into()],
         start: Some(at("2024-05-01T00:00:00Z")),
         ..SalesforcePull::default()
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn salesforce_orders_and_won_opportunities_are_pulled_once() {
+    let (_fake, base) = start_salesforce(sf_order(
+        "2024-05-01T10:00:00.000+0000",
+        "Activated",
+        "WID-100",
+        "2.0",
+    ))
+    .await;
+    let (ctx, _temp) = context().await;
+    let secrets = tempfile::tempdir().expect("tempdir");
+    let puller = SalesforcePuller::from_config(&SalesforcePull {
+        opportunities: true,
+        ..salesforce_config(&base, &secrets)
     })
     .expect("puller");
     let channel = "salesforce:acme-prod";
@@ -772,4 +969,85 @@ async fn salesforce_orders_and_won_opportunities_are_pulled_once() {
     let second = pull_once(&ctx, &puller).await.expect("second pass");
     assert_eq!(second.fetched, 0, "{second:?}");
     assert_eq!(channel_orders(ctx.store.as_ref(), channel).await.len(), 2);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_changed_then_deactivated_salesforce_order_is_revised_then_cancelled_in_odoo() {
+    let stamp = |minute: u32| format!("2024-05-01T10:{minute:02}:00.000+0000");
+    let (fake, base) = start_salesforce(sf_order(&stamp(0), "Activated", "SKU-00001", "3.0")).await;
+    let secrets = tempfile::tempdir().expect("tempdir");
+    let hub = TestHub::sqlite_with(HubConfig {
+        pull: PullConfig {
+            salesforce: vec![SalesforcePull {
+                interval_secs: 1,
+                ..salesforce_config(&base, &secrets)
+            }],
+            ..PullConfig::default()
+        },
+        ..HubConfig::default()
+    })
+    .await;
+    let channel = "salesforce:acme-prod";
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let order_id = loop {
+        if let Some(order) = hub
+            .store
+            .find_order_by_channel_id(channel, SF_ORDER_ID)
+            .await
+            .expect("find")
+        {
+            break order.order_id.to_string();
+        }
+        assert!(Instant::now() < deadline, "the puller did not run");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    let confirmed = hub.wait_for_status(&order_id, "confirmed").await;
+    let sale_order = confirmed["erp"]["order_id"].as_i64().expect("erp id");
+    assert_eq!(hub.line_quantities(sale_order).await, [3.0]);
+
+    // A user edits the item in Salesforce: a newer SystemModstamp.
+    *fake.order.lock().expect("lock") = sf_order(&stamp(5), "Activated", "SKU-00001", "5.0");
+    hub.wait_for_events(&order_id, "o2c.order.revised.v1", 1)
+        .await;
+    assert_eq!(hub.line_quantities(sale_order).await, [5.0]);
+
+    // An older version (a late commit inside the overlap window) is pulled
+    // and changes nothing.
+    *fake.order.lock().expect("lock") = sf_order(&stamp(2), "Activated", "SKU-00001", "7.0");
+    let seen = fake.order_queries.load(Ordering::SeqCst);
+    let passes = Instant::now() + Duration::from_secs(20);
+    while fake.order_queries.load(Ordering::SeqCst) < seen + 2 {
+        assert!(Instant::now() < passes, "no pass");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    hub.settle().await;
+    assert_eq!(hub.line_quantities(sale_order).await, [5.0]);
+    let revised = hub
+        .journal_types(&order_id)
+        .await
+        .into_iter()
+        .filter(|t| t == "o2c.order.revised.v1")
+        .count();
+    assert_eq!(revised, 1);
+
+    // The Order is deactivated (back to Draft): the hub order and the Odoo
+    // order are cancelled.
+    *fake.order.lock().expect("lock") = sf_order(&stamp(10), "Draft", "SKU-00001", "5.0");
+    hub.wait_for_status(&order_id, "cancelled").await;
+    hub.settle().await;
+    let odoo = common::odoo_search_read(
+        &hub.odoo_url,
+        "sale.order",
+        json!([["id", "=", sale_order]]),
+        &["state"],
+    )
+    .await;
+    assert_eq!(odoo[0]["state"], "cancel", "{odoo:?}");
+    let dead = hub
+        .store
+        .list_jobs(Some(o2c_store::JobState::Dead), 10)
+        .await
+        .expect("jobs");
+    assert!(dead.is_empty(), "{dead:?}");
+    hub.shutdown().await;
 }

@@ -7,8 +7,6 @@
 
 mod common;
 
-use std::time::{Duration, Instant};
-
 use common::{TestHub, odoo_create, odoo_search_read};
 use o2c_hub::HubConfig;
 use o2c_hub::config::ShopifyShop;
@@ -80,80 +78,6 @@ async fn sale_orders(hub: &TestHub) -> Vec<Value> {
     .await
 }
 
-/// Quantities of the order's product lines (the shipping charge, a service
-/// line of its own, left out).
-async fn line_quantities(hub: &TestHub, sale_order: i64) -> Vec<f64> {
-    let lines = odoo_search_read(
-        &hub.odoo_url,
-        "sale.order.line",
-        json!([
-            ["order_id", "=", sale_order],
-            ["product_id.default_code", "!=", false]
-        ]),
-        &["product_uom_qty"],
-    )
-    .await;
-    let mut q: Vec<f64> = lines
-        .iter()
-        .filter_map(|l| l["product_uom_qty"].as_f64())
-        .collect();
-    q.sort_by(f64::total_cmp);
-    q
-}
-
-/// Journal event types of the order.
-async fn journal_types(hub: &TestHub, order_id: &str) -> Vec<String> {
-    let id = Uuid::parse_str(order_id).expect("uuid");
-    hub.store
-        .load_journal(id)
-        .await
-        .expect("journal")
-        .into_iter()
-        .map(|e| e.event_type)
-        .collect()
-}
-
-/// Waits until the order's journal has `n` events of `event_type`.
-async fn wait_for_events(hub: &TestHub, order_id: &str, event_type: &str, n: usize) {
-    let deadline = Instant::now() + Duration::from_secs(20);
-    loop {
-        let types = journal_types(hub, order_id).await;
-        if types.iter().filter(|t| *t == event_type).count() >= n {
-            return;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "never saw {n} × {event_type}: {types:?}"
-        );
-        tokio::time::sleep(Duration::from_millis(25)).await;
-    }
-}
-
-/// Waits until no job of the order is pending or running.
-async fn settle(hub: &TestHub) {
-    let deadline = Instant::now() + Duration::from_secs(20);
-    loop {
-        let busy = hub
-            .store
-            .list_jobs(None, 1000)
-            .await
-            .expect("jobs")
-            .into_iter()
-            .filter(|j| {
-                matches!(
-                    j.state,
-                    o2c_store::JobState::Pending | o2c_store::JobState::Leased
-                )
-            })
-            .count();
-        if busy == 0 {
-            return;
-        }
-        assert!(Instant::now() < deadline, "jobs never settled");
-        tokio::time::sleep(Duration::from_millis(25)).await;
-    }
-}
-
 /// The sample order as Shopify would send it after an edit at `updated_at`:
 /// the first line's quantity set to `quantity`, totals recomputed the way
 /// Shopify does (the 20.00 order discount spread over the lines by mapping).
@@ -187,7 +111,7 @@ async fn an_update_after_confirmation_revises_the_odoo_order_and_never_rolls_bac
     let odoo = sale_orders(&hub).await;
     assert_eq!(odoo.len(), 1);
     let sale_order = odoo[0]["id"].as_i64().expect("id");
-    assert_eq!(line_quantities(&hub, sale_order).await, [1.0, 1.0]);
+    assert_eq!(hub.line_quantities(sale_order).await, [1.0, 1.0]);
 
     // Shopify's own orders/updated sample: the same content, only noise.
     let same = deliver(
@@ -203,8 +127,9 @@ async fn an_update_after_confirmation_revises_the_odoo_order_and_never_rolls_bac
     // The merchant edits the order: 3 of the first line.
     let newer = edited("2022-01-02T09:00:00-05:00", 3).to_string();
     deliver(&hub, "orders/updated", "update-3", &newer).await;
-    wait_for_events(&hub, &order_id, "o2c.order.revised.v1", 1).await;
-    assert_eq!(line_quantities(&hub, sale_order).await, [1.0, 3.0]);
+    hub.wait_for_events(&order_id, "o2c.order.revised.v1", 1)
+        .await;
+    assert_eq!(hub.line_quantities(sale_order).await, [1.0, 3.0]);
     // 4 × 199.00 − 20.00 discount + 10.00 shipping, on the same sale order.
     let odoo = sale_orders(&hub).await;
     assert_eq!(odoo.len(), 1, "no second sale order: {odoo:?}");
@@ -216,9 +141,9 @@ async fn an_update_after_confirmation_revises_the_odoo_order_and_never_rolls_bac
     let older = edited("2022-01-01T12:00:00-05:00", 5).to_string();
     deliver(&hub, "orders/updated", "update-5-late", &older).await;
     deliver(&hub, "orders/updated", "update-3", &newer).await;
-    settle(&hub).await;
-    assert_eq!(line_quantities(&hub, sale_order).await, [1.0, 3.0]);
-    let types = journal_types(&hub, &order_id).await;
+    hub.settle().await;
+    assert_eq!(hub.line_quantities(sale_order).await, [1.0, 3.0]);
+    let types = hub.journal_types(&order_id).await;
     assert_eq!(
         types
             .iter()
@@ -226,6 +151,59 @@ async fn an_update_after_confirmation_revises_the_odoo_order_and_never_rolls_bac
             .count(),
         1,
         "{types:?}"
+    );
+    let order: Value = hub
+        .get(&format!("/v1/orders/{order_id}"))
+        .await
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(order["status"], "confirmed");
+    hub.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_revision_that_fails_validation_is_not_written_to_odoo() {
+    let hub = hub().await;
+    let order_id = confirmed_order(&hub).await;
+    let sale_order = sale_orders(&hub).await[0]["id"].as_i64().expect("id");
+    // The edit's declared total is 50.00 off its lines: the totals rule
+    // fails on the new content, so Odoo keeps the old one.
+    let mut wrong = edited("2022-01-02T09:00:00-05:00", 3);
+    wrong["total_price"] = json!("836.00");
+    deliver(&hub, "orders/updated", "update-wrong", &wrong.to_string()).await;
+    hub.settle().await;
+    assert_eq!(hub.line_quantities(sale_order).await, [1.0, 1.0]);
+    let exception = hub.open_exception_of(&order_id).await;
+    assert_eq!(
+        exception["reasons"],
+        json!(["totals_mismatch"]),
+        "{exception}"
+    );
+    let details = &exception["details"];
+    assert_eq!(details["findings"][0]["reason"], "totals_mismatch");
+    assert!(
+        details["detail"]
+            .as_str()
+            .expect("detail")
+            .starts_with("the channel's change was not written to the ERP"),
+        "{details}"
+    );
+    let paths: Vec<&str> = details["change"]["changes"]
+        .as_array()
+        .expect("changes")
+        .iter()
+        .filter_map(|c| c["path"].as_str())
+        .collect();
+    assert!(
+        paths.iter().any(|p| p.ends_with("/quantity/value")),
+        "{paths:?}"
+    );
+    assert!(
+        !hub.journal_types(&order_id)
+            .await
+            .iter()
+            .any(|t| t == "o2c.order.revised.v1")
     );
     let order: Value = hub
         .get(&format!("/v1/orders/{order_id}"))
@@ -252,13 +230,14 @@ async fn an_update_that_drops_shipping_zeroes_the_odoo_shipping_line() {
     waived["total_shipping_price_set"]["presentment_money"]["amount"] = json!("0.00");
     waived["total_price"] = json!("378.00");
     deliver(&hub, "orders/updated", "update-waive", &waived.to_string()).await;
-    wait_for_events(&hub, &order_id, "o2c.order.revised.v1", 1).await;
+    hub.wait_for_events(&order_id, "o2c.order.revised.v1", 1)
+        .await;
     let odoo = sale_orders(&hub).await;
     assert_eq!(odoo.len(), 1, "{odoo:?}");
     assert_eq!(odoo[0]["amount_untaxed"], json!(378.0), "{odoo:?}");
     // The product lines are unchanged; the shipping line is kept at zero.
     let sale_order = odoo[0]["id"].as_i64().expect("id");
-    assert_eq!(line_quantities(&hub, sale_order).await, [1.0, 1.0]);
+    assert_eq!(hub.line_quantities(sale_order).await, [1.0, 1.0]);
     hub.shutdown().await;
 }
 
@@ -283,7 +262,7 @@ async fn an_update_before_odoo_amends_the_held_order_and_it_goes_through() {
     fixed["line_items"][1]["sku"] = json!(SKU);
     deliver(&hub, "orders/updated", "update-fix", &fixed.to_string()).await;
     hub.wait_for_status(&order_id, "confirmed").await;
-    let types = journal_types(&hub, &order_id).await;
+    let types = hub.journal_types(&order_id).await;
     assert!(
         types.contains(&"o2c.order.amended.v1".to_owned()),
         "{types:?}"
@@ -291,7 +270,7 @@ async fn an_update_before_odoo_amends_the_held_order_and_it_goes_through() {
     let odoo = sale_orders(&hub).await;
     assert_eq!(odoo.len(), 1, "{odoo:?}");
     let sale_order = odoo[0]["id"].as_i64().expect("id");
-    assert_eq!(line_quantities(&hub, sale_order).await, [1.0, 2.0]);
+    assert_eq!(hub.line_quantities(sale_order).await, [1.0, 2.0]);
     // The hold's exception was about content the channel replaced.
     let open: Value = hub
         .get("/v1/exceptions?status=open")
@@ -315,7 +294,7 @@ async fn a_cancellation_cancels_the_odoo_order_once() {
     let answer = deliver(&hub, "orders/cancelled", "cancel-1", &cancel).await;
     assert_eq!(answer["status"], "change_queued");
     hub.wait_for_status(&order_id, "cancelled").await;
-    settle(&hub).await;
+    hub.settle().await;
     let odoo = sale_orders(&hub).await;
     assert_eq!(odoo.len(), 1);
     assert_eq!(odoo[0]["state"], "cancel", "{odoo:?}");
@@ -324,8 +303,8 @@ async fn a_cancellation_cancels_the_odoo_order_once() {
     // nothing more happens.
     deliver(&hub, "orders/cancelled", "cancel-1", &cancel).await;
     deliver(&hub, "orders/cancelled", "cancel-2", &cancel).await;
-    settle(&hub).await;
-    let types = journal_types(&hub, &order_id).await;
+    hub.settle().await;
+    let types = hub.journal_types(&order_id).await;
     assert_eq!(
         types
             .iter()
@@ -356,11 +335,12 @@ async fn a_refund_is_journaled_with_its_money_and_lines_once() {
     let answer = deliver(&hub, "refunds/create", "refund-1", &refund).await;
     assert_eq!(answer["status"], "change_queued");
     assert_eq!(answer["order_id"], json!(order_id));
-    wait_for_events(&hub, &order_id, "o2c.order.channel_refunded.v1", 1).await;
+    hub.wait_for_events(&order_id, "o2c.order.channel_refunded.v1", 1)
+        .await;
 
     // A redelivery under another webhook id is still the same refund.
     deliver(&hub, "refunds/create", "refund-1-again", &refund).await;
-    settle(&hub).await;
+    hub.settle().await;
     let journal = hub
         .store
         .load_journal(Uuid::parse_str(&order_id).expect("uuid"))
@@ -449,9 +429,9 @@ async fn after_a_delivery_changes_and_cancels_become_exceptions_with_the_reason(
 
     let newer = edited("2022-01-02T09:00:00-05:00", 3).to_string();
     deliver(&hub, "orders/updated", "late-update", &newer).await;
-    settle(&hub).await;
+    hub.settle().await;
     // Odoo's order is untouched; an operator sees why and what changed.
-    assert_eq!(line_quantities(&hub, sale_order).await, [1.0, 1.0]);
+    assert_eq!(hub.line_quantities(sale_order).await, [1.0, 1.0]);
     let open = open_exceptions(&hub).await;
     assert_eq!(open.len(), 1, "{open:?}");
     assert_eq!(
@@ -479,7 +459,7 @@ async fn after_a_delivery_changes_and_cancels_become_exceptions_with_the_reason(
     let cancel = body_of("hookdeck_2024-10_orders.cancelled.json").to_string();
     deliver(&hub, "orders/cancelled", "late-cancel", &cancel).await;
     hub.wait_for_status(&order_id, "cancelled").await;
-    settle(&hub).await;
+    hub.settle().await;
     assert_eq!(sale_orders(&hub).await[0]["state"], "sale");
     let open = open_exceptions(&hub).await;
     let refused: Vec<&Value> = open

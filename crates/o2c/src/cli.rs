@@ -274,6 +274,10 @@ pub enum DlqCommand {
         id: i64,
         #[arg(long, default_value = "")]
         reason: String,
+        /// Retry although an 855 told the EDI partner the order's lines
+        /// are refused (needs --reason; a replacing 855 follows).
+        #[arg(long)]
+        override_855: bool,
         #[command(flatten)]
         store: StoreArg,
     },

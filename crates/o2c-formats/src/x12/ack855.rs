@@ -1,6 +1,11 @@
 //! 855 purchase order acknowledgment generated from a typed 850 and one
 //! decision per line: BAK (AD accepted, AC accepted with changes, RD
 //! rejected), PO1 echo plus ACK per line (IA, IR, IQ, IP, DR, IC, IB), CTT.
+//!
+//! Reasons the buyer can read go where X12 4010's 855 has room for free
+//! text: the N9 loop (N9 `L1` "letters or notes" with the reason code in
+//! N902, then MSG segments with the text), in the heading (after CUR,
+//! before N1) for the whole PO and in a line's PO1 loop after its ACK.
 
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
@@ -46,6 +51,84 @@ pub struct PoAckOptions {
     pub seller_order_number: Option<String>,
     /// BAK02 override; derived from the decisions when `None`.
     pub ack_type: Option<String>,
+    /// BAK01: `00` original, `05` replace (an 855 that supersedes one the
+    /// partner already has).
+    pub purpose: AckPurpose,
+    /// Reasons to tell the buyer (none: no N9/MSG at all).
+    pub notes: AckNotes,
+}
+
+/// BAK01, the transaction set purpose.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum AckPurpose {
+    #[default]
+    Original,
+    Replace,
+}
+
+impl AckPurpose {
+    fn code(self) -> &'static str {
+        match self {
+            AckPurpose::Original => "00",
+            AckPurpose::Replace => "05",
+        }
+    }
+}
+
+/// One reason for the buyer: a short code (N902) and its text (MSG01).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AckNote {
+    pub code: String,
+    pub text: String,
+}
+
+/// Reasons in the heading and per line (`lines[i]` for `po.lines[i]`;
+/// shorter than the lines or `None`: no note for that line).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct AckNotes {
+    pub header: Option<AckNote>,
+    pub lines: Vec<Option<AckNote>>,
+}
+
+/// N902 is at most 30 characters, MSG01 at most 264 (X12 4010); a longer
+/// text continues in further MSG segments, up to this many.
+const N902_MAX: usize = 30;
+const MSG01_MAX: usize = 264;
+const MSG_MAX_SEGMENTS: usize = 8;
+
+/// The text as X12's extended character set carries it whatever the
+/// interchange's separators are: letters, digits, space and punctuation
+/// that is never a separator; anything else becomes a space, runs of
+/// spaces one.
+fn x12_text(text: &str) -> String {
+    let kept: String = text
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || " .,-/()&#%@!?+=$_".contains(c) {
+                c
+            } else {
+                ' '
+            }
+        })
+        .collect();
+    kept.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// The N9 loop of one note: `N9*L1*<code>` then its text in MSG segments.
+fn note_segments(note: &AckNote) -> Vec<Segment> {
+    let code: String = x12_text(&note.code)
+        .replace(' ', "_")
+        .chars()
+        .take(N902_MAX)
+        .collect();
+    let code = if code.is_empty() { "NOTE".into() } else { code };
+    let mut out = vec![Segment::new("N9", &["L1", code.as_str()])];
+    let text: Vec<char> = x12_text(&note.text).chars().collect();
+    for chunk in text.chunks(MSG01_MAX).take(MSG_MAX_SEGMENTS) {
+        let chunk: String = chunk.iter().collect();
+        out.push(Segment::new("MSG", &[chunk.trim()]));
+    }
+    out
 }
 
 fn num(d: Decimal) -> String {
@@ -104,7 +187,7 @@ pub fn po_acknowledgment(
     let mut body = Vec::new();
     let mut codes = Vec::new();
     let mut hash = Decimal::ZERO;
-    for (line, d) in po.lines.iter().zip(decisions) {
+    for (index, (line, d)) in po.lines.iter().zip(decisions).enumerate() {
         let (code, qty, price, date) = ack_values(line, d);
         codes.push(code);
         hash = hash.saturating_add(line.quantity);
@@ -133,6 +216,9 @@ pub fn po_acknowledgment(
             ack.push(ymd(date));
         }
         body.push(Segment::trimmed("ACK", &ack));
+        if let Some(Some(note)) = opts.notes.lines.get(index) {
+            body.extend(note_segments(note));
+        }
     }
     let ack_type = opts.ack_type.clone().unwrap_or_else(|| {
         if codes.iter().all(|c| *c == "IA") {
@@ -144,7 +230,7 @@ pub fn po_acknowledgment(
         }
     });
     let bak = [
-        "00".to_string(),
+        opts.purpose.code().to_string(),
         ack_type,
         po.po_number.clone(),
         ymd(po.po_date.unwrap_or(opts.ack_date)),
@@ -157,6 +243,9 @@ pub fn po_acknowledgment(
     let mut segs = vec![Segment::trimmed("BAK", &bak)];
     if let Some(cur) = &po.currency {
         segs.push(Segment::new("CUR", &["BY", cur.as_str()]));
+    }
+    if let Some(note) = &opts.notes.header {
+        segs.extend(note_segments(note));
     }
     if let Some(st) = po.ship_to() {
         let n1 = [
@@ -173,4 +262,25 @@ pub fn po_acknowledgment(
         &[po.lines.len().to_string(), num(hash)],
     ));
     Ok(Transaction::new("855", &opts.control_number, segs))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn notes_keep_to_x12_characters_and_lengths() {
+        let long = format!("SKU*9~ {}", "x".repeat(600));
+        let segments = note_segments(&AckNote {
+            code: "refused by odoo and much longer than thirty".into(),
+            text: long,
+        });
+        assert_eq!(segments[0].id, "N9");
+        assert_eq!(segments[0].get(1), "L1");
+        assert_eq!(segments[0].get(2), "refused_by_odoo_and_much_longe");
+        assert_eq!(segments.len(), 4, "600+ characters: three MSG segments");
+        assert!(segments[1].get(1).starts_with("SKU 9 xxx"));
+        assert!(segments[1..].iter().all(|s| s.get(1).len() <= MSG01_MAX));
+        assert_eq!(x12_text("a\n\tb^c>d|e:f"), "a b c d e f");
+    }
 }

@@ -2,7 +2,10 @@
 //! (reasons, findings, the canonical order, the original payload) and acts —
 //! resolve with edits, override with a reason, retry, or cancel. Each action
 //! is one workflow step, committed with the exception's closure and an audit
-//! row in one transaction.
+//! row in one transaction. An exception opened before any order existed (an
+//! unmappable EDI PO) is settled by `edi::settle`; an action that would
+//! create an order an EDI partner was told is refused needs `override_855`
+//! (ADR 0018).
 
 use axum::extract::{Path, State};
 use axum::http::HeaderMap;
@@ -20,6 +23,7 @@ use uuid::Uuid;
 
 use super::AppState;
 use crate::auth::{Principal, Scope};
+use crate::edi::{settle, told};
 use crate::problem::{Problem, ProblemKind};
 use crate::workflow;
 
@@ -84,9 +88,22 @@ pub async fn get_exception(
         "order": order.map(|o| json!({ "order_id": o.order_id, "status": o.status, "version": o.version, "channel": o.channel, "channel_order_id": o.channel_order_id })),
         "canonical_order": canonical,
         "original_payloads": payloads,
-        "actions": ["resolve", "override", "retry", "cancel"],
+        "actions": actions_of(&exception),
     }))
     .into_response())
+}
+
+/// What an operator can do with the exception.
+fn actions_of(exception: &ExceptionRecord) -> Vec<&'static str> {
+    if exception.status != "open" {
+        Vec::new()
+    } else if exception.order_id.is_some() {
+        vec!["resolve", "override", "retry", "cancel"]
+    } else if settle::handles(exception) {
+        vec!["resolve", "retry", "cancel"]
+    } else {
+        Vec::new()
+    }
 }
 
 #[derive(Debug, Deserialize, Default)]
@@ -96,6 +113,9 @@ pub struct ActionBody {
     pub reason: Option<String>,
     /// For resolve: the corrected canonical order.
     pub order: Option<Value>,
+    /// Go on although an 855 told the EDI partner the order's lines are
+    /// refused (needs a reason; a replacing 855 follows; ADR 0018).
+    pub override_855: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -154,6 +174,63 @@ pub async fn act_on(
     .await
 }
 
+/// An exception opened before any order existed: an unmappable EDI PO is
+/// settled by `edi::settle` (retry maps it again, resolve takes a corrected
+/// order, cancel closes it and answers the partner); others (a deadline
+/// alert) close by themselves once what they are about is done.
+async fn orderless(
+    app: &AppState,
+    headers: &HeaderMap,
+    principal: &Principal,
+    exception: &ExceptionRecord,
+    body: ActionBody,
+    action: Action,
+) -> Result<Response, Problem> {
+    if !settle::handles(exception) {
+        return Err(Problem::new(
+            ProblemKind::Conflict,
+            format!(
+                "exception {} ({}) is not about an order and closes by itself once what it reports is done",
+                exception.id,
+                exception.reasons.join(", ")
+            ),
+        ));
+    }
+    let settle = match action {
+        Action::Retry => settle::Settle::Retry,
+        Action::Cancel => settle::Settle::Cancel,
+        Action::Resolve => settle::Settle::Resolve(body.order.clone().ok_or_else(|| {
+            Problem::new(
+                ProblemKind::SchemaViolation,
+                "resolve needs the corrected order (there is no order yet)",
+            )
+            .with(
+                "errors",
+                json!([{ "pointer": "/order", "detail": "required" }]),
+            )
+        })?),
+        Action::Override => {
+            return Err(Problem::new(
+                ProblemKind::Conflict,
+                "override releases a held order; this PO has no order yet: retry it, resolve it with the corrected order, or cancel it",
+            ));
+        }
+    };
+    let correlation_id = crate::correlation::from_headers(headers);
+    let operator = settle::Operator {
+        src: crate::edi::inbound::Source {
+            principal,
+            correlation_id: &correlation_id,
+            origin: format!("exception:{}", exception.id),
+        },
+        actor: principal.actor(),
+        reason: body.reason.unwrap_or_default(),
+        override_855: body.override_855,
+    };
+    let answer = settle::settle(app, exception, settle, operator, Utc::now()).await?;
+    Ok(axum::Json(answer).into_response())
+}
+
 /// The workflow's view of a canonical order's lines (as at intake).
 fn amendment(order: &Order, by: &str, note: &str) -> Event {
     let event = crate::intake::received_event(Uuid::nil(), order);
@@ -188,13 +265,6 @@ async fn act(
             exception.status
         )));
     }
-    let record = order.ok_or_else(|| conflict("the exception is not about an order".into()))?;
-    if record.status != "on_hold" {
-        return Err(conflict(format!(
-            "the order is {}, not on hold",
-            record.status
-        )));
-    }
     let reason = body.reason.clone().unwrap_or_default();
     if matches!(action, Action::Override | Action::Cancel) && reason.trim().is_empty() {
         return Err(Problem::new(
@@ -205,6 +275,41 @@ async fn act(
             "errors",
             json!([{ "pointer": "/reason", "detail": "required" }]),
         ));
+    }
+    if exception.order_id.is_none() {
+        return orderless(app, headers, &principal, &exception, body, action).await;
+    }
+    let record = order.ok_or_else(|| conflict("the exception's order no longer exists".into()))?;
+    if record.status != "on_hold" {
+        return Err(conflict(format!(
+            "the order is {}, not on hold",
+            record.status
+        )));
+    }
+    // Anything but a cancel may bring the order to Odoo: not behind the
+    // back of an EDI partner told its lines are refused.
+    let told = if action == Action::Cancel {
+        None
+    } else {
+        told::told_refused(app.store.as_ref(), record.order_id)
+            .await
+            .map_err(|e| {
+                tracing::error!(error = %e, "reading the EDI tracking failed");
+                Problem::new(ProblemKind::Unavailable, "the store is unavailable")
+            })?
+    };
+    if let Some(told) = &told {
+        if !body.override_855 {
+            return Err(told.problem(Some(record.order_id)));
+        }
+        if reason.trim().is_empty() {
+            return Err(
+                Problem::new(ProblemKind::SchemaViolation, "override_855 needs a reason").with(
+                    "errors",
+                    json!([{ "pointer": "/reason", "detail": "required" }]),
+                ),
+            );
+        }
     }
     let actor = principal.actor();
     let mut edited: Option<Value> = None;
@@ -300,7 +405,7 @@ async fn act(
             actor: actor.clone(),
             action: format!("exception.{}", action.name()),
             subject: format!("exception:{}", exception.id),
-            details: json!({ "order_id": record.order_id, "reasons": exception.reasons, "reason": reason }),
+            details: json!({ "order_id": record.order_id, "reasons": exception.reasons, "reason": reason, "override_855": told }),
             correlation_id: correlation_id.clone(),
             at: now,
         }],
@@ -315,6 +420,19 @@ async fn act(
             ));
         }
         Err(error) => return Err(unavailable(error)),
+    }
+    if let Some(told) = &told {
+        // After the step: the sweeper then answers with the order's outcome
+        // from here on, never the refusal being replaced.
+        told::reopen_for_replacement(app.store.as_ref(), told, now)
+            .await
+            .map_err(|e| {
+                tracing::error!(error = %e, "reopening the EDI PO failed");
+                Problem::new(
+                    ProblemKind::Unavailable,
+                    "the order goes on, but its PO could not be reopened for a replacing 855; tell the partner by hand",
+                )
+            })?;
     }
     app.work_ready.notify_one();
     Ok(axum::Json(json!({ "exception_id": exception.id, "order_id": record.order_id, "action": action.name(), "order_status": next.status.as_str() })).into_response())

@@ -79,8 +79,12 @@ pub async fn list_dlq(
 }
 
 #[derive(Debug, Deserialize, Default)]
+#[serde(default)]
 pub struct ActionBody {
     pub reason: Option<String>,
+    /// Retry although an 855 told the EDI partner the order's lines are
+    /// refused (needs a reason; a replacing 855 follows).
+    pub override_855: bool,
 }
 
 async fn dlq_action(
@@ -92,22 +96,58 @@ async fn dlq_action(
 ) -> Result<Response, Problem> {
     let principal = app.auth.authenticate(headers).await?;
     principal.require(Scope::OpsWrite)?;
-    let reason = body
-        .and_then(|b| serde_json::from_value::<ActionBody>(b).ok())
-        .and_then(|b| b.reason)
-        .unwrap_or_default();
+    let body: ActionBody = match body {
+        Some(body) => serde_json::from_value(body).map_err(|e| {
+            Problem::new(
+                ProblemKind::SchemaViolation,
+                format!("the body does not read: {e}"),
+            )
+        })?,
+        None => ActionBody::default(),
+    };
+    let reason = body.reason.unwrap_or_default();
     let actor = principal.actor();
-    let done = if retry {
-        operations::retry_dead_job(app.store.as_ref(), id, &actor, &reason).await
-    } else {
-        operations::discard_dead_job(app.store.as_ref(), id, &actor, &reason).await
-    }
-    .map_err(unavailable)?;
-    if !done {
-        return Err(Problem::new(
+    let not_dead = || {
+        Problem::new(
             ProblemKind::NotFound,
             format!("job {id} is not in the dead-letter queue"),
-        ));
+        )
+    };
+    if retry {
+        let outcome =
+            operations::retry_dead_job(app.store.as_ref(), id, &actor, &reason, body.override_855)
+                .await
+                .map_err(|e| {
+                    tracing::error!(error = %e, "dead-letter retry failed");
+                    Problem::new(ProblemKind::Unavailable, "the store is unavailable")
+                })?;
+        match outcome {
+            operations::DeadRetry::Retried => {}
+            operations::DeadRetry::NotDead => return Err(not_dead()),
+            operations::DeadRetry::PartnerTold(told) => {
+                let order_id = app
+                    .store
+                    .get_job(id)
+                    .await
+                    .map_err(unavailable)?
+                    .and_then(|j| uuid::Uuid::parse_str(&j.queue_key).ok());
+                let mut problem = told.problem(order_id);
+                if body.override_855 {
+                    problem =
+                        Problem::new(ProblemKind::SchemaViolation, "override_855 needs a reason")
+                            .with(
+                                "errors",
+                                json!([{ "pointer": "/reason", "detail": "required" }]),
+                            );
+                }
+                return Err(problem);
+            }
+        }
+    } else if !operations::discard_dead_job(app.store.as_ref(), id, &actor, &reason)
+        .await
+        .map_err(unavailable)?
+    {
+        return Err(not_dead());
     }
     Ok(
         axum::Json(json!({ "job_id": id, "action": if retry { "retried" } else { "discarded" } }))

@@ -11,7 +11,9 @@
 use std::sync::Arc;
 
 use chrono::{DateTime, Duration, Utc};
-use o2c_formats::x12::ack855::{LineDecision, PoAckOptions, po_acknowledgment};
+use o2c_formats::x12::ack855::{
+    AckNote, AckNotes, AckPurpose, LineDecision, PoAckOptions, po_acknowledgment,
+};
 use o2c_formats::x12::doc850::PurchaseOrder;
 use o2c_formats::x12::envelope::{EnvelopeParams, wrap};
 use o2c_formats::x12::{Separators, Transaction, render_interchange};
@@ -116,23 +118,14 @@ fn transaction(
     po: &PurchaseOrder,
     decisions: &[LineDecision],
     kind: PoAckKind,
-    control_number: &str,
-    at: DateTime<Utc>,
-    seller_order: Option<String>,
-    ack_type: Option<&str>,
+    options: &PoAckOptions,
 ) -> Result<Transaction, String> {
-    let kind = if ack_type == Some(REJECTED_NO_DETAIL) {
+    let kind = if options.ack_type.as_deref() == Some(REJECTED_NO_DETAIL) {
         PoAckKind::HeaderOnly
     } else {
         kind
     };
-    let options = PoAckOptions {
-        control_number: control_number.to_owned(),
-        ack_date: at.date_naive(),
-        seller_order_number: seller_order,
-        ack_type: ack_type.map(str::to_owned),
-    };
-    let tx = po_acknowledgment(po, decisions, &options).map_err(|e| e.to_string())?;
+    let tx = po_acknowledgment(po, decisions, options).map_err(|e| e.to_string())?;
     Ok(match kind {
         PoAckKind::LineDetail => tx,
         PoAckKind::HeaderOnly => {
@@ -141,7 +134,7 @@ fn transaction(
                 .into_iter()
                 .filter(|s| !matches!(s.id.as_str(), "PO1" | "PID" | "ACK" | "CTT"))
                 .collect();
-            Transaction::new("855", control_number, header)
+            Transaction::new("855", &options.control_number, header)
         }
     })
 }
@@ -171,16 +164,26 @@ fn render_855(
     let po: PurchaseOrder = serde_json::from_value(track.document["purchase_order"].clone())
         .map_err(|e| build(format!("the tracked 850 does not read back: {e}")))?;
     let n = plan.numbers;
-    let tx = transaction(
-        &po,
-        &plan.decisions,
-        kind,
-        &format!("{:04}", n.set),
-        n.at,
-        seller_order,
-        (plan.ack_type == REJECTED_NO_DETAIL).then_some(REJECTED_NO_DETAIL),
-    )
-    .map_err(build)?;
+    let rejected_whole = plan.ack_type == REJECTED_NO_DETAIL;
+    // RJ carries no line detail whatever the partner's kind.
+    let note_kind = if rejected_whole {
+        PoAckKind::HeaderOnly
+    } else {
+        kind
+    };
+    let options = PoAckOptions {
+        control_number: format!("{:04}", n.set),
+        ack_date: n.at.date_naive(),
+        seller_order_number: seller_order,
+        ack_type: rejected_whole.then(|| REJECTED_NO_DETAIL.to_owned()),
+        purpose: if track.revision > 0 {
+            AckPurpose::Replace
+        } else {
+            AckPurpose::Original
+        },
+        notes: notes(partner, note_kind, track, plan, po.lines.len()),
+    };
+    let tx = transaction(&po, &plan.decisions, kind, &options).map_err(build)?;
     let isa = &track.document["interchange"];
     let version = envelope_text(isa, "version", "00401");
     let mut separators = Separators::default();
@@ -303,16 +306,22 @@ async fn sweep_one(
     Ok(Some(Answered::Ack(plan.file)))
 }
 
+/// Codes of the reasons an 855 gives (N902).
+const REFUSED: &str = "REFUSED";
+const HELD: &str = "HELD";
+const CANCELLED: &str = "CANCELLED";
+const UNMAPPABLE: &str = "UNMAPPABLE";
+
 /// One order's outcome for the 855 and, when rejected for a reason worth
-/// telling, the reason: a validation hold answers per `on_hold`, Odoo's
-/// refusal at submission per `on_refusal`. `dead` caches the dead-lettered
-/// orders for the sweep of one PO.
+/// telling, the reason (code, text): a validation hold answers per
+/// `on_hold`, Odoo's refusal at submission per `on_refusal`. `dead` caches
+/// the dead-lettered orders for the sweep of one PO.
 async fn order_outcome(
     store: &dyn Store,
     partner: &EdiPartner,
     order_id: Uuid,
     dead: &mut Option<std::collections::HashMap<Uuid, String>>,
-) -> Result<(Outcome, Option<String>), AckError> {
+) -> Result<(Outcome, Option<(&'static str, String)>), AckError> {
     let acks = &partner.acknowledgments;
     let status = store
         .get_order(order_id)
@@ -320,14 +329,20 @@ async fn order_outcome(
         .map(|r| r.status)
         .unwrap_or_default();
     let refused = |reason: String| match acks.on_refusal {
-        RefusalAnswer::Reject => (Outcome::Rejected, Some(reason)),
+        RefusalAnswer::Reject => (Outcome::Rejected, Some((REFUSED, reason))),
         RefusalAnswer::Wait => (Outcome::Pending, None),
     };
     match status.as_str() {
         "on_hold" => match refusals::erp_hold(store, order_id).await? {
             Some(reason) => Ok(refused(format!("refused by Odoo: {reason}"))),
             None => Ok(match outcome(&status, acks.on_hold) {
-                Outcome::Rejected => (Outcome::Rejected, Some("held by validation".into())),
+                Outcome::Rejected => {
+                    let text = match refusals::latest_hold(store, order_id).await? {
+                        Some(hold) => format!("held by validation: {hold}"),
+                        None => "held by validation".into(),
+                    };
+                    (Outcome::Rejected, Some((HELD, text)))
+                }
                 other => (other, None),
             }),
         },
@@ -340,8 +355,87 @@ async fn order_outcome(
                 None => Ok((Outcome::Pending, None)),
             }
         }
-        "cancelled" => Ok((Outcome::Rejected, Some("cancelled".into()))),
+        "cancelled" => Ok((Outcome::Rejected, Some((CANCELLED, "cancelled".into())))),
         _ => Ok((outcome(&status, acks.on_hold), None)),
+    }
+}
+
+/// The reasons the 855 tells the partner, when it is configured to: per
+/// line the reasons of the rejected orders that carried it, or all of them
+/// in the heading for a header-only 855 and an `RJ`.
+fn notes(
+    partner: &EdiPartner,
+    kind: PoAckKind,
+    track: &PoTrack,
+    plan: &PlannedAck,
+    lines: usize,
+) -> AckNotes {
+    if !partner.acknowledgments.send_reasons {
+        return AckNotes::default();
+    }
+    if plan.ack_type == REJECTED_NO_DETAIL {
+        let detail = track
+            .unmapped
+            .as_ref()
+            .and_then(|u| u.problem.get("detail"))
+            .and_then(Value::as_str)
+            .unwrap_or("the purchase order could not be read into orders");
+        return AckNotes {
+            header: Some(AckNote {
+                code: UNMAPPABLE.into(),
+                text: detail.to_owned(),
+            }),
+            lines: Vec::new(),
+        };
+    }
+    let mut per_line: Vec<Option<AckNote>> = vec![None; lines];
+    let mut all: Vec<AckNote> = Vec::new();
+    for reason in &plan.reasons {
+        let note = AckNote {
+            code: if reason.code.is_empty() {
+                REFUSED.into()
+            } else {
+                reason.code.clone()
+            },
+            text: reason.reason.clone(),
+        };
+        if !all.contains(&note) {
+            all.push(note.clone());
+        }
+        let Some(order) = track.orders.iter().find(|o| o.order_id == reason.order_id) else {
+            continue;
+        };
+        for (index, _) in &order.lines {
+            let Some(slot) = per_line.get_mut(*index) else {
+                continue;
+            };
+            match slot {
+                Some(existing) if existing.text.contains(&note.text) => {}
+                Some(existing) => existing.text = format!("{}; {}", existing.text, note.text),
+                None => *slot = Some(note.clone()),
+            }
+        }
+    }
+    match kind {
+        PoAckKind::LineDetail => AckNotes {
+            header: None,
+            lines: per_line,
+        },
+        PoAckKind::HeaderOnly => AckNotes {
+            header: match all.as_slice() {
+                [] => None,
+                [only] => Some(only.clone()),
+                many => Some(AckNote {
+                    code: many[0].code.clone(),
+                    text: many
+                        .iter()
+                        .map(|n| n.text.as_str())
+                        .collect::<Vec<_>>()
+                        .join("; "),
+                }),
+            },
+            lines: Vec::new(),
+        },
     }
 }
 
@@ -363,7 +457,7 @@ async fn plan(
     let (decisions, forced) = if track.orders.is_empty() {
         // No orders: an 850 that could not be mapped (or nothing to answer).
         match (&track.unmapped, partner.acknowledgments.on_unmappable) {
-            (Some(_), UnmappableAnswer::Reject) => (
+            (Some(u), answer) if u.cancelled || answer == UnmappableAnswer::Reject => (
                 vec![LineDecision::Reject; po.lines.len()],
                 Some(REJECTED_NO_DETAIL),
             ),
@@ -374,10 +468,11 @@ async fn plan(
         let mut dead = None;
         for order in &track.orders {
             let (o, reason) = order_outcome(store, partner, order.order_id, &mut dead).await?;
-            if let Some(reason) = reason {
+            if let Some((code, reason)) = reason {
                 reasons.push(RejectReason {
                     order_id: order.order_id,
                     reason,
+                    code: code.into(),
                 });
             }
             outcomes.push((o, order.lines.as_slice()));
@@ -387,9 +482,12 @@ async fn plan(
         };
         (decisions, None)
     };
-    let numbers = tracks
-        .numbers_for(&format!("855:{}", track.po_number), now)
-        .await?;
+    // A replacing 855 is a document of its own, with numbers of its own.
+    let document = match track.revision {
+        0 => format!("855:{}", track.po_number),
+        n => format!("855:{}:r{n}", track.po_number),
+    };
+    let numbers = tracks.numbers_for(&document, now).await?;
     let ack_type = po_acknowledgment(
         &po,
         &decisions,
@@ -398,6 +496,8 @@ async fn plan(
             ack_date: now.date_naive(),
             seller_order_number: None,
             ack_type: forced.map(str::to_owned),
+            purpose: AckPurpose::Original,
+            notes: AckNotes::default(),
         },
     )
     .ok()
@@ -508,6 +608,7 @@ async fn audit(
             "interchange_control_number": plan.numbers.interchange,
             "order_ids": track.orders.iter().map(|o| o.order_id).collect::<Vec<_>>(),
             "rejected": plan.reasons,
+            "replaces": track.replaces.last(),
             "unmapped": track.unmapped.as_ref().map(|u| &u.problem),
         }),
         correlation_id: format!("edi:{}:{}", partner.id, track.po_number),
@@ -615,6 +716,8 @@ mod tests {
             alert_open: false,
             ack: None,
             unmapped: None,
+            revision: 0,
+            replaces: Vec::new(),
             version: None,
         };
         let numbers = super::super::tracking::Outbound {
@@ -661,6 +764,69 @@ mod tests {
         insta::assert_snapshot!("855_dropship_changes", text);
         let header = render_855(&partner, PoAckKind::HeaderOnly, &track, &plan, None).expect("855");
         insta::assert_snapshot!("855_dropship_header_only", header);
+    }
+
+    #[test]
+    fn snapshot_855_reasons_per_line_in_the_heading_and_for_rj() {
+        let (mut partner, mut track, mut plan) =
+            plan(vec![LineDecision::Accept, LineDecision::Reject]);
+        let line_detail = |partner: &EdiPartner, track: &PoTrack, plan: &PlannedAck| {
+            render_855(partner, PoAckKind::LineDetail, track, plan, None).expect("855")
+        };
+        let refused = Uuid::from_u128(2);
+        track.orders = vec![
+            super::super::tracking::TrackedOrder {
+                order_id: Uuid::from_u128(1),
+                channel_order_id: "365465413-1".into(),
+                lines: vec![(0, d(1))],
+            },
+            super::super::tracking::TrackedOrder {
+                order_id: refused,
+                channel_order_id: "365465413-2".into(),
+                lines: vec![(1, d(1))],
+            },
+        ];
+        plan.reasons = vec![RejectReason {
+            order_id: refused,
+            reason: "refused by Odoo: unknown_product: no Odoo product has the SKU(s): 8765-432"
+                .into(),
+            code: REFUSED.into(),
+        }];
+        // Not configured: the 855 is as before, without notes.
+        assert!(!line_detail(&partner, &track, &plan).contains("N9*"));
+
+        partner.acknowledgments.send_reasons = true;
+        let text = line_detail(&partner, &track, &plan);
+        let lines: Vec<&str> = text.lines().collect();
+        let ir = lines
+            .iter()
+            .position(|l| *l == "ACK*IR*0*EA~")
+            .expect("IR line");
+        assert_eq!(
+            lines[ir + 1..ir + 3],
+            [
+                "N9*L1*REFUSED~",
+                "MSG*refused by Odoo unknown_product no Odoo product has the SKU(s) 8765-432~"
+            ],
+            "{text}"
+        );
+        insta::assert_snapshot!("855_dropship_reasons", text);
+        let header = render_855(&partner, PoAckKind::HeaderOnly, &track, &plan, None).expect("855");
+        assert!(!header.contains("PO1*"), "{header}");
+        insta::assert_snapshot!("855_dropship_reasons_header_only", header);
+
+        // A PO that could not become orders: RJ, the mapping's words in the heading.
+        plan.ack_type = REJECTED_NO_DETAIL.into();
+        track.orders.clear();
+        plan.reasons.clear();
+        track.unmapped = Some(super::super::tracking::Unmapped {
+            problem: json!({"detail": "PO1 line 2: unit 'XX' has no value map entry"}),
+            exception: Uuid::from_u128(3),
+            rejected_message: None,
+            cancelled: false,
+        });
+        let rejected = line_detail(&partner, &track, &plan);
+        insta::assert_snapshot!("855_dropship_rj_reason", rejected);
     }
 
     #[test]
@@ -737,27 +903,17 @@ mod tests {
             .expect("t")
             .with_timezone(&Utc);
         let decisions = [LineDecision::Accept, LineDecision::Reject];
-        let full = transaction(
-            &po,
-            &decisions,
-            PoAckKind::LineDetail,
-            "0001",
-            at,
-            None,
-            None,
-        )
-        .expect("855");
+        let options = PoAckOptions {
+            control_number: "0001".into(),
+            ack_date: at.date_naive(),
+            seller_order_number: None,
+            ack_type: None,
+            purpose: AckPurpose::Original,
+            notes: AckNotes::default(),
+        };
+        let full = transaction(&po, &decisions, PoAckKind::LineDetail, &options).expect("855");
         assert!(full.segments.iter().any(|s| s.id == "ACK"));
-        let header = transaction(
-            &po,
-            &decisions,
-            PoAckKind::HeaderOnly,
-            "0001",
-            at,
-            None,
-            None,
-        )
-        .expect("855");
+        let header = transaction(&po, &decisions, PoAckKind::HeaderOnly, &options).expect("855");
         let ids: Vec<_> = header.segments.iter().map(|s| s.id.as_str()).collect();
         assert_eq!(ids, ["BAK"]);
         assert_eq!(header.se.segment_count, "3");

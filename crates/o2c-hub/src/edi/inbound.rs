@@ -6,7 +6,7 @@
 //! their 855. Durable before acknowledged: the 997 is written after the
 //! orders are committed.
 
-use chrono::{Duration, Utc};
+use chrono::{DateTime, Duration, Utc};
 use o2c_connectors::edi::{self, Document850, check_envelope};
 use o2c_formats::x12::ack997::{
     ElementNote, SegmentNote, SetAck, SetStatus, check_group, functional_ack,
@@ -156,7 +156,7 @@ fn reject_set(ack: &mut SetAck, error: &X12Error, st_segment: usize) {
 }
 
 /// Maps one 850 to canonical orders with the partner's value maps applied.
-fn map_document(
+pub(crate) fn map_document(
     app: &AppState,
     partner: &EdiPartner,
     doc: &Document850,
@@ -205,6 +205,83 @@ fn po_line_index(doc: &Document850, line_id: &str) -> Option<usize> {
     })
 }
 
+/// Stores the orders one 850 became and tracks the PO for its 855 (a PO
+/// tracked before gains the orders it did not list): one report entry per
+/// order, stored now or found stored (a duplicate).
+pub(crate) async fn store_orders(
+    app: &AppState,
+    partner: &EdiPartner,
+    doc: &Document850,
+    orders: &[Order],
+    src: &Source<'_>,
+    now: DateTime<Utc>,
+) -> Result<Vec<Value>, Problem> {
+    let payload = doc.input.to_string();
+    let mut reports = Vec::with_capacity(orders.len());
+    let mut tracked = Vec::new();
+    for order in orders {
+        let submitted = submit(
+            app,
+            order,
+            payload.clone(),
+            src.principal,
+            None,
+            src.correlation_id,
+        )
+        .await?;
+        let order_id = submitted
+            .order_id()
+            .and_then(Value::as_str)
+            .and_then(|s| Uuid::parse_str(s).ok());
+        reports.push(json!({
+            "po_number": doc.po_number,
+            "channel_order_id": order.channel_order_id,
+            "order_id": order_id,
+            "status": if submitted.replayed { "duplicate" } else { "accepted" },
+        }));
+        if let Some(order_id) = order_id {
+            let lines = order
+                .lines
+                .iter()
+                .filter_map(|l| Some((po_line_index(doc, &l.line_id)?, l.quantity.value)))
+                .collect();
+            tracked.push(TrackedOrder {
+                order_id,
+                channel_order_id: order.channel_order_id.clone(),
+                lines,
+            });
+        }
+    }
+    if partner.acknowledgments.po_855.is_some() && !tracked.is_empty() {
+        let track = PoTrack {
+            partner: partner.id.clone(),
+            po_number: doc.po_number.clone(),
+            received_at: now,
+            deadline: now + Duration::hours(partner.acknowledgments.deadline_hours),
+            document: doc.input.clone(),
+            orders: tracked,
+            alert: None,
+            alert_open: false,
+            ack: None,
+            unmapped: None,
+            revision: 0,
+            replaces: Vec::new(),
+            version: None,
+        };
+        Tracks::new(app.store.as_ref(), &partner.id)
+            .record(track)
+            .await
+            .map_err(|e| {
+                tracing::error!(error = %e, partner = partner.id, "cannot record a PO for its 855");
+                Problem::new(
+                    ProblemKind::Unavailable,
+                    "the PO could not be tracked; send the file again",
+                )
+            })?;
+    }
+    Ok(reports)
+}
+
 /// The answer to a received file.
 pub struct Received {
     pub report: Value,
@@ -248,7 +325,6 @@ pub async fn receive(
     let mut orders_report = Vec::new();
     let mut failures = Vec::new();
     let mut stored = 0;
-    let tracks = Tracks::new(app.store.as_ref(), &partner.id);
     let now = Utc::now();
     for ic in &file.interchanges {
         for group in &ic.groups {
@@ -276,63 +352,9 @@ pub async fn receive(
                         continue;
                     }
                 };
-                let payload = doc.input.to_string();
-                let mut tracked = Vec::new();
-                for order in &orders {
-                    let submitted = submit(
-                        app,
-                        order,
-                        payload.clone(),
-                        src.principal,
-                        None,
-                        src.correlation_id,
-                    )
-                    .await?;
-                    let order_id = submitted
-                        .order_id()
-                        .and_then(Value::as_str)
-                        .and_then(|s| Uuid::parse_str(s).ok());
-                    stored += 1;
-                    orders_report.push(json!({
-                        "po_number": doc.po_number,
-                        "channel_order_id": order.channel_order_id,
-                        "order_id": order_id,
-                        "status": if submitted.replayed { "duplicate" } else { "accepted" },
-                    }));
-                    if let Some(order_id) = order_id {
-                        let lines = order
-                            .lines
-                            .iter()
-                            .filter_map(|l| {
-                                Some((po_line_index(&doc, &l.line_id)?, l.quantity.value))
-                            })
-                            .collect();
-                        tracked.push(TrackedOrder {
-                            order_id,
-                            channel_order_id: order.channel_order_id.clone(),
-                            lines,
-                        });
-                    }
-                }
-                if partner.acknowledgments.po_855.is_some() && !tracked.is_empty() {
-                    let track = PoTrack {
-                        partner: partner.id.clone(),
-                        po_number: doc.po_number.clone(),
-                        received_at: now,
-                        deadline: now + Duration::hours(partner.acknowledgments.deadline_hours),
-                        document: doc.input.clone(),
-                        orders: tracked,
-                        alert: None,
-                        alert_open: false,
-                        ack: None,
-                        unmapped: None,
-                        version: None,
-                    };
-                    tracks.record(track).await.map_err(|e| {
-                        tracing::error!(error = %e, partner = partner.id, "cannot record a PO for its 855");
-                        Problem::new(ProblemKind::Unavailable, "the PO could not be tracked; send the file again")
-                    })?;
-                }
+                let reports = store_orders(app, partner, &doc, &orders, src, now).await?;
+                stored += reports.len();
+                orders_report.extend(reports);
             }
             let ack_file = if partner.acknowledgments.functional_997 {
                 Some(write_997(app, partner, ic, group, &acks, src).await?)

@@ -3,7 +3,8 @@
 //! every functional group, 855s out when an order's outcome is known and
 //! acknowledgment deadlines watched (`acks`), with durable files
 //! (`files`), and control numbers and per-PO tracking kept in the store
-//! (`tracking`; `legacy` imports the state files older hubs kept).
+//! (`tracking`; `legacy` imports the state files older hubs kept), and
+//! what a partner was already told guards operator retries (`told`).
 
 pub mod acks;
 pub mod files;
@@ -12,6 +13,8 @@ pub mod inbound;
 pub mod legacy;
 pub mod partner;
 pub mod refusals;
+pub mod settle;
+pub mod told;
 pub mod tracking;
 pub mod unmapped;
 

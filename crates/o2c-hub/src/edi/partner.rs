@@ -128,6 +128,13 @@ pub struct AckSettings {
     pub on_unmappable: UnmappableAnswer,
     /// What an order Odoo refused at submission makes the 855 say.
     pub on_refusal: RefusalAnswer,
+    /// Tell the partner why, in the 855: each refused or rejected line
+    /// (`IR`, or a quantity cut because a store order was refused) gets an
+    /// N9 `L1` note with the reason code and MSG text after its ACK; a PO
+    /// rejected whole (`RJ`), or any rejection in a header-only 855, gets
+    /// the note in the heading. Off by default: some partners' translators
+    /// refuse segments their guide does not list.
+    pub send_reasons: bool,
 }
 
 impl Default for AckSettings {
@@ -139,6 +146,7 @@ impl Default for AckSettings {
             on_hold: HoldAnswer::Wait,
             on_unmappable: UnmappableAnswer::Reject,
             on_refusal: RefusalAnswer::Reject,
+            send_reasons: false,
         }
     }
 }

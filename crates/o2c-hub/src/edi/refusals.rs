@@ -35,6 +35,21 @@ pub async fn erp_hold(store: &dyn Store, order_id: Uuid) -> Result<Option<String
     Ok(after_validation.then(|| hold_detail(&journal[last].data)))
 }
 
+/// "reason, reason: detail" of the order's latest hold, whoever placed it.
+pub async fn latest_hold(store: &dyn Store, order_id: Uuid) -> Result<Option<String>, StoreError> {
+    let hold = Event::HoldPlaced {
+        reasons: Vec::new(),
+        detail: String::new(),
+    };
+    let journal = store.load_journal(order_id).await?;
+    Ok(journal
+        .iter()
+        .rev()
+        .find(|e| e.event_type == hold.type_name())
+        .map(|e| hold_detail(&e.data))
+        .filter(|d| !d.is_empty()))
+}
+
 /// "reason, reason: detail" from a hold's journal data.
 fn hold_detail(data: &Value) -> String {
     let event = &data["event"];

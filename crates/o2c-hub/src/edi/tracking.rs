@@ -79,6 +79,10 @@ pub struct PlannedAck {
 pub struct RejectReason {
     pub order_id: Uuid,
     pub reason: String,
+    /// A short code for the partner (`REFUSED`, `HELD`, `CANCELLED`); empty
+    /// in plans saved before codes existed.
+    #[serde(default)]
+    pub code: String,
 }
 
 /// Why a PO could not become orders.
@@ -90,6 +94,10 @@ pub struct Unmapped {
     pub exception: Uuid,
     /// The kept file (rejected messages), when it could be kept.
     pub rejected_message: Option<Uuid>,
+    /// An operator cancelled the PO: the 855 rejects it (`RJ`) even for a
+    /// partner that waits for a corrected 850.
+    #[serde(default)]
+    pub cancelled: bool,
 }
 
 /// A PO waiting for (or done with) its 855.
@@ -110,6 +118,13 @@ pub struct PoTrack {
     /// operator finds it. A PO with orders ignores it (a corrected resend).
     #[serde(default)]
     pub unmapped: Option<Unmapped>,
+    /// 0 for the first 855; +1 each time an operator overrode what the
+    /// partner was told and a replacing 855 (BAK01 `05`) is due.
+    #[serde(default)]
+    pub revision: u32,
+    /// The 855 files the next one replaces, oldest first.
+    #[serde(default)]
+    pub replaces: Vec<String>,
     /// The store's version of this track (not part of its JSON).
     #[serde(skip)]
     pub version: Option<i64>,
@@ -257,6 +272,14 @@ impl<'a> Tracks<'a> {
         self.write(track, false).await
     }
 
+    /// The track of a PO, answered or not.
+    pub async fn get(&self, po_number: &str) -> Result<Option<PoTrack>, TrackError> {
+        match self.store.load_edi_po(&self.partner, po_number).await? {
+            Some(record) => self.read(record).map(Some),
+            None => Ok(None),
+        }
+    }
+
     /// The track of an answered PO.
     pub async fn done(&self, po_number: &str) -> Result<Option<PoTrack>, TrackError> {
         match self.store.load_edi_po(&self.partner, po_number).await? {
@@ -302,6 +325,8 @@ mod tests {
             alert_open: false,
             ack: None,
             unmapped: None,
+            revision: 0,
+            replaces: Vec::new(),
             version: None,
         }
     }

@@ -77,6 +77,8 @@ pub async fn record(
                 "problem": body,
                 "rejected_message_id": kept,
                 "answer": answer,
+                // What an operator's retry maps again (`edi::settle`).
+                "input": doc.input,
             }),
             correlation_id: src.correlation_id.to_owned(),
             created_at: now,
@@ -100,7 +102,10 @@ pub async fn record(
             problem: body,
             exception,
             rejected_message: kept,
+            cancelled: false,
         }),
+        revision: 0,
+        replaces: Vec::new(),
         version: None,
     };
     tracks

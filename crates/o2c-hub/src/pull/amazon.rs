@@ -8,13 +8,13 @@ use std::time::Duration;
 use async_trait::async_trait;
 use chrono::{DateTime, TimeDelta, Utc};
 use o2c_connectors::amazon::{
-    self, LwaConfig, LwaTokenProvider, PullCursor, Secret, SpApiClient, SpApiConfig,
+    self, LwaConfig, LwaTokenProvider, OrderStatus, PullCursor, Secret, SpApiClient, SpApiConfig,
 };
 use serde_json::Value;
 use url::Url;
 
 use super::config::AmazonPull;
-use super::{ChannelPuller, Page, PullError, RawOrder};
+use super::{ChannelPuller, Page, PullError, RawOrder, Withdrawal};
 
 pub struct AmazonPuller {
     client: SpApiClient,
@@ -90,6 +90,10 @@ impl ChannelPuller for AmazonPuller {
             .map(|bundle| RawOrder {
                 order_id: bundle.order_id().to_owned(),
                 payload: bundle.mapping_input(),
+                withdrawn: (bundle.status() == OrderStatus::Canceled).then(|| Withdrawal {
+                    reason: format!("amazon order {} is Canceled", bundle.order_id()),
+                    capture_unknown: false,
+                }),
             })
             .collect();
         let next_cursor = serde_json::to_value(&next)

@@ -168,6 +168,11 @@ pub struct SalesforcePull {
     pub audience: Option<String>,
     /// Order statuses that mean approved.
     pub order_statuses: Vec<String>,
+    /// Order statuses that take an approved Order back (deactivated to
+    /// `Draft`, or an org's own `Cancelled`): pulled too, so an Order the
+    /// hub holds is cancelled when it moves to one; Orders the hub never had
+    /// in these statuses are skipped.
+    pub withdrawn_order_statuses: Vec<String>,
     /// Also pull Opportunities in `opportunity_stages`.
     pub opportunities: bool,
     pub opportunity_stages: Vec<String>,
@@ -195,6 +200,7 @@ impl Default for SalesforcePull {
             private_key: SecretRef::default(),
             audience: None,
             order_statuses: vec!["Activated".into()],
+            withdrawn_order_statuses: vec!["Draft".into(), "Cancelled".into()],
             opportunities: false,
             opportunity_stages: vec!["Closed Won".into()],
             extra_order_fields: Vec::new(),

@@ -5,6 +5,13 @@
 //! rules, checked against the canonical schema, and stored in the ingest
 //! group commit under the channel + order id idempotency key.
 //!
+//! A pulled order the hub already holds is a change, not a duplicate: its
+//! newest content (or its withdrawal) becomes a channel-change job on the
+//! order's queue, applied like Shopify's `orders/updated` and
+//! `orders/cancelled` (ADR 0008), with the channel's own version
+//! (`LastUpdateDate`, `SystemModstamp`) keeping an older pull from rolling
+//! back a newer change.
+//!
 //! The cursor of a puller is saved in the store only after every order of
 //! the page that produced it is durably stored (or kept as a rejection):
 //! a crash in between makes the next run fetch the page again, and the
@@ -35,6 +42,22 @@ pub struct RawOrder {
     pub order_id: String,
     /// What the channel's mapping takes; also the payload kept in the inbox.
     pub payload: Value,
+    /// Set when the channel withdrew the order (Amazon `Canceled`, a
+    /// Salesforce Order moved out of its approved statuses, a cancelled
+    /// Shopify order): an order the hub holds is cancelled through the
+    /// channel-change job.
+    pub withdrawn: Option<Withdrawal>,
+}
+
+/// Why a pulled order is withdrawn, and what to do when the hub never had it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Withdrawal {
+    pub reason: String,
+    /// Capture an order the hub never had and then cancel it (Shopify's
+    /// `orders/cancelled` webhook does the same, so the merchant sees the
+    /// order); otherwise such an order is skipped (Amazon, Salesforce: it
+    /// was never an order to fulfil).
+    pub capture_unknown: bool,
 }
 
 /// One fetch: the orders and the cursor that follows them.

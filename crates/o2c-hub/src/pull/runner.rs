@@ -8,16 +8,18 @@ use std::time::Duration;
 
 use chrono::Utc;
 use o2c_connectors::MappingSet;
-use o2c_model::MappingRef;
+use o2c_model::{MappingRef, Order};
 use o2c_store::{AcceptOutcome, RejectedMessage, Store};
 use rand::Rng;
 use serde_json::json;
+use sha2::{Digest, Sha256};
 use tokio::task::{JoinHandle, JoinSet};
 use tokio_util::sync::CancellationToken;
 use uuid::Uuid;
 
-use super::{ChannelPuller, PullError, RawOrder};
+use super::{ChannelPuller, PullError, RawOrder, Withdrawal};
 use crate::auth::{Principal, Scope};
+use crate::channel_change::{self, ChannelChange, ChannelChangeJob};
 use crate::ingest::IngestQueue;
 use crate::intake::{self, Intake};
 use crate::problem::{Problem, ProblemKind};
@@ -62,14 +64,18 @@ pub struct PassReport {
     pub duplicates: usize,
     /// Orders the mapping or the schema refused, kept for an operator.
     pub rejected: usize,
-    /// Not orders yet (e.g. Amazon's Pending) or not orders at all (a
-    /// cancellation): nothing stored; the cursor brings changes back.
+    /// Not orders yet (e.g. Amazon's Pending), or withdrawn before the hub
+    /// had them: nothing stored; the cursor brings changes back.
     pub skipped: usize,
+    /// Change jobs queued for orders the hub holds (new content, or a
+    /// withdrawal); a version already applied turns into nothing there.
+    pub changes: usize,
     /// The channel has more right away.
     pub more: bool,
 }
 
-/// One pass: fetch since the stored cursor, store the orders, save the cursor.
+/// One pass: fetch since the stored cursor, store the orders (a known
+/// order's new content or withdrawal as a change job), save the cursor.
 pub async fn pull_once(
     ctx: &PullContext,
     puller: &dyn ChannelPuller,
@@ -96,13 +102,41 @@ pub async fn pull_once(
         more: page.more,
         ..PassReport::default()
     };
+    let changes = Changes {
+        ctx,
+        channel: &channel,
+        kind: puller.channel(),
+        correlation_id: &correlation_id,
+    };
     let mut submissions = JoinSet::new();
     for raw in &page.orders {
+        if let Some(withdrawal) = raw.withdrawn.as_ref().filter(|w| !w.capture_unknown) {
+            let known = ctx
+                .store
+                .find_order_by_channel_id(&channel, &raw.order_id)
+                .await
+                .map_err(|e| PullError::new(format!("cannot look up an order of {name}: {e}")))?;
+            match known {
+                Some(order) => {
+                    changes.cancel(order.order_id, raw, withdrawal).await?;
+                    report.changes += 1;
+                }
+                None => {
+                    tracing::info!(puller = %name, order = %raw.order_id, reason = %withdrawal.reason, "withdrawn order the hub never had skipped");
+                    report.skipped += 1;
+                }
+            }
+            continue;
+        }
         match prepare(ctx, puller, raw, &principal, &correlation_id) {
             Prepared::Orders(acceptances) => {
-                for acceptance in acceptances {
+                // A change is only read from a payload that is one order.
+                let single = acceptances.len() == 1;
+                for (order, acceptance) in acceptances {
                     let ingest = ctx.ingest.clone();
-                    submissions.spawn(async move { ingest.submit(acceptance).await });
+                    let raw = raw.clone();
+                    let order = single.then_some(order);
+                    submissions.spawn(async move { (raw, order, ingest.submit(acceptance).await) });
                 }
             }
             Prepared::Skip(reason) => {
@@ -131,14 +165,35 @@ pub async fn pull_once(
             }
         }
     }
-    // Every submission must be durable before the cursor moves.
+    // Every submission (and change) must be durable before the cursor moves.
     while let Some(joined) = submissions.join_next().await {
-        let outcome = joined
-            .map_err(|e| PullError::new(format!("a submission task of {name} failed: {e}")))?
-            .map_err(|e| PullError::new(format!("cannot store orders of {name}: {e}")))?;
-        match outcome {
-            AcceptOutcome::Accepted { .. } => report.accepted += 1,
-            AcceptOutcome::Duplicate { .. } => report.duplicates += 1,
+        let (raw, order, outcome) = joined
+            .map_err(|e| PullError::new(format!("a submission task of {name} failed: {e}")))?;
+        let outcome =
+            outcome.map_err(|e| PullError::new(format!("cannot store orders of {name}: {e}")))?;
+        let order_id = match &outcome {
+            AcceptOutcome::Accepted { order_id, .. } => {
+                report.accepted += 1;
+                Some(*order_id)
+            }
+            AcceptOutcome::Duplicate { response_body, .. } => {
+                report.duplicates += 1;
+                let known = response_body
+                    .get("order_id")
+                    .and_then(serde_json::Value::as_str)
+                    .and_then(|id| Uuid::parse_str(id).ok());
+                // The hub holds this order: what the channel sends now is
+                // its newest content, a change to apply (or noise).
+                if let (Some(order_id), Some(order), None) = (known, order, &raw.withdrawn) {
+                    changes.update(order_id, &raw, order).await?;
+                    report.changes += 1;
+                }
+                known
+            }
+        };
+        if let (Some(order_id), Some(withdrawal)) = (order_id, &raw.withdrawn) {
+            changes.cancel(order_id, &raw, withdrawal).await?;
+            report.changes += 1;
         }
     }
     ctx.store
@@ -148,8 +203,82 @@ pub async fn pull_once(
     Ok(report)
 }
 
+/// Queues the change jobs of one pass on the orders' own queues.
+struct Changes<'a> {
+    ctx: &'a PullContext,
+    /// `channel:account`: the audit actor of the change.
+    channel: &'a str,
+    /// The channel kind, which says where the payload keeps its version.
+    kind: &'a str,
+    correlation_id: &'a str,
+}
+
+impl Changes<'_> {
+    async fn update(&self, order_id: Uuid, raw: &RawOrder, order: Order) -> Result<(), PullError> {
+        let version = channel_change::payload_version(self.kind, &raw.payload);
+        self.queue(
+            order_id,
+            raw,
+            "pull/updated",
+            ChannelChange::Updated {
+                order: Box::new(order),
+                version,
+            },
+        )
+        .await
+    }
+
+    async fn cancel(
+        &self,
+        order_id: Uuid,
+        raw: &RawOrder,
+        withdrawal: &Withdrawal,
+    ) -> Result<(), PullError> {
+        let version = channel_change::payload_version(self.kind, &raw.payload);
+        self.queue(
+            order_id,
+            raw,
+            "pull/withdrawn",
+            ChannelChange::Cancelled {
+                reason: withdrawal.reason.clone(),
+                version,
+            },
+        )
+        .await
+    }
+
+    /// Keyed by the payload's digest: the same version fetched again (the
+    /// overlap window, a re-fetch after a crash) queues nothing new.
+    async fn queue(
+        &self,
+        order_id: Uuid,
+        raw: &RawOrder,
+        topic: &str,
+        change: ChannelChange,
+    ) -> Result<(), PullError> {
+        let delivery = format!(
+            "payload:{}",
+            hex::encode(Sha256::digest(raw.payload.to_string().as_bytes()))
+        );
+        let job = ChannelChangeJob {
+            order_id,
+            channel: self.channel.to_owned(),
+            topic: topic.to_owned(),
+            change,
+        }
+        .into_job(&delivery, self.correlation_id, Utc::now());
+        self.ctx.store.enqueue(job).await.map_err(|e| {
+            PullError::new(format!(
+                "cannot store a change of {} order {}: {e}",
+                self.channel, raw.order_id
+            ))
+        })?;
+        Ok(())
+    }
+}
+
 enum Prepared {
-    Orders(Vec<o2c_store::Acceptance>),
+    Orders(Vec<(Order, o2c_store::Acceptance)>),
     Skip(String),
     Reject(Problem),
 }
@@ -216,7 +345,7 @@ fn prepare(
             now,
         });
         match built {
-            Ok((_, acceptance)) => acceptances.push(acceptance),
+            Ok((_, acceptance)) => acceptances.push((order, acceptance)),
             Err(e) => {
                 return Prepared::Reject(Problem::new(
                     ProblemKind::MappingFailed,
@@ -322,10 +451,12 @@ mod tests {
                     RawOrder {
                         order_id: "450789469".into(),
                         payload: good,
+                        withdrawn: None,
                     },
                     RawOrder {
                         order_id: "1".into(),
                         payload: bad,
+                        withdrawn: None,
                     },
                 ],
                 next_cursor: json!(cursor.as_i64().unwrap_or(0) + 1),

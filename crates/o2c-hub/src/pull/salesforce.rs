@@ -15,7 +15,7 @@ use serde_json::Value;
 use url::Url;
 
 use super::config::{SalesforceFlow, SalesforcePull};
-use super::{ChannelPuller, Page, PullError, RawOrder};
+use super::{ChannelPuller, Page, PullError, RawOrder, Withdrawal};
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 struct Cursors {
@@ -28,6 +28,8 @@ struct Cursors {
 #[derive(Debug, Clone)]
 pub struct SalesforceQueries {
     pub order_statuses: Vec<String>,
+    /// Statuses that withdraw an approved Order (see `SalesforcePull`).
+    pub withdrawn_order_statuses: Vec<String>,
     pub extra_order_fields: Vec<String>,
     /// `None`: Opportunities are not pulled.
     pub opportunity_stages: Option<Vec<String>>,
@@ -116,6 +118,7 @@ impl SalesforcePuller {
         .map_err(|e| format!("{}: {e}", what("api_version")))?;
         let queries = SalesforceQueries {
             order_statuses: config.order_statuses.clone(),
+            withdrawn_order_statuses: config.withdrawn_order_statuses.clone(),
             extra_order_fields: config.extra_order_fields.clone(),
             opportunity_stages: config
                 .opportunities
@@ -130,13 +133,27 @@ impl SalesforcePuller {
     }
 
     fn raw(&self, object: SourceObject, record: &Value) -> RawOrder {
+        let order_id = record
+            .get("Id")
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_owned();
+        let status = record.get("Status").and_then(Value::as_str);
+        let withdrawn = match (object, status) {
+            (SourceObject::Order, Some(status))
+                if !self.queries.order_statuses.iter().any(|s| s == status) =>
+            {
+                Some(Withdrawal {
+                    reason: format!("Salesforce Order {order_id} is {status}"),
+                    capture_unknown: false,
+                })
+            }
+            _ => None,
+        };
         RawOrder {
-            order_id: record
-                .get("Id")
-                .and_then(Value::as_str)
-                .unwrap_or_default()
-                .to_owned(),
+            order_id,
             payload: salesforce::mapping_input(object, record, self.queries.currency.as_deref()),
+            withdrawn,
         }
     }
 }
@@ -168,10 +185,17 @@ impl ChannelPuller for SalesforcePuller {
             PullError::new(format!("the stored Salesforce cursor is unreadable: {e}"))
         })?;
         let q = &self.queries;
+        // Approved Orders, and those taken back, so a withdrawal is seen.
+        let order_statuses: Vec<String> = q
+            .order_statuses
+            .iter()
+            .chain(&q.withdrawn_order_statuses)
+            .cloned()
+            .collect();
         let (orders, next_orders) = self
             .client
             .pull_since(&cursors.orders, |since| {
-                salesforce::orders_soql(&q.order_statuses, &q.extra_order_fields, since)
+                salesforce::orders_soql(&order_statuses, &q.extra_order_fields, since)
             })
             .await
             .map_err(|e| PullError::new(e.to_string()))?;

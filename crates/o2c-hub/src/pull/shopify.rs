@@ -21,7 +21,7 @@ use serde_json::Value;
 use url::Url;
 
 use super::config::ShopifyPull;
-use super::{ChannelPuller, Page, PullError, RawOrder};
+use super::{ChannelPuller, Page, PullError, RawOrder, Withdrawal};
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 struct SweepCursor {
@@ -137,9 +137,19 @@ impl ChannelPuller for ShopifyPuller {
             if let Some(at) = updated_at(&order) {
                 high_water = high_water.max(at);
             }
+            let cancelled = order.get("cancelled_at").is_some_and(|c| !c.is_null());
+            let withdrawn = cancelled.then(|| Withdrawal {
+                reason: order
+                    .get("cancel_reason")
+                    .and_then(Value::as_str)
+                    .unwrap_or("cancelled in Shopify")
+                    .to_owned(),
+                capture_unknown: true,
+            });
             orders.push(RawOrder {
                 order_id: order_id(&order),
                 payload: order,
+                withdrawn,
             });
         }
         let (next, more) = match page.next {

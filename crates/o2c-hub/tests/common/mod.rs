@@ -208,6 +208,80 @@ impl TestHub {
         .await
     }
 
+    /// Quantities of a sale order's product lines, smallest first (service
+    /// lines such as shipping, which have no internal reference, left out).
+    pub async fn line_quantities(&self, sale_order: i64) -> Vec<f64> {
+        let lines = odoo_search_read(
+            &self.odoo_url,
+            "sale.order.line",
+            json!([
+                ["order_id", "=", sale_order],
+                ["product_id.default_code", "!=", false]
+            ]),
+            &["product_uom_qty"],
+        )
+        .await;
+        let mut q: Vec<f64> = lines
+            .iter()
+            .filter_map(|l| l["product_uom_qty"].as_f64())
+            .collect();
+        q.sort_by(f64::total_cmp);
+        q
+    }
+
+    /// Journal event types of the order.
+    pub async fn journal_types(&self, order_id: &str) -> Vec<String> {
+        let id = uuid::Uuid::parse_str(order_id).expect("uuid");
+        self.store
+            .load_journal(id)
+            .await
+            .expect("journal")
+            .into_iter()
+            .map(|e| e.event_type)
+            .collect()
+    }
+
+    /// Waits until the order's journal has `n` events of `event_type`.
+    pub async fn wait_for_events(&self, order_id: &str, event_type: &str, n: usize) {
+        let deadline = Instant::now() + Duration::from_secs(20);
+        loop {
+            let types = self.journal_types(order_id).await;
+            if types.iter().filter(|t| *t == event_type).count() >= n {
+                return;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "never saw {n} × {event_type}: {types:?}"
+            );
+            tokio::time::sleep(Duration::from_millis(25)).await;
+        }
+    }
+
+    /// Waits until no job is pending or running.
+    pub async fn settle(&self) {
+        let deadline = Instant::now() + Duration::from_secs(20);
+        loop {
+            let busy = self
+                .store
+                .list_jobs(None, 1000)
+                .await
+                .expect("jobs")
+                .into_iter()
+                .filter(|j| {
+                    matches!(
+                        j.state,
+                        o2c_store::JobState::Pending | o2c_store::JobState::Leased
+                    )
+                })
+                .count();
+            if busy == 0 {
+                return;
+            }
+            assert!(Instant::now() < deadline, "jobs never settled");
+            tokio::time::sleep(Duration::from_millis(25)).await;
+        }
+    }
+
     pub async fn shutdown(mut self) {
         if let Some(hub) = self.hub.take() {
             hub.shutdown().await;

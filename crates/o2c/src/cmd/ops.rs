@@ -176,14 +176,27 @@ pub async fn dlq(settings: Settings, command: DlqCommand) -> Result<ExitCode> {
                 None => bad_input(format!("no job {id}")),
             }
         }
-        DlqCommand::Retry { id, reason, store } => {
+        DlqCommand::Retry {
+            id,
+            reason,
+            override_855,
+            store,
+        } => {
+            use o2c_hub::operations::{DeadRetry, retry_dead_job};
             let store = open_store(&settings, store.store.as_deref()).await?;
-            if o2c_hub::operations::retry_dead_job(store.as_ref(), id, &operator(), &reason).await?
-            {
-                println!("job {id} is queued again");
-                Ok(ExitCode::SUCCESS)
-            } else {
-                bad_input(format!("job {id} is not in the dead-letter queue"))
+            match retry_dead_job(store.as_ref(), id, &operator(), &reason, override_855).await? {
+                DeadRetry::Retried => {
+                    println!("job {id} is queued again");
+                    Ok(ExitCode::SUCCESS)
+                }
+                DeadRetry::NotDead => {
+                    bad_input(format!("job {id} is not in the dead-letter queue"))
+                }
+                DeadRetry::PartnerTold(told) => bad_input(format!(
+                    "partner {} was told in 855 {} that this order's lines of PO {} are refused ({}); \
+                     retry with --override-855 --reason \"…\" to go on and send a replacing 855",
+                    told.partner, told.file, told.po_number, told.reason
+                )),
             }
         }
         DlqCommand::Discard { id, reason, store } => {

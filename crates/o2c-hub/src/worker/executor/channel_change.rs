@@ -2,10 +2,12 @@
 //! order, in one store step like every other job.
 //!
 //! - An update before the order reaches the ERP is an amendment (validated
-//!   again, open exceptions of the old content closed); after, the ERP order
-//!   is revised while nothing has shipped or been invoiced, else an
-//!   exception carries the difference. An update older than the last one
-//!   applied (Shopify's `updated_at`) changes nothing.
+//!   again, open exceptions of the old content closed); after, the new
+//!   content is validated with the same rules (a failure is an exception,
+//!   nothing written) and the ERP order revised while nothing has shipped or
+//!   been invoiced, else an exception carries the difference. An update older than the last one
+//!   applied (the channel's version: Shopify's `updated_at`, Amazon's
+//!   `LastUpdateDate`, Salesforce's `SystemModstamp`) changes nothing.
 //! - A cancellation cancels the hub order; the workflow then asks the ERP to
 //!   cancel its order (`CancelInErp`). What has shipped or been invoiced
 //!   cannot be cancelled: an exception says so.
@@ -154,7 +156,9 @@ impl Executor {
         version: Option<DateTime<Utc>>,
     ) -> Result<Outcome, StepError> {
         let journal = self.store.load_journal(call.order_id).await?;
-        let applied = self.applied_version(call.order_id, &journal).await?;
+        let applied = self
+            .applied_version(call.order_id, &change.channel, &journal)
+            .await?;
         if let (Some(new), Some(old)) = (version, applied)
             && new < old
         {
@@ -233,6 +237,26 @@ impl Executor {
                 "a submitted order without an ERP id".into(),
             ));
         };
+        // The new content passes the same rules as a new order before
+        // anything is written to the ERP.
+        let checked = crate::validation::check_order(
+            order,
+            &self.validation,
+            self.erp.as_ref(),
+            self.store.as_ref(),
+            call,
+            Utc::now(),
+        )
+        .await
+        .map_err(|e| match e {
+            crate::validation::CheckError::Erp(e) => StepError::Erp(e),
+            crate::validation::CheckError::Store(e) => StepError::Store(e),
+        })?;
+        if !checked.verdict.passed() {
+            return Ok(refused_revision(&checked.verdict, facts));
+        }
+        // As validated: the customer's ERP record named, as at submission.
+        let order = checked.enriched.as_ref().unwrap_or(order);
         let submitted_at = journal
             .iter()
             .position(|e| e.data["event"]["type"] == "submitted_to_erp")
@@ -272,6 +296,7 @@ impl Executor {
     async fn applied_version(
         &self,
         order_id: Uuid,
+        channel: &str,
         journal: &[JournalEntry],
     ) -> Result<Option<DateTime<Utc>>, StepError> {
         let recorded = journal
@@ -288,8 +313,10 @@ impl Executor {
             .iter()
             .filter(|m| m.status == "accepted")
             .min_by_key(|m| (m.received_at, m.id));
+        let kind = channel.split(':').next().unwrap_or_default();
         Ok(first
-            .and_then(|m| o2c_connectors::shopify::order_facts(m.payload.as_bytes()).updated_at))
+            .and_then(|m| serde_json::from_str::<Value>(&m.payload).ok())
+            .and_then(|payload| crate::channel_change::payload_version(kind, &payload)))
     }
 
     /// Open exceptions of the order: an amendment replaces the content they
@@ -366,6 +393,35 @@ fn refunded(state: &OrderState, refund: &RefundRecord) -> Outcome {
         audit: Some(
             json!({ "refund_id": refund.refund_id, "amount": refund.amount, "currency": refund.currency }),
         ),
+        ..Outcome::default()
+    }
+}
+
+/// A revision whose new content fails validation: nothing is written to
+/// the ERP; the exception names the rules that failed and the difference.
+fn refused_revision(verdict: &crate::validation::Verdict, facts: Value) -> Outcome {
+    let findings: Vec<Value> = verdict
+        .findings
+        .iter()
+        .map(|f| json!({ "reason": f.reason.code(), "pointer": f.pointer, "detail": f.detail }))
+        .collect();
+    Outcome {
+        exceptions: vec![(
+            verdict
+                .reasons()
+                .iter()
+                .map(|r| r.code().to_owned())
+                .collect(),
+            json!({
+                "detail": format!(
+                    "the channel's change was not written to the ERP: {}",
+                    verdict.detail()
+                ),
+                "findings": findings,
+                "change": facts,
+            }),
+        )],
+        audit: Some(json!({ "revision_refused": true, "findings": findings })),
         ..Outcome::default()
     }
 }

@@ -1,0 +1,193 @@
+//! What an EDI partner has already been told about an order. Once an 855
+//! refused an order's lines (`IR`: Odoo refused it, validation held it, it
+//! was cancelled), the partner plans without those goods; an operator
+//! action that would now create the order in Odoo (a dead-letter retry, an
+//! exception's retry, override or resolve) must not do so behind the
+//! partner's back (ADR 0018). It is refused unless the operator overrides
+//! with a reason; then the PO's track is reopened so that a replacing 855
+//! (BAK01 `05`) tells the partner the outcome once the order has one.
+
+use chrono::{DateTime, Utc};
+use o2c_store::Store;
+use serde::Serialize;
+use serde_json::{Value, json};
+use uuid::Uuid;
+
+use super::tracking::{PoTrack, TrackError, Tracks};
+use crate::problem::{Problem, ProblemKind};
+
+/// An 855 (written, or planned and about to be) that refused the order.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ToldRefused {
+    pub partner: String,
+    pub po_number: String,
+    /// The 855 file.
+    pub file: String,
+    /// BAK02 of that 855 (`RD`, `AC`).
+    pub ack_type: String,
+    /// What the 855 gave as the reason.
+    pub reason: String,
+    pub written: bool,
+}
+
+impl ToldRefused {
+    /// The refusal an operator gets: what the partner was told, and how to
+    /// go ahead anyway.
+    pub fn problem(&self, order_id: Option<Uuid>) -> Problem {
+        Problem::new(
+            ProblemKind::Conflict,
+            format!(
+                "partner {} was told in 855 {} ({}) that these lines of PO {} are refused: {}; \
+                 going on would create an order the partner does not expect. Send \"override_855\": true with a \
+                 reason to go on anyway; the partner then gets a replacing 855 with the outcome",
+                self.partner, self.file, self.ack_type, self.po_number, self.reason
+            ),
+        )
+        .with("order_id", json!(order_id))
+        .with("partner_told", json!(self))
+    }
+}
+
+/// The partner and PO of an EDI order: its channel `edi:<partner>` and its
+/// canonical order's customer PO.
+async fn po_of(store: &dyn Store, order_id: Uuid) -> Result<Option<(String, String)>, TrackError> {
+    let Some(record) = store.get_order(order_id).await? else {
+        return Ok(None);
+    };
+    let Some(partner) = record.channel.strip_prefix("edi:") else {
+        return Ok(None);
+    };
+    let journal = store.load_journal(order_id).await?;
+    let po = journal
+        .iter()
+        .rev()
+        .find_map(|e| e.data.get("order"))
+        .and_then(|o| o.get("customer_po"))
+        .and_then(Value::as_str)
+        .map(str::to_owned);
+    Ok(po.map(|po| (partner.to_owned(), po)))
+}
+
+/// The 855 that refused this order's lines, if one did.
+pub async fn told_refused(
+    store: &dyn Store,
+    order_id: Uuid,
+) -> Result<Option<ToldRefused>, TrackError> {
+    let Some((partner, po)) = po_of(store, order_id).await? else {
+        return Ok(None);
+    };
+    let Some(track) = Tracks::new(store, &partner).get(&po).await? else {
+        return Ok(None);
+    };
+    Ok(refusal_in(&track, order_id))
+}
+
+fn refusal_in(track: &PoTrack, order_id: Uuid) -> Option<ToldRefused> {
+    let ack = track.ack.as_ref()?;
+    let reason = ack.reasons.iter().find(|r| r.order_id == order_id)?;
+    Some(ToldRefused {
+        partner: track.partner.clone(),
+        po_number: track.po_number.clone(),
+        file: ack.file.clone(),
+        ack_type: ack.ack_type.clone(),
+        reason: reason.reason.clone(),
+        written: ack.written,
+    })
+}
+
+/// Reopens the PO's track after an operator overrode the refusal: the
+/// sweeper answers again (BAK01 `05`, replacing the last 855) once every
+/// order of the PO has an outcome, within the partner's original window
+/// from now.
+pub async fn reopen_for_replacement(
+    store: &dyn Store,
+    told: &ToldRefused,
+    now: DateTime<Utc>,
+) -> Result<(), TrackError> {
+    let tracks = Tracks::new(store, &told.partner);
+    let Some(mut track) = tracks.get(&told.po_number).await? else {
+        return Ok(());
+    };
+    if reopen(&mut track, now) {
+        tracks.save(&track).await?;
+    }
+    Ok(())
+}
+
+/// Makes the track due for a replacing 855; false when it already is
+/// (reopened by another override of the same PO).
+pub fn reopen(track: &mut PoTrack, now: DateTime<Utc>) -> bool {
+    let Some(ack) = track.ack.take() else {
+        return false;
+    };
+    track.replaces.push(ack.file);
+    track.revision += 1;
+    track.deadline = now + (track.deadline - track.received_at);
+    track.alert = None;
+    track.alert_open = false;
+    true
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::edi::tracking::{Outbound, PlannedAck, RejectReason, TrackedOrder};
+    use o2c_formats::x12::ack855::LineDecision;
+
+    #[test]
+    fn only_an_order_named_in_the_855s_reasons_was_refused() {
+        let (refused, accepted) = (Uuid::from_u128(1), Uuid::from_u128(2));
+        let at = Utc::now();
+        let mut track = PoTrack {
+            partner: "acme".into(),
+            po_number: "PO-1".into(),
+            received_at: at,
+            deadline: at,
+            document: json!({}),
+            orders: vec![
+                TrackedOrder {
+                    order_id: refused,
+                    channel_order_id: "PO-1-a".into(),
+                    lines: vec![(0, rust_decimal::Decimal::ONE)],
+                },
+                TrackedOrder {
+                    order_id: accepted,
+                    channel_order_id: "PO-1-b".into(),
+                    lines: vec![(1, rust_decimal::Decimal::ONE)],
+                },
+            ],
+            alert: None,
+            alert_open: false,
+            ack: None,
+            unmapped: None,
+            revision: 0,
+            replaces: Vec::new(),
+            version: None,
+        };
+        assert_eq!(refusal_in(&track, refused), None, "no 855 yet");
+        track.ack = Some(PlannedAck {
+            ack_type: "AC".into(),
+            decisions: vec![LineDecision::Reject, LineDecision::Accept],
+            numbers: Outbound {
+                interchange: 7,
+                group: 7,
+                set: 7,
+                at,
+            },
+            file: "855-acme-000000007.x12".into(),
+            written: true,
+            reasons: vec![RejectReason {
+                order_id: refused,
+                reason: "refused by Odoo: no product".into(),
+                code: "REFUSED".into(),
+            }],
+        });
+        let told = refusal_in(&track, refused).expect("told");
+        assert_eq!(told.file, "855-acme-000000007.x12");
+        assert_eq!(told.reason, "refused by Odoo: no product");
+        assert_eq!(refusal_in(&track, accepted), None);
+        let problem = told.problem(Some(refused)).body();
+        assert_eq!(problem["partner_told"]["po_number"], "PO-1");
+        assert_eq!(problem["status"], 409);
+    }
+}
