@@ -24,7 +24,7 @@ pub enum DeadRetry {
     /// The job is not in the dead-letter queue.
     NotDead,
     /// An 855 told the EDI partner this order's lines are refused; the
-    /// retry needs `override_855` and a reason (ADR 0018).
+    /// retry needs `override_855` and a reason (ADR 0019).
     PartnerTold(ToldRefused),
 }
 

@@ -5,7 +5,7 @@
 //! row in one transaction. An exception opened before any order existed (an
 //! unmappable EDI PO) is settled by `edi::settle`; an action that would
 //! create an order an EDI partner was told is refused needs `override_855`
-//! (ADR 0018).
+//! (ADR 0019).
 
 use axum::extract::{Path, State};
 use axum::http::HeaderMap;
@@ -114,7 +114,7 @@ pub struct ActionBody {
     /// For resolve: the corrected canonical order.
     pub order: Option<Value>,
     /// Go on although an 855 told the EDI partner the order's lines are
-    /// refused (needs a reason; a replacing 855 follows; ADR 0018).
+    /// refused (needs a reason; a replacing 855 follows; ADR 0019).
     pub override_855: bool,
 }
 

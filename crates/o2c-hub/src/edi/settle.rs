@@ -11,7 +11,7 @@
 //! Orders made here are stored like the partner's own (same idempotency,
 //! same PO tracking). If an 855 already rejected the PO, creating orders
 //! for it needs `override_855` and a reason, and the partner then gets a
-//! replacing 855 (ADR 0018).
+//! replacing 855 (ADR 0019).
 
 use chrono::{DateTime, Utc};
 use o2c_connectors::edi::Document850;

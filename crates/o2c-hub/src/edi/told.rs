@@ -3,7 +3,7 @@
 //! was cancelled), the partner plans without those goods; an operator
 //! action that would now create the order in Odoo (a dead-letter retry, an
 //! exception's retry, override or resolve) must not do so behind the
-//! partner's back (ADR 0018). It is refused unless the operator overrides
+//! partner's back (ADR 0019). It is refused unless the operator overrides
 //! with a reason; then the PO's track is reopened so that a replacing 855
 //! (BAK01 `05`) tells the partner the outcome once the order has one.
 
