@@ -116,6 +116,18 @@ fn set_state(env: &mut Env, ids: &[i64], state: &str, extra: Map<String, Value>)
     }
 }
 
+/// Confirms orders as `sale` does while `sale_stock` is not installed: no
+/// delivery (Odoo's demo data confirms sale's demo orders before
+/// sale_stock installs; `seed::odoo_demo_orders`).
+pub fn confirm_without_delivery(env: &mut Env, ids: &[i64]) {
+    let mut extra = Map::new();
+    extra.insert("date_order".into(), json!(env.now_display()));
+    set_state(env, ids, "sale", extra);
+    for id in ids {
+        super::sale_status::recompute(env, *id, true);
+    }
+}
+
 pub struct SaleOrder;
 
 impl SaleOrder {
