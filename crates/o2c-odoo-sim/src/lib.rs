@@ -28,6 +28,7 @@ use serde_json::{Map, Value, json};
 pub mod access;
 pub mod apikeys;
 pub mod chaos;
+pub mod check_company;
 pub mod clock;
 pub mod companies;
 pub mod domain;

@@ -125,6 +125,13 @@ pub fn call(
     };
     if !written.is_empty() {
         crate::companies::check(env, model, method, &written)?;
+        // and what the records link to (`_check_company_auto`)
+        match arg(args, kwargs, 1, "vals") {
+            Some(Value::Object(vals)) if method == "write" => {
+                crate::check_company::written(env, model, &written, vals)?
+            }
+            _ => crate::check_company::created(env, model, &written)?,
+        }
     }
     Ok(result)
 }

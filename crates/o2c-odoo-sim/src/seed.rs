@@ -7,6 +7,9 @@ use crate::fault::Fault;
 use crate::orm::Env;
 
 mod master;
+mod odoo_demo;
+
+pub use odoo_demo::{DemoSchedule, odoo_demo_orders};
 
 /// A tiny fixed-seed generator (xorshift64*), so demo data never changes.
 struct Rng(u64);
@@ -468,83 +471,6 @@ fn odoo_demo(env: &mut Env) -> Result<(), Fault> {
             vals(json!({"name": "Deco Addict", "is_company": true,
                         "email": "deco.addict82@example.com", "customer_rank": 1})),
         )?;
-    }
-    Ok(())
-}
-
-/// Six orders shaped like the first ones of Odoo's demo data
-/// (sale/data/sale_demo.xml: S00001-S00006, quotations except S00004 and
-/// S00006, which are confirmed), made by OdooBot so that a salesperson
-/// limited to their own documents cannot see them. Their product is
-/// invoiced on delivery, so nothing is to invoice yet.
-pub fn odoo_demo_orders(env: &mut Env) -> Result<(), Fault> {
-    let chair = env
-        .search(
-            "product.product",
-            &json!([["default_code", "=", "FURN_7777"]]),
-            0,
-            Some(1),
-            None,
-        )?
-        .first()
-        .copied();
-    let customer = env
-        .search(
-            "res.partner",
-            &json!([["customer_rank", ">", 0]]),
-            0,
-            Some(1),
-            Some("id"),
-        )?
-        .first()
-        .copied();
-    let (Some(chair), Some(customer)) = (chair, customer) else {
-        return Ok(());
-    };
-    for n in 1..=6 {
-        let order = env.create(
-            "sale.order",
-            vals(json!({"partner_id": customer, "order_line": [[0, 0, {"product_id": chair, "product_uom_qty": n}]]})),
-        )?;
-        if n == 4 || n == 6 {
-            crate::methods::call(
-                env,
-                "sale.order",
-                "action_confirm",
-                &[json!([order])],
-                &Map::new(),
-            )?;
-        }
-    }
-    // account/demo/account_demo.py: posted customer invoices without a
-    // salesperson (so an own-documents salesperson sees them), then a posted
-    // and a draft vendor bill
-    for (move_type, post) in [
-        ("out_invoice", true),
-        ("out_invoice", true),
-        ("out_invoice", true),
-        ("out_invoice", true),
-        ("in_invoice", true),
-        ("in_invoice", false),
-    ] {
-        let inv = crate::methods::call(
-            env,
-            "account.move",
-            "create",
-            &[json!({"move_type": move_type, "partner_id": customer, "invoice_user_id": false,
-                     "invoice_line_ids": [[0, 0, {"product_id": chair, "quantity": 1.0, "price_unit": 70.0}]]})],
-            &Map::new(),
-        )?
-        .and_then(|v| v.as_i64());
-        if let (Some(inv), true) = (inv, post) {
-            crate::methods::call(
-                env,
-                "account.move",
-                "action_post",
-                &[json!([inv])],
-                &Map::new(),
-            )?;
-        }
     }
     Ok(())
 }

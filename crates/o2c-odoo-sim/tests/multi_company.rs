@@ -2,7 +2,10 @@
 //! admin too: `allowed_company_ids` narrows searches, reading or changing
 //! another company's record raises an AccessError naming the records and
 //! the company, a create that lands in such a company is refused and rolled
-//! back, and asking for a company the user is not in is refused.
+//! back, and asking for a company the user is not in is refused. Records
+//! that link across companies (a line's product, an order's pricelist or
+//! customer, an invoice's customer, a picking's partner) are refused by
+//! `_check_company` on create and write, in each version's wording.
 
 mod common;
 
@@ -198,4 +201,359 @@ async fn shared_records_without_a_company_stay_visible() {
         )
         .await;
     assert_eq!(r[0]["name"], json!("Shared"));
+}
+
+/// A record of `model` that belongs to `company` (the admin may make it:
+/// both companies are hers).
+async fn owned(rpc: &Rpc, model: &str, vals: Value, company: i64) -> i64 {
+    let mut vals = vals;
+    vals["company_id"] = json!(company);
+    rpc.ok(model, "create", json!([vals]), json!({}))
+        .await
+        .as_i64()
+        .expect("id")
+}
+
+async fn count(rpc: &Rpc, model: &str) -> Value {
+    rpc.ok(model, "search_count", json!([[]]), json!({})).await
+}
+
+#[tokio::test]
+async fn a_line_with_another_companys_product_is_refused_in_16_wording() {
+    let rpc = sandbox(OdooVersion::V16).await;
+    let product = owned(
+        &rpc,
+        "product.product",
+        json!({"name": "Chicago Widget"}),
+        CHICAGO,
+    )
+    .await;
+    let partner = rpc
+        .ok(
+            "res.partner",
+            "create",
+            json!([{"name": "Buyer"}]),
+            json!({}),
+        )
+        .await;
+    let (orders, lines) = (
+        count(&rpc, "sale.order").await,
+        count(&rpc, "sale.order.line").await,
+    );
+    let err = rpc
+        .err(
+            "sale.order",
+            "create",
+            json!([{"partner_id": partner,
+                    "order_line": [[0, 0, {"product_id": product, "product_uom_qty": 1}]]}]),
+            ctx(&[HOME]),
+        )
+        .await;
+    assert_eq!(err["name"], json!("odoo.exceptions.UserError"));
+    let msg = err["message"].as_str().expect("message");
+    let mut lines_of_msg = msg.lines();
+    assert_eq!(
+        lines_of_msg.next(),
+        Some("Incompatible companies on records:")
+    );
+    let line = lines_of_msg.next().expect("one inconsistency");
+    assert!(line.starts_with("- '"), "{line}");
+    assert!(
+        line.ends_with(
+            "' belongs to company 'My Company (San Francisco)' and 'Product' (product_id: 'Chicago Widget') belongs to another company."
+        ),
+        "{line}"
+    );
+    assert_eq!(lines_of_msg.next(), None);
+    // nothing was created
+    assert_eq!(count(&rpc, "sale.order").await, orders);
+    assert_eq!(count(&rpc, "sale.order.line").await, lines);
+}
+
+#[tokio::test]
+async fn an_order_with_another_companys_pricelist_is_refused_in_17() {
+    let rpc = sandbox(OdooVersion::V17).await;
+    let pricelist = owned(
+        &rpc,
+        "product.pricelist",
+        json!({"name": "Chicago Prices"}),
+        CHICAGO,
+    )
+    .await;
+    let partner = rpc
+        .ok(
+            "res.partner",
+            "create",
+            json!([{"name": "Buyer"}]),
+            json!({}),
+        )
+        .await;
+    let err = rpc
+        .err(
+            "sale.order",
+            "create",
+            json!([{"partner_id": partner, "pricelist_id": pricelist}]),
+            ctx(&[HOME]),
+        )
+        .await;
+    let msg = err["message"].as_str().expect("message");
+    let pl_name = rpc
+        .ok(
+            "product.pricelist",
+            "read",
+            json!([[pricelist], ["display_name"]]),
+            json!({}),
+        )
+        .await[0]["display_name"]
+        .as_str()
+        .expect("name")
+        .to_string();
+    assert!(
+        msg.starts_with("Incompatible companies on records:\n- 'S"),
+        "{msg}"
+    );
+    assert!(
+        msg.ends_with(&format!(
+            "' belongs to company 'My Company (San Francisco)' and 'Pricelist' (pricelist_id: '{pl_name}') belongs to another company."
+        )),
+        "{msg}"
+    );
+    // the same pricelist fits an order of its own company
+    rpc.ok(
+        "sale.order",
+        "create",
+        json!([{"partner_id": partner, "pricelist_id": pricelist}]),
+        ctx(&[CHICAGO]),
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn writing_another_companys_customer_or_line_is_refused_in_18_wording() {
+    let rpc = sandbox(OdooVersion::V18).await;
+    let order = order_of(&rpc, HOME).await;
+    let chicago_buyer = owned(
+        &rpc,
+        "res.partner",
+        json!({"name": "Windy City Buyer"}),
+        CHICAGO,
+    )
+    .await;
+    let err = rpc
+        .err(
+            "sale.order",
+            "write",
+            json!([[order], {"partner_id": chicago_buyer}]),
+            json!({}),
+        )
+        .await;
+    assert_eq!(err["name"], json!("odoo.exceptions.UserError"));
+    let msg = err["message"].as_str().expect("message");
+    let name = rpc
+        .ok(
+            "sale.order",
+            "read",
+            json!([[order], ["name", "partner_id"]]),
+            json!({}),
+        )
+        .await;
+    let order_name = name[0]["name"].as_str().expect("name");
+    assert_eq!(
+        msg,
+        format!(
+            "Incompatible companies on records:\n- “{order_name}” belongs to company “My Company (San Francisco)” and “Customer” (partner_id: 'Windy City Buyer') belongs to another company."
+        )
+    );
+    // the write was rolled back
+    assert_ne!(name[0]["partner_id"][0], json!(chicago_buyer));
+    // a line added by a write command is checked too
+    let product = owned(
+        &rpc,
+        "product.product",
+        json!({"name": "Chicago Widget"}),
+        CHICAGO,
+    )
+    .await;
+    let err = rpc
+        .err(
+            "sale.order",
+            "write",
+            json!([[order], {"order_line": [[0, 0, {"product_id": product}]]}]),
+            json!({}),
+        )
+        .await;
+    let msg = err["message"].as_str().expect("message");
+    assert!(
+        msg.contains("and “Product” (product_id: 'Chicago Widget') belongs to another company."),
+        "{msg}"
+    );
+    let lines = rpc
+        .ok(
+            "sale.order",
+            "read",
+            json!([[order], ["order_line"]]),
+            json!({}),
+        )
+        .await;
+    assert_eq!(lines[0]["order_line"], json!([]));
+}
+
+#[tokio::test]
+async fn a_line_write_to_another_companys_product_is_refused_in_19_wording() {
+    let rpc = sandbox(OdooVersion::V19).await;
+    let home_product = rpc
+        .ok(
+            "product.product",
+            "create",
+            json!([{"name": "Shared Widget"}]),
+            json!({}),
+        )
+        .await;
+    let partner = rpc
+        .ok(
+            "res.partner",
+            "create",
+            json!([{"name": "Buyer"}]),
+            json!({}),
+        )
+        .await;
+    let order = rpc
+        .ok(
+            "sale.order",
+            "create",
+            json!([{"partner_id": partner,
+                    "order_line": [[0, 0, {"product_id": home_product}]]}]),
+            ctx(&[HOME]),
+        )
+        .await;
+    let line = rpc
+        .ok(
+            "sale.order",
+            "read",
+            json!([[order], ["order_line"]]),
+            json!({}),
+        )
+        .await[0]["order_line"][0]
+        .as_i64()
+        .expect("line");
+    let product = owned(
+        &rpc,
+        "product.product",
+        json!({"name": "Chicago Widget"}),
+        CHICAGO,
+    )
+    .await;
+    let err = rpc
+        .err(
+            "sale.order.line",
+            "write",
+            json!([[line], {"product_id": product}]),
+            json!({}),
+        )
+        .await;
+    let msg = err["message"].as_str().expect("message");
+    let mut lines = msg.lines();
+    assert_eq!(
+        lines.next(),
+        Some("Uh-oh! You’ve got some company inconsistencies here:")
+    );
+    let detail = lines.next().expect("detail");
+    assert!(
+        detail.ends_with(
+            "” belongs to company “My Company (San Francisco)” while “Product” (product_id: 'Chicago Widget') belongs to another company."
+        ),
+        "{detail}"
+    );
+    assert_eq!(
+        lines.next(),
+        Some("To avoid a mess, no company crossover is allowed!")
+    );
+    let kept = rpc
+        .ok(
+            "sale.order.line",
+            "read",
+            json!([[line], ["product_id"]]),
+            json!({}),
+        )
+        .await;
+    assert_eq!(kept[0]["product_id"][0], json!(home_product));
+}
+
+#[tokio::test]
+async fn invoices_and_pickings_check_their_partner() {
+    let rpc = sandbox(OdooVersion::V17).await;
+    let chicago_buyer = owned(
+        &rpc,
+        "res.partner",
+        json!({"name": "Windy City Buyer"}),
+        CHICAGO,
+    )
+    .await;
+    let moves = count(&rpc, "account.move").await;
+    let err = rpc
+        .err(
+            "account.move",
+            "create",
+            json!([{"move_type": "out_invoice", "partner_id": chicago_buyer}]),
+            ctx(&[HOME]),
+        )
+        .await;
+    let msg = err["message"].as_str().expect("message");
+    assert!(
+        msg.contains("and 'Partner' (partner_id: 'Windy City Buyer') belongs to another company."),
+        "{msg}"
+    );
+    assert_eq!(count(&rpc, "account.move").await, moves);
+    // a delivery of a confirmed home order
+    let product = rpc
+        .ok(
+            "product.product",
+            "search",
+            json!([[["default_code", "=", "SKU-00001"]]]),
+            json!({}),
+        )
+        .await[0]
+        .clone();
+    let partner = rpc
+        .ok(
+            "res.partner",
+            "create",
+            json!([{"name": "Buyer"}]),
+            json!({}),
+        )
+        .await;
+    let order = rpc
+        .ok(
+            "sale.order",
+            "create",
+            json!([{"partner_id": partner,
+                    "order_line": [[0, 0, {"product_id": product, "product_uom_qty": 1}]]}]),
+            ctx(&[HOME]),
+        )
+        .await;
+    rpc.ok("sale.order", "action_confirm", json!([[order]]), json!({}))
+        .await;
+    let picking = rpc
+        .ok(
+            "sale.order",
+            "read",
+            json!([[order], ["picking_ids"]]),
+            json!({}),
+        )
+        .await[0]["picking_ids"][0]
+        .as_i64()
+        .expect("a delivery");
+    let err = rpc
+        .err(
+            "stock.picking",
+            "write",
+            json!([[picking], {"partner_id": chicago_buyer}]),
+            json!({}),
+        )
+        .await;
+    let msg = err["message"].as_str().expect("message");
+    assert!(
+        msg.contains("and 'Contact' (partner_id: 'Windy City Buyer') belongs to another company."),
+        "{msg}"
+    );
 }

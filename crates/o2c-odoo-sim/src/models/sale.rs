@@ -116,6 +116,18 @@ fn set_state(env: &mut Env, ids: &[i64], state: &str, extra: Map<String, Value>)
     }
 }
 
+/// Confirms orders as `sale` does while `sale_stock` is not installed: no
+/// delivery (Odoo's demo data confirms sale's demo orders before
+/// sale_stock installs; `seed::odoo_demo_orders`).
+pub fn confirm_without_delivery(env: &mut Env, ids: &[i64]) {
+    let mut extra = Map::new();
+    extra.insert("date_order".into(), json!(env.now_display()));
+    set_state(env, ids, "sale", extra);
+    for id in ids {
+        super::sale_status::recompute(env, *id, true);
+    }
+}
+
 pub struct SaleOrder;
 
 impl SaleOrder {
@@ -290,6 +302,13 @@ impl Hooks for SaleOrder {
         {
             vals.entry("currency_id").or_insert(json!(cur));
         }
+        // defaults come from the order's company or are shared ones
+        // (`_check_company` refuses another company's)
+        let order_company = vals.get("company_id").and_then(Value::as_i64);
+        let fits = |env: &Env, model: &str, id: i64| {
+            env.record(model, id)
+                .is_some_and(|r| m2o(r, "company_id").is_none_or(|c| Some(c) == order_company))
+        };
         if let Some(p) = vals.get("partner_id").and_then(Value::as_i64)
             && env.exists("res.partner", p)
         {
@@ -299,21 +318,32 @@ impl Hooks for SaleOrder {
             vals.entry("partner_shipping_id")
                 .or_insert(json!(adr.get("delivery").copied().unwrap_or(p)));
             let partner = super::util::rec(env, "res.partner", p);
-            if let Some(t) = m2o(&partner, "property_payment_term_id") {
+            if let Some(t) = m2o(&partner, "property_payment_term_id")
+                .filter(|t| fits(env, "account.payment.term", *t))
+            {
                 vals.entry("payment_term_id").or_insert(json!(t));
             }
             // 19's demo has the pricelist feature off: no partner pricelist
             if env.version <= OdooVersion::V18
-                && let Some(pl) = m2o(&partner, "property_product_pricelist").or_else(|| {
-                    super::util::find(env, "product.pricelist", |_| true)
+                && let Some(pl) = m2o(&partner, "property_product_pricelist")
+                    .filter(|pl| fits(env, "product.pricelist", *pl))
+                    .or_else(|| {
+                        super::util::find(env, "product.pricelist", |r| {
+                            m2o(r, "company_id").is_none_or(|c| Some(c) == order_company)
+                        })
                         .first()
                         .copied()
-                })
+                    })
             {
                 vals.entry("pricelist_id").or_insert(json!(pl));
             }
         }
-        if let Some(wh) = super::util::find(env, "stock.warehouse", |_| true).first() {
+        // sale_stock `_default_warehouse_id`: the company's first warehouse
+        if let Some(wh) = super::util::find(env, "stock.warehouse", |r| {
+            m2o(r, "company_id") == order_company
+        })
+        .first()
+        {
             vals.entry("warehouse_id").or_insert(json!(*wh));
         }
         vals.entry("user_id").or_insert(json!(env.uid));

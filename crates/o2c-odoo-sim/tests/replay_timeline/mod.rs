@@ -3,7 +3,7 @@
 //! A record's `write_date` / `create_date` seen in a recorded answer is the
 //! second of the last recorded step that wrote that record (a create that
 //! answered its id, a method called on its ids, a wizard whose context
-//! named it in `active_ids`). The replay sets the sandbox's clock to that
+//! named it in `active_ids` or whose answer opens it by `res_id`). The replay sets the sandbox's clock to that
 //! second before running the step, so the records it writes carry the
 //! recorded second. Steps the recording gives no second keep the clock
 //! running from the previous one; the clock never goes back.
@@ -41,6 +41,9 @@ pub struct Timeline {
     pub at: Vec<Option<String>>,
     /// The earliest second the recording shows (the database's seeding).
     pub start: Option<String>,
+    /// The second of the first record the recording created (records
+    /// written before it are the database's own, its demo data).
+    pub first_create: Option<String>,
 }
 
 /// A recorded model call.
@@ -130,6 +133,13 @@ fn targets(ex: &Value) -> Vec<(String, i64)> {
     } else if let Some(first) = args.first() {
         out.extend(ids(first).into_iter().map(|i| (model.clone(), i)));
     }
+    // a wizard's answer that opens the record it made (a credit note)
+    if let (Some(m), Some(id)) = (
+        result.get("res_model").and_then(Value::as_str),
+        result.get("res_id").and_then(Value::as_i64),
+    ) {
+        out.push((m.to_string(), id));
+    }
     if let Some(ctx) = kwargs.get("context").and_then(Value::as_object)
         && let Some(active) = ctx.get("active_model").and_then(Value::as_str)
     {
@@ -210,9 +220,102 @@ impl Timeline {
                 last_write.insert(t, i);
             }
         }
+        let first_create = steps
+            .iter()
+            .zip(&at)
+            .filter(|(ex, _)| call_of(ex).is_some_and(|c| c.method == "create"))
+            .filter_map(|(_, at)| at.clone())
+            .min();
         Timeline {
             at,
             start: seen.into_iter().min(),
+            first_create,
+        }
+    }
+}
+
+/// What the recorded change feeds tell of the demo data's seconds, after
+/// the recording's earliest stamp (`start`): the first demo order's second,
+/// and the rest. Demo records are those written
+/// before the first record the recording created (`first_create`): the first demo
+/// outgoing shipment's second, the first demo invoice's second (`None`: no
+/// demo invoice is newer than `start`, they were written before it), and
+/// whether a sale order's delivery is the first demo picking.
+#[derive(Debug, PartialEq, Eq)]
+pub struct DemoSeconds {
+    pub orders: Option<i64>,
+    pub shipments: Option<i64>,
+    pub invoices: Option<i64>,
+    pub deliveries_first: Option<bool>,
+}
+
+fn seconds_between(a: &str, b: &str) -> Option<i64> {
+    let f = "%Y-%m-%d %H:%M:%S";
+    let a = chrono::NaiveDateTime::parse_from_str(a, f).ok()?;
+    let b = chrono::NaiveDateTime::parse_from_str(b, f).ok()?;
+    Some((b - a).num_seconds())
+}
+
+impl DemoSeconds {
+    /// Read off the `feed.<model>.search_read.*` answers of `steps`.
+    pub fn of(steps: &[Value], start: &str, first_create: &str) -> DemoSeconds {
+        let rows = |model: &str| -> Vec<Map<String, Value>> {
+            steps
+                .iter()
+                .filter(|ex| {
+                    ex["step"].as_str().is_some_and(|s| {
+                        s.starts_with(&format!("feed.{model}.search_read"))
+                            || s.starts_with(&format!("cursor.{model}.search_read"))
+                    })
+                })
+                .filter_map(|ex| ex["response"]["result"].as_array().cloned())
+                .flatten()
+                .filter_map(|r| r.as_object().cloned())
+                .collect()
+        };
+        let second_of = |r: &Map<String, Value>| {
+            r.get("write_date")
+                .and_then(Value::as_str)
+                .and_then(second)
+                .filter(|s| s.as_str() < first_create)
+        };
+        let orders = rows("sale.order")
+            .iter()
+            .filter_map(second_of)
+            .min()
+            .and_then(|s| seconds_between(start, &s));
+        let pickings: Vec<_> = rows("stock.picking")
+            .into_iter()
+            .filter(|r| second_of(r).is_some())
+            .collect();
+        let shipments = pickings
+            .iter()
+            .filter(|r| r.get("origin").and_then(Value::as_str) == Some("outgoing shipment"))
+            .filter_map(second_of)
+            .min()
+            .and_then(|s| seconds_between(start, &s));
+        let is_order = |o: &str| o.starts_with('S') && o[1..].chars().all(|c| c.is_ascii_digit());
+        let deliveries_first = pickings
+            .iter()
+            .min_by_key(|r| (second_of(r), r.get("id").and_then(Value::as_i64)))
+            .and_then(|r| r.get("origin").and_then(Value::as_str))
+            .map(is_order);
+        let invoices = rows("account.move")
+            .iter()
+            .filter(|r| {
+                matches!(
+                    r.get("move_type").and_then(Value::as_str),
+                    Some("out_invoice" | "in_invoice")
+                )
+            })
+            .filter_map(second_of)
+            .min()
+            .and_then(|s| seconds_between(start, &s));
+        DemoSeconds {
+            orders,
+            shipments,
+            invoices,
+            deliveries_first,
         }
     }
 }
@@ -278,6 +381,32 @@ mod tests {
             vec![None, Some("2026-11-27 01:00:22".into()), None, None]
         );
         assert_eq!(t.start.as_deref(), Some("2026-11-27 01:00:22"));
+    }
+
+    #[test]
+    fn a_wizard_dates_the_record_its_answer_opens() {
+        let steps = vec![
+            call(
+                "refund",
+                "account.move.reversal",
+                "refund_moves",
+                json!([[2]]),
+                json!({}),
+                json!({"type": "ir.actions.act_window", "res_model": "account.move", "res_id": 63}),
+            ),
+            call(
+                "read",
+                "account.move",
+                "read",
+                json!([[63]]),
+                json!({}),
+                json!([{"id": 63, "write_date": "2026-11-27 01:00:22"}]),
+            ),
+        ];
+        assert_eq!(
+            Timeline::of(&steps).at[0].as_deref(),
+            Some("2026-11-27 01:00:22")
+        );
     }
 
     #[test]

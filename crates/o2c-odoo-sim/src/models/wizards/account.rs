@@ -493,6 +493,12 @@ impl Reversal {
             // 16 numbers the credit note at once, while still draft
             let n = next_name(env, cn);
             touch(env, AM, cn, json!({"name": n}));
+        } else {
+            // 17+ rewrite the reversed invoice with its new credit note
+            // (recorded h `feed.account.move.*`: the paid invoice's
+            // write_date is its draft credit note's second, 17 00:55:35,
+            // 19 01:00:22)
+            touch(env, AM, inv, json!({}));
         }
         for so in crate::models::sale_status::orders_of_move(env, cn) {
             crate::models::sale_status::recompute(env, so, true);
@@ -501,8 +507,17 @@ impl Reversal {
     }
 
     /// A draft copy of the invoice (the `modify` method's new invoice).
+    /// 19's copy does not keep the invoice's origin: the recorded e
+    /// `modify.account.move.search_read.related` (`invoice_origin` = the
+    /// order's name) finds the credit note and the invoice, not the copy,
+    /// which `modify.sale.order.read` shows linked to the order.
     fn copy_invoice(env: &mut Env, inv: i64) -> Result<i64, Fault> {
         let mv = rec(env, AM, inv);
+        let origin = if env.version >= OdooVersion::V19 {
+            None
+        } else {
+            text(&mv, "invoice_origin")
+        };
         let lines: Vec<Value> = product_lines(env, inv)
             .into_iter()
             .map(|l| {
@@ -518,7 +533,7 @@ impl Reversal {
             AM,
             vals(
                 json!({"move_type": "out_invoice", "partner_id": m2o(&mv, "partner_id"),
-                "invoice_origin": text(&mv, "invoice_origin"), "ref": text(&mv, "ref"),
+                "invoice_origin": origin, "ref": text(&mv, "ref"),
                 "invoice_user_id": m2o(&mv, "invoice_user_id"),
                 "invoice_payment_term_id": m2o(&mv, "invoice_payment_term_id"), "line_ids": lines}),
             ),
