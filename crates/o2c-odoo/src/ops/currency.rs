@@ -178,10 +178,12 @@ impl Ops<'_> {
         }
         let uid = self.client.uid().await?;
         let key = format!("user_company:{uid}");
-        if let Some(v) = self.cache.and_then(|c| c.get_key("res.users", &key)) {
-            if let Some(id) = v.as_i64() {
-                return Ok(id);
-            }
+        if let Some(id) = self
+            .cache
+            .and_then(|c| c.get_key("res.users", &key))
+            .and_then(|v| v.as_i64())
+        {
+            return Ok(id);
         }
         let user = self.read("res.users", &[uid], &["company_id"]).await?;
         let id = user
@@ -199,10 +201,12 @@ impl Ops<'_> {
     pub async fn company_currency(&self, company: Option<i64>) -> Result<String, OdooError> {
         let company = self.company_or_users(company).await?;
         let key = format!("company_currency:{company}");
-        if let Some(v) = self.cache.and_then(|c| c.get_key("res.company", &key)) {
-            if let Some(code) = v.as_str() {
-                return Ok(code.to_owned());
-            }
+        if let Some(code) = self
+            .cache
+            .and_then(|c| c.get_key("res.company", &key))
+            .and_then(|v| v.as_str().map(str::to_owned))
+        {
+            return Ok(code);
         }
         let rows = self
             .read("res.company", &[company], &["currency_id"])
