@@ -60,13 +60,17 @@ pub enum HoldReason {
     /// A line's unit does not convert to its product's unit (another
     /// category).
     UomMismatch,
+    /// A line's tax cannot be checked against the ERP's (a tax the hub
+    /// cannot compute, such as Odoo's Python-code taxes), while the
+    /// channel's tax is not authoritative.
+    TaxUnverified,
     /// Any other code. Build it with [`HoldReason::from_code`] so that a known
     /// code never ends up here (it would compare unequal to itself after a
     /// serde round trip).
     Other(String),
 }
 
-static KNOWN_REASONS: [HoldReason; 10] = [
+static KNOWN_REASONS: [HoldReason; 11] = [
     HoldReason::UnknownProduct,
     HoldReason::UnknownCustomer,
     HoldReason::PriceMismatch,
@@ -77,6 +81,7 @@ static KNOWN_REASONS: [HoldReason; 10] = [
     HoldReason::TotalsMismatch,
     HoldReason::UnknownUom,
     HoldReason::UomMismatch,
+    HoldReason::TaxUnverified,
 ];
 
 impl HoldReason {
@@ -93,6 +98,7 @@ impl HoldReason {
             HoldReason::TotalsMismatch => "totals_mismatch",
             HoldReason::UnknownUom => "unknown_uom",
             HoldReason::UomMismatch => "uom_mismatch",
+            HoldReason::TaxUnverified => "tax_unverified",
             HoldReason::Other(code) => code,
         }
     }

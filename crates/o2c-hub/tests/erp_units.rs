@@ -193,3 +193,102 @@ async fn unknown_and_unconvertible_units_are_held_naming_line_and_unit() {
     assert!(hub.sale_orders("UOM-KG").await.is_empty());
     hub.shutdown().await;
 }
+
+/// The unit and price of the order's SHOP-001 line in Odoo, and the
+/// order's untaxed amount.
+async fn shop_line(hub: &TestHub, reference: &str) -> (Value, Value, Value, Value) {
+    let orders = odoo_search_read(
+        &hub.odoo_url,
+        "sale.order",
+        json!([["client_order_ref", "=", reference]]),
+        &["amount_untaxed"],
+    )
+    .await;
+    let lines = odoo_search_read(
+        &hub.odoo_url,
+        "sale.order.line",
+        json!([["order_id", "=", orders[0]["id"]]]),
+        &["product_uom", "product_uom_qty", "price_unit"],
+    )
+    .await;
+    (
+        lines[0]["product_uom"][1].clone(),
+        lines[0]["product_uom_qty"].clone(),
+        lines[0]["price_unit"].clone(),
+        orders[0]["amount_untaxed"].clone(),
+    )
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_revision_that_changes_a_lines_unit_writes_the_unit_and_its_price() {
+    use o2c_hub::erp::odoo::OdooErp;
+    use o2c_hub::erp::{Erp, ErpCall, ErpRevision, OrderRevision};
+    use o2c_model::Order;
+
+    let hub = TestHub::sqlite_with(strict_b2b()).await;
+    let units = acme_order("UOM-REVISE", "24", "Units", "22.50");
+    let answer: Value = hub.post_order(&units).await.json().await.expect("json");
+    let order_id: uuid::Uuid = answer["order_id"]
+        .as_str()
+        .and_then(|id| id.parse().ok())
+        .expect("order id");
+    hub.wait_for_status(&order_id.to_string(), "confirmed")
+        .await;
+    assert_eq!(
+        shop_line(&hub, "UOM-REVISE").await,
+        (json!("Units"), json!(24.0), json!(22.5), json!(540.0))
+    );
+    let so = hub.sale_orders("UOM-REVISE").await[0]["id"]
+        .as_i64()
+        .expect("sale order");
+    let erp = OdooErp::new(
+        o2c_odoo::OdooClient::new(common::odoo_config(&hub.odoo_url)).expect("client"),
+    );
+    let call = ErpCall {
+        order_id,
+        correlation_id: "revise-unit",
+        rounding_adjustment: None,
+        company: None,
+    };
+    let order = |v: &Value| -> Order { serde_json::from_value(v.clone()).expect("order") };
+    let submitted = order(&units);
+    // the channel now orders 2 cases of 12 at 270.00 a case
+    let cases = order(&acme_order("UOM-REVISE", "2", "Case of 12", "270.00"));
+    let revised = erp
+        .revise_order(
+            call,
+            so,
+            OrderRevision {
+                submitted: &submitted,
+                previous: &submitted,
+                current: &cases,
+            },
+        )
+        .await
+        .expect("revise");
+    assert_eq!(revised, ErpRevision::Revised);
+    assert_eq!(
+        shop_line(&hub, "UOM-REVISE").await,
+        (json!("Case of 12"), json!(2.0), json!(270.0), json!(540.0))
+    );
+    // and back to its product's unit, which must be written too
+    let back = order(&acme_order("UOM-REVISE", "36", "Units", "22.50"));
+    let revised = erp
+        .revise_order(
+            call,
+            so,
+            OrderRevision {
+                submitted: &submitted,
+                previous: &cases,
+                current: &back,
+            },
+        )
+        .await
+        .expect("revise");
+    assert_eq!(revised, ErpRevision::Revised);
+    assert_eq!(
+        shop_line(&hub, "UOM-REVISE").await,
+        (json!("Units"), json!(36.0), json!(22.5), json!(810.0))
+    );
+    hub.shutdown().await;
+}

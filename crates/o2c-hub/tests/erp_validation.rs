@@ -462,3 +462,211 @@ async fn an_overdue_invoice_holds_unless_within_the_channels_grace() {
     assert_eq!((status.as_str(), findings), ("confirmed", vec![]));
     hub.shutdown().await;
 }
+
+/// A product Acme buys at 90.00 (its list price 100.00 less the pricelist's
+/// 10 %) carrying the taxes `tax_ids`.
+async fn taxed_product(hub: &TestHub, sku: &str, tax_ids: &[i64]) {
+    common::odoo_create(
+        &hub.odoo_url,
+        "product.product",
+        json!({ "name": sku, "default_code": sku, "list_price": 100.0, "type": "consu",
+                "taxes_id": [[6, 0, tax_ids]] }),
+    )
+    .await;
+}
+
+fn one_line(reference: &str, sku: &str, tax: &str) -> Value {
+    let mut order = acme_order(reference, "90.00", tax);
+    order["lines"][0]["sku"] = json!(sku);
+    order["lines"][0]["quantity"]["value"] = json!("1");
+    order
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn group_taxes_and_a_tax_in_the_base_of_the_next_are_computed_as_odoo_does() {
+    let hub = TestHub::sqlite_with(strict_b2b()).await;
+    let create = |v: Value| common::odoo_create(&hub.odoo_url, "account.tax", v);
+    // a group of a 10 % levy that is part of the base of the 5 % after it
+    let levy = create(
+        json!({ "name": "Levy 10%", "amount_type": "percent", "amount": 10.0,
+        "include_base_amount": true, "sequence": 1, "type_tax_use": "none" }),
+    )
+    .await;
+    let five = create(
+        json!({ "name": "State 5%", "amount_type": "percent", "amount": 5.0,
+        "sequence": 2, "type_tax_use": "none" }),
+    )
+    .await;
+    let group = create(
+        json!({ "name": "Levy + State", "amount_type": "group", "amount": 0.0,
+        "children_tax_ids": [[6, 0, [five, levy]]] }),
+    )
+    .await;
+    taxed_product(&hub, "GROUPED-1", &[group]).await;
+    // 90.00: levy 9.00, then 5 % of 99.00 = 4.95
+    let (_, status, findings) =
+        outcome(&hub, &one_line("TAX-GROUP-OK", "GROUPED-1", "13.95")).await;
+    assert_eq!((status.as_str(), findings), ("confirmed", vec![]));
+    // 5 % of the plain 90.00 is what Odoo does not compute
+    let (_, _, findings) = outcome(&hub, &one_line("TAX-GROUP-NO", "GROUPED-1", "13.50")).await;
+    assert_eq!(findings, found("tax_mismatch", "/lines/0/taxes"));
+    hub.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_python_code_tax_holds_the_order_as_unverified_naming_the_tax() {
+    let hub = TestHub::sqlite_with(strict_b2b()).await;
+    let code = common::odoo_create(
+        &hub.odoo_url,
+        "account.tax",
+        json!({ "name": "Bottle deposit", "amount_type": "code", "amount": 0.0 }),
+    )
+    .await;
+    taxed_product(&hub, "BOTTLED-1", &[code]).await;
+    let (order_id, _, findings) = outcome(&hub, &one_line("TAX-CODE", "BOTTLED-1", "0.25")).await;
+    assert_eq!(findings, found("tax_unverified", "/lines/0/taxes"));
+    let exception = hub.open_exception_of(&order_id).await;
+    let id = exception["id"].as_str().expect("id");
+    let detail: Value = hub
+        .get(&format!("/v1/exceptions/{id}"))
+        .await
+        .json()
+        .await
+        .expect("json");
+    let why = &detail["exception"]["details"]["hold"]["findings"][0]["detail"];
+    assert!(
+        why.as_str().is_some_and(|d| d.contains("Bottle deposit")),
+        "the hold names the tax: {why}"
+    );
+    hub.shutdown().await;
+}
+
+/// Acme's order `acme_order` in euros, dated `day`.
+fn euro_order(reference: &str, price: &str, tax: &str, day: &str) -> Value {
+    let mut order = acme_order(reference, price, tax);
+    order["currency"] = json!("EUR");
+    order["order_date"] = json!(format!("{day}T10:00:00Z"));
+    order
+}
+
+async fn credit_limit(hub: &TestHub, limit: f64) {
+    let acme = acme_id(hub).await;
+    odoo(
+        hub,
+        "res.partner",
+        "write",
+        json!([[acme], { "credit_limit": limit }]),
+    )
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_euro_order_is_priced_with_odoos_rate_of_its_date() {
+    let hub = TestHub::sqlite_with(strict_b2b()).await;
+    // Acme's 22.50 USD at the seed's 0.92 EUR per USD (from 2026-11-01):
+    // 20.70 EUR; 2 × 20.70 = 41.40, 15 % = 6.21
+    let (_, status, findings) = outcome(
+        &hub,
+        &euro_order("FX-PRICE-OK", "20.70", "6.21", "2026-11-27"),
+    )
+    .await;
+    assert_eq!((status.as_str(), findings), ("confirmed", vec![]));
+    // the dollar figure as euros is a price mismatch
+    let (_, _, findings) = outcome(
+        &hub,
+        &euro_order("FX-PRICE-NO", "22.50", "6.75", "2026-11-27"),
+    )
+    .await;
+    assert_eq!(findings, found("price_mismatch", "/lines/0/unit_price"));
+    // in June the January rate applies: 22.50 × 0.95 = 21.375 -> 21.38
+    let (_, status, findings) = outcome(
+        &hub,
+        &euro_order("FX-PRICE-JUNE", "21.38", "6.41", "2026-06-01"),
+    )
+    .await;
+    assert_eq!((status.as_str(), findings), ("confirmed", vec![]));
+    hub.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_euro_order_counts_in_dollars_toward_the_credit_limit() {
+    let hub = TestHub::sqlite_with(strict_b2b()).await;
+    // 47.61 EUR is 51.75 USD: over a 50.00 USD limit, which 47.61 is not
+    credit_limit(&hub, 50.0).await;
+    let (order_id, _, findings) = outcome(
+        &hub,
+        &euro_order("FX-CREDIT", "20.70", "6.21", "2026-11-27"),
+    )
+    .await;
+    assert_eq!(findings, found("credit_hold", "/customer"));
+    let exception = hub.open_exception_of(&order_id).await;
+    let id = exception["id"].as_str().expect("id");
+    let detail: Value = hub
+        .get(&format!("/v1/exceptions/{id}"))
+        .await
+        .json()
+        .await
+        .expect("json");
+    let why = detail["exception"]["details"]["hold"]["findings"][0]["detail"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+    assert!(
+        why.contains("this order 51.75 (47.61 EUR converted)")
+            && why.contains("credit limit 50")
+            && why.ends_with(" USD"),
+        "{why}"
+    );
+    hub.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_open_order_in_euros_counts_at_its_own_rate() {
+    let hub = TestHub::sqlite_with(strict_b2b()).await;
+    let acme = acme_id(&hub).await;
+    let eur = odoo(
+        &hub,
+        "res.currency",
+        "search",
+        json!([[["name", "=", "EUR"], ["active", "in", [true, false]]]]),
+    )
+    .await[0]
+        .clone();
+    let euro_list = common::odoo_create(
+        &hub.odoo_url,
+        "product.pricelist",
+        json!({ "name": "Export EUR", "currency_id": eur }),
+    )
+    .await;
+    let widget = odoo(
+        &hub,
+        "product.product",
+        "search",
+        json!([[["default_code", "=", "SHOP-001"]]]),
+    )
+    .await[0]
+        .clone();
+    // an open order of 40.00 EUR + 15 % = 46.00 EUR, which is 50.00 USD
+    let open = common::odoo_create(
+        &hub.odoo_url,
+        "sale.order",
+        json!({ "partner_id": acme, "pricelist_id": euro_list, "date_order": "2026-11-20 10:00:00",
+                "order_line": [[0, 0, { "product_id": widget, "product_uom_qty": 1, "price_unit": 40.0 }]] }),
+    )
+    .await;
+    odoo(&hub, "sale.order", "action_confirm", json!([[open]])).await;
+    let rate = common::odoo_search_read(
+        &hub.odoo_url,
+        "sale.order",
+        json!([["id", "=", open]]),
+        &["currency_id", "currency_rate", "amount_total"],
+    )
+    .await;
+    assert_eq!(rate[0]["currency_id"][0], eur);
+    assert_eq!(rate[0]["currency_rate"], json!(0.92));
+    // 50.00 + this order's 51.75 > 100.00; the unconverted 46.00 would fit
+    credit_limit(&hub, 100.0).await;
+    let (_, _, findings) = outcome(&hub, &acme_order("FX-OPEN", "22.50", "6.75")).await;
+    assert_eq!(findings, found("credit_hold", "/customer"));
+    hub.shutdown().await;
+}

@@ -89,6 +89,33 @@ fn units(env: &mut Env) -> Result<(), Fault> {
     Ok(())
 }
 
+/// A second currency with rates, as a distributor selling abroad has: EUR
+/// against the company's USD, in Odoo's convention (EUR per 1 USD), dated
+/// so an order of late 2026 takes the November rate and an older one the
+/// January rate.
+fn euro_rates(env: &mut Env) -> Result<(), Fault> {
+    let Some(eur) = env
+        .search(
+            "res.currency",
+            &json!([["name", "=", "EUR"]]),
+            0,
+            Some(1),
+            None,
+        )?
+        .first()
+        .copied()
+    else {
+        return Ok(());
+    };
+    for (day, rate) in [("2026-01-01", 0.95), ("2026-11-01", 0.92)] {
+        env.create(
+            "res.currency.rate",
+            vals(json!({"name": day, "rate": rate, "currency_id": eur, "company_id": 1})),
+        )?;
+    }
+    Ok(())
+}
+
 /// OdooBot (uid 1) and the admin (uid 2).
 pub fn base(env: &mut Env, login: &str) -> Result<(), Fault> {
     env.create(
@@ -354,6 +381,7 @@ pub fn ean13(body: u64) -> String {
 pub fn demo(env: &mut Env, customers: usize, products: usize) -> Result<(), Fault> {
     master::accounting(env)?;
     distributor_units(env)?;
+    euro_rates(env)?;
     let mut rng = Rng(0x0DD0_2C16_5EED_0001);
     let mut country_ids = std::collections::HashMap::new();
     for (_, _, code) in CITIES {

@@ -195,3 +195,60 @@ async fn the_load_upsert_writes_the_line_unit() {
         );
     }
 }
+
+#[tokio::test]
+async fn a_partial_delivery_in_cases_leaves_a_backorder_in_cases() {
+    for v in VERSIONS {
+        let w = world(v).await;
+        let ops = w.client.ops(w.dialect);
+        let case = ops.uoms_by_name(&[CASE.to_string()]).await.expect("case")[CASE].id;
+        let mut o = order(&w, "UOM-PART", [2, 0]);
+        o.lines[0].uom_id = Some(case);
+        o.lines[0].price_unit = Some(dec!(300));
+        let (so, _) = ops
+            .create_and_confirm_sale_order(&o)
+            .await
+            .unwrap_or_else(|e| panic!("{v}: {e:?}"));
+        let picking = ops.sale_order_pickings(so).await.expect("pickings")[0];
+        // the warehouse reports 1 of the 2 cases: in the move's unit, while
+        // the reserved line counts 24 Units
+        let done = ops
+            .validate_picking(&ValidateRequest {
+                picking_id: picking,
+                quantities: Some(vec![(w.products[0], dec!(1))]),
+                ..ValidateRequest::default()
+            })
+            .await
+            .unwrap_or_else(|e| panic!("{v}: {e:?}"));
+        assert_eq!(done.backorder_ids.len(), 1, "{v}: one backorder");
+        let shipped = ops.read_picking(picking).await.expect("picking");
+        assert_eq!(
+            shipped.moves[0].product_uom_qty,
+            dec!(1),
+            "{v}: 1 case done"
+        );
+        assert_eq!(shipped.moves[0].product_qty, dec!(12), "{v}");
+        let rest = ops
+            .read_picking(done.backorder_ids[0])
+            .await
+            .expect("backorder");
+        assert_eq!(rest.moves[0].uom_id, Some(case), "{v}");
+        assert_eq!(rest.moves[0].product_uom_qty, dec!(1), "{v}: 1 case left");
+        assert_eq!(rest.moves[0].product_qty, dec!(12), "{v}: not 23 Units");
+        // 12 Units left the stock, and the line counts 1 case delivered
+        let on_hand = num(&field(
+            &w.sandbox,
+            "product.product",
+            w.products[0],
+            "qty_available",
+        ));
+        assert_eq!(on_hand, 988.0, "{v}");
+        let line = w
+            .sandbox
+            .records("sale.order.line")
+            .into_iter()
+            .find(|l| l["order_id"][0] == json!(so))
+            .expect("line");
+        assert_eq!(num(&line["qty_delivered"]), 1.0, "{v}");
+    }
+}

@@ -55,7 +55,8 @@ pub enum CustomerMatch {
     Vat,
 }
 
-/// A customer's credit standing, in the company currency.
+/// A customer's credit standing, in the company currency (receivables as
+/// Odoo books them, open orders and this order converted at their rates).
 #[derive(Debug, Clone, PartialEq, Default, Serialize)]
 pub struct CreditFacts {
     /// `None`: no limit set (credit is not limited).
@@ -67,6 +68,23 @@ pub struct CreditFacts {
     /// posted invoices).
     pub open_orders: Decimal,
     pub overdue: Vec<OverdueInvoice>,
+    /// The currency the limit and the amounts above are in (the company's)
+    /// and how the order's own converts to it; `None`: the order's currency
+    /// is the company's.
+    pub currency: Option<CreditCurrency>,
+}
+
+/// The company currency of a credit check, as Odoo converts a sale order
+/// into it (`amount_total / currency_rate`).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct CreditCurrency {
+    /// ISO code of the company currency.
+    pub code: String,
+    /// Units of the order's currency per unit of the company's on the order
+    /// date (`sale.order.currency_rate`).
+    pub order_rate: Decimal,
+    /// The company currency's rounding.
+    pub rounding: Decimal,
 }
 
 /// An unpaid invoice; whether it counts as overdue is the rule's call
@@ -101,6 +119,9 @@ pub struct ProductFacts {
     /// The tax the ERP computes for the line at the channel's price
     /// (`None`: not computed).
     pub tax: Option<Decimal>,
+    /// Why the ERP's tax for the line cannot be computed by the hub (a
+    /// Python-code tax, an unreadable fiscal position), when it cannot.
+    pub tax_unchecked: Option<String>,
 }
 
 /// A line's unit of measure as the ERP sees it.

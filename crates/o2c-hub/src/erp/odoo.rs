@@ -54,6 +54,7 @@ use super::{
 
 mod facts;
 mod revise;
+mod taxes;
 mod units;
 
 /// The ids of a one2many / many2many field as `read` answers it.

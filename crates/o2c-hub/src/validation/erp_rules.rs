@@ -9,6 +9,11 @@
 //! per the line's unit: the facts carry the pricelist price converted to
 //! it.
 //!
+//! Taxes: a line whose Odoo tax the hub cannot compute (a Python-code tax)
+//! is not passed silently: when the channel declares a tax for it and the
+//! channel's taxes are not authoritative, the order holds with
+//! `tax_unverified`, naming the tax.
+//!
 //! Units: a line in a unit Odoo does not know (`unknown_uom`) or that does
 //! not convert to its product's unit (`uom_mismatch`) holds the order.
 
@@ -90,26 +95,36 @@ pub fn check_facts(
                 });
             }
         }
+        let declared: Option<Decimal> = line
+            .taxes
+            .iter()
+            .filter_map(|t| t.amount)
+            .fold(None, |acc, a| Some(acc.unwrap_or_default() + a));
+        if !policy.tax_authoritative
+            && let (Some(why), Some(declared)) = (&product.tax_unchecked, declared)
+        {
+            findings.push(Finding {
+                reason: HoldReason::TaxUnverified,
+                pointer: format!("/lines/{index}/taxes"),
+                detail: format!(
+                    "the channel declares {declared} tax {} but it cannot be checked against Odoo: {why}",
+                    order.currency.code()
+                ),
+            });
+        }
         if !policy.tax_authoritative
             && let Some(computed) = product.tax
+            && let Some(declared) = declared
+            && (declared - computed).abs() > policy.tax_tolerance
         {
-            let declared: Option<Decimal> = line
-                .taxes
-                .iter()
-                .filter_map(|t| t.amount)
-                .fold(None, |acc, a| Some(acc.unwrap_or_default() + a));
-            if let Some(declared) = declared
-                && (declared - computed).abs() > policy.tax_tolerance
-            {
-                findings.push(Finding {
-                    reason: HoldReason::TaxMismatch,
-                    pointer: format!("/lines/{index}/taxes"),
-                    detail: format!(
-                        "the channel declares {declared} tax but Odoo computes {computed} {}",
-                        order.currency.code()
-                    ),
-                });
-            }
+            findings.push(Finding {
+                reason: HoldReason::TaxMismatch,
+                pointer: format!("/lines/{index}/taxes"),
+                detail: format!(
+                    "the channel declares {declared} tax but Odoo computes {computed} {}",
+                    order.currency.code()
+                ),
+            });
         }
     }
     if !policy.tax_authoritative {
@@ -164,6 +179,27 @@ fn check_order_tax(
     if per_line_declared {
         return;
     }
+    let unchecked: Vec<String> = facts
+        .lines
+        .iter()
+        .enumerate()
+        .filter_map(|(i, l)| {
+            let why = l.product.as_ref()?.tax_unchecked.as_ref()?;
+            Some(format!("line {}: {why}", order.lines.get(i)?.line_id))
+        })
+        .collect();
+    if !unchecked.is_empty() {
+        findings.push(Finding {
+            reason: HoldReason::TaxUnverified,
+            pointer: "/declared_totals/tax".into(),
+            detail: format!(
+                "the channel declares {declared} tax {} but it cannot be checked against Odoo: {}",
+                order.currency.code(),
+                unchecked.join("; ")
+            ),
+        });
+        return;
+    }
     let computed: Option<Decimal> = facts
         .lines
         .iter()
@@ -209,20 +245,38 @@ fn check_credit(
     let Some(limit) = credit.limit.filter(|l| *l > Decimal::ZERO) else {
         return;
     };
-    let this_order = order_amount(order);
+    let amount = order_amount(order);
+    // in the company currency, as Odoo's `amount_total / currency_rate`
+    let (this_order, code, converted) = match &credit.currency {
+        Some(c) if !c.order_rate.is_zero() => (
+            round_to(amount / c.order_rate, c.rounding),
+            c.code.as_str(),
+            format!(" ({amount} {} converted)", order.currency.code()),
+        ),
+        _ => (amount, order.currency.code(), String::new()),
+    };
     let exposure = credit.receivable + credit.open_orders + this_order;
     if exposure > limit {
         findings.push(Finding {
             reason: HoldReason::CreditHold,
             pointer: "/customer".into(),
             detail: format!(
-                "open receivables {} + open orders {} + this order {this_order} = {exposure} exceeds the credit limit {limit} {}",
-                credit.receivable,
-                credit.open_orders,
-                order.currency.code()
+                "open receivables {} + open orders {} + this order {this_order}{converted} = {exposure} exceeds the credit limit {limit} {code}",
+                credit.receivable, credit.open_orders,
             ),
         });
     }
+}
+
+/// `value` rounded half away from zero to a multiple of `rounding` (the
+/// ERP's currency rounding, such as 0.01).
+fn round_to(value: Decimal, rounding: Decimal) -> Decimal {
+    if rounding <= Decimal::ZERO {
+        return value;
+    }
+    (value / rounding)
+        .round_dp_with_strategy(0, rust_decimal::RoundingStrategy::MidpointAwayFromZero)
+        * rounding
 }
 
 /// What the order will add to the customer's exposure: the declared total,

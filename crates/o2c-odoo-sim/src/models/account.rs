@@ -309,16 +309,34 @@ impl Hooks for Move {
         })
     }
 
-    fn compute(&self, env: &Env, id: i64, _rec: &Record, field: &str) -> Option<Value> {
+    fn compute(&self, env: &Env, id: i64, rec: &Record, field: &str) -> Option<Value> {
         match field {
             "invoice_line_ids" => Some(json!(product_lines(env, id))),
+            // the residual in the company currency, at the invoice's rate
+            "amount_residual_signed" => {
+                let sign = if text(rec, "move_type") == Some("out_refund") {
+                    -1.0
+                } else {
+                    1.0
+                };
+                Some(json!(f(round2(dec(super::currency::to_company(
+                    env,
+                    sign * num(rec, "amount_residual"),
+                    m2o(rec, "currency_id"),
+                    m2o(rec, "company_id"),
+                    &move_date(rec),
+                ))))))
+            }
             "invoice_payments_widget" => Some(super::reconcile::payments_widget(env, id)),
             _ => None,
         }
     }
 
     fn computed(&self, field: &str) -> bool {
-        field == "journal_id" || field == "currency_id"
+        matches!(
+            field,
+            "journal_id" | "currency_id" | "amount_residual_signed"
+        )
     }
 
     fn defaults(&self, env: &mut Env, vals: &mut Map<String, Value>) -> Result<(), Fault> {
@@ -548,4 +566,12 @@ pub fn line_subtotal(env: &Env, l: i64) -> Decimal {
         num(&r, "quantity"),
         num(&r, "discount"),
     )
+}
+
+/// The date a move converts at: its invoice date, else its accounting date.
+fn move_date(rec: &Record) -> String {
+    text(rec, "invoice_date")
+        .or_else(|| text(rec, "date"))
+        .unwrap_or_default()
+        .to_owned()
 }

@@ -1,6 +1,6 @@
 //! Master-data models without a recorded `fields_get` dump, declared by hand
 //! with the fields the order-to-cash flow reads: locations, picking types
-//! (16), pricelist items, taxes, payment terms, journals, accounts,
+//! (16), pricelist items, taxes (`tax.rs`), payment terms, journals, accounts,
 //! payment method lines, partial reconciliations, procurement groups (19: stock references), and the small wizard line
 //! models.
 
@@ -118,38 +118,7 @@ pub fn models(version: OdooVersion) -> Vec<ModelSpec> {
             .field(FieldDef::new("price", T::Char, "Price").readonly())
             .field(FieldDef::new("name", T::Char, "Name").readonly())
             .hooks(Arc::new(PricelistItem)),
-        ModelSpec::new("account.tax", "Tax")
-            .order("sequence, id")
-            .field(FieldDef::new("name", T::Char, "Tax Name").required())
-            .field(
-                FieldDef::new("amount_type", T::Selection, "Tax Computation")
-                    .selection(&[
-                        ("group", "Group of Taxes"),
-                        ("fixed", "Fixed"),
-                        ("percent", "Percentage of Price"),
-                        ("division", "Percentage of Price Tax Included"),
-                    ])
-                    .required(),
-            )
-            .field(FieldDef::new("amount", T::Float, "Amount").required())
-            .field(
-                FieldDef::new("type_tax_use", T::Selection, "Tax Type")
-                    .selection(&[
-                        ("sale", "Sales"),
-                        ("purchase", "Purchases"),
-                        ("none", "None"),
-                    ])
-                    .required(),
-            )
-            .field(FieldDef::new(
-                "price_include",
-                T::Boolean,
-                "Included in Price",
-            ))
-            .field(FieldDef::new("description", T::Char, "Label on Invoices"))
-            .field(FieldDef::new("sequence", T::Integer, "Sequence"))
-            .field(m2o_f("company_id", "res.company", "Company"))
-            .field(FieldDef::new("active", T::Boolean, "Active")),
+        super::tax::model(version),
         ModelSpec::new("account.payment.term", "Payment Terms")
             .order("sequence, id")
             .field(FieldDef::new("name", T::Char, "Payment Terms").required())

@@ -12,6 +12,7 @@ use crate::schema::{FieldDef, FieldType, ModelSpec, Registry};
 
 pub mod account;
 pub mod base;
+pub mod currency;
 pub mod dumps;
 pub mod ir_model;
 pub mod ir_model_data;
@@ -26,6 +27,7 @@ pub mod sale_status;
 pub mod stock;
 pub mod stock_done;
 pub mod stock_ops;
+pub mod tax;
 pub mod template;
 pub mod uom;
 pub mod util;
@@ -93,6 +95,7 @@ pub fn registry(version: OdooVersion) -> Registry {
     for m in base::models(version)
         .into_iter()
         .chain(uom::models(version))
+        .chain(currency::models(version))
     {
         reg.add(m);
     }

@@ -266,8 +266,24 @@ impl Hooks for SaleOrder {
     fn computed(&self, field: &str) -> bool {
         matches!(
             field,
-            "partner_invoice_id" | "partner_shipping_id" | "pricelist_id" | "warehouse_id"
+            "partner_invoice_id"
+                | "partner_shipping_id"
+                | "pricelist_id"
+                | "warehouse_id"
+                | "currency_rate"
         ) || field.starts_with("amount_")
+    }
+
+    fn compute(&self, env: &Env, _id: i64, rec: &Record, field: &str) -> Option<Value> {
+        // `_compute_currency_rate`: the order currency's rate on its date
+        (field == "currency_rate").then(|| {
+            json!(super::currency::order_rate(
+                env,
+                m2o(rec, "currency_id"),
+                m2o(rec, "company_id"),
+                text(rec, "date_order").unwrap_or_default(),
+            ))
+        })
     }
 
     fn defaults(&self, env: &mut Env, vals: &mut Map<String, Value>) -> Result<(), Fault> {
@@ -337,6 +353,15 @@ impl Hooks for SaleOrder {
             {
                 vals.entry("pricelist_id").or_insert(json!(pl));
             }
+        }
+        // the order's currency is its pricelist's (16 `related`, 17+
+        // `_compute_currency_id`)
+        if let Some(cur) = vals
+            .get("pricelist_id")
+            .and_then(Value::as_i64)
+            .and_then(|pl| super::util::many2one(env, "product.pricelist", pl, "currency_id"))
+        {
+            vals.insert("currency_id".into(), json!(cur));
         }
         // sale_stock `_default_warehouse_id`: the company's first warehouse
         if let Some(wh) = super::util::find(env, "stock.warehouse", |r| {

@@ -7,7 +7,8 @@
 //! `product_qty` in the product's; quants and move lines count in the
 //! product's unit (Odoo keeps a move line in the product's unit when the
 //! move's unit does not divide it, stock_move.py `_prepare_move_line_vals`;
-//! the sandbox always does), and the move's aggregates (`quantity`,
+//! the sandbox always does for the lines it reserves, and reads a line a
+//! client created in another unit in that unit), and the move's aggregates (`quantity`,
 //! `reserved_availability`, `quantity_done`) are converted back to the
 //! move's unit.
 
@@ -15,7 +16,7 @@ use serde_json::{Value, json};
 
 use crate::OdooVersion;
 use crate::fault::Fault;
-use crate::orm::Env;
+use crate::orm::{Env, Record};
 
 use super::util::{
     children, find, find_by, id_list, is_zero, many2one, number, rec, string, touch, vals,
@@ -31,26 +32,42 @@ fn v16(env: &Env) -> bool {
     env.version == OdooVersion::V16
 }
 
-/// Reserved quantity of a move line (16 `reserved_uom_qty`, 17+ `quantity`).
-pub fn ml_reserved(env: &Env, id: i64) -> f64 {
-    let r = rec(env, ML, id);
-    if v16(env) {
-        num(&r, "reserved_uom_qty")
-    } else {
-        num(&r, "quantity")
+/// Product units in one unit of a move line's `product_uom_id` (1 when the
+/// line counts in its product's unit, as the lines the sandbox reserves do;
+/// 12 for a line a client wrote in cases of 12).
+fn line_factor(env: &Env, r: &Record) -> f64 {
+    let product_uom =
+        m2o(r, "product_id").and_then(|p| many2one(env, "product.product", p, "uom_id"));
+    match (m2o(r, "product_uom_id"), product_uom) {
+        (Some(l), Some(p)) if l != p => super::uom::ratio(env, l, p),
+        _ => 1.0,
     }
 }
 
-/// Done quantity of a move line (16 `qty_done`, 17+ `quantity` once picked).
+/// Reserved quantity of a move line (16 `reserved_uom_qty`, 17+ `quantity`),
+/// in the product's unit.
+pub fn ml_reserved(env: &Env, id: i64) -> f64 {
+    let r = rec(env, ML, id);
+    let qty = if v16(env) {
+        num(&r, "reserved_uom_qty")
+    } else {
+        num(&r, "quantity")
+    };
+    qty * line_factor(env, &r)
+}
+
+/// Done quantity of a move line (16 `qty_done`, 17+ `quantity` once
+/// picked), in the product's unit.
 pub fn ml_done(env: &Env, id: i64) -> f64 {
     let r = rec(env, ML, id);
-    if v16(env) {
+    let qty = if v16(env) {
         num(&r, "qty_done")
     } else if r.get("picked") == Some(&json!(true)) {
         num(&r, "quantity")
     } else {
         0.0
-    }
+    };
+    qty * line_factor(env, &r)
 }
 
 fn active(env: &Env, model: &str, id: i64) -> bool {
@@ -213,7 +230,8 @@ fn add_reservation(env: &mut Env, mv: i64, loc: i64, qty: f64) -> Result<(), Fau
         "quantity"
     };
     if let Some(l) = existing {
-        let q = ml_reserved(env, l) + qty;
+        // written in the line's own unit
+        let q = (ml_reserved(env, l) + qty) / line_factor(env, &rec(env, ML, l));
         touch(env, ML, l, json!({ field: q }));
         return Ok(());
     }

@@ -116,6 +116,55 @@ const PICKING_FIELDS: &[&str] = &[
     "move_ids",
 ];
 
+/// How a move line's unit relates to its move's.
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct LineUnit {
+    /// Move units in one line unit (1/12 for a line in Units of a move in
+    /// cases of 12).
+    line_to_move: Decimal,
+    /// Line units in one move unit.
+    move_to_line: Decimal,
+    /// The line unit's rounding.
+    rounding: Decimal,
+}
+
+impl LineUnit {
+    const SAME: LineUnit = LineUnit {
+        line_to_move: Decimal::ONE,
+        move_to_line: Decimal::ONE,
+        rounding: Decimal::ZERO,
+    };
+
+    /// A quantity in the move's unit as the line counts it, rounded
+    /// half-up to the line unit's rounding.
+    fn in_line_unit(&self, qty: Decimal) -> Decimal {
+        let converted = qty * self.move_to_line;
+        if self.rounding <= Decimal::ZERO {
+            return converted;
+        }
+        ((converted / self.rounding)
+            .round_dp_with_strategy(0, rust_decimal::RoundingStrategy::MidpointAwayFromZero)
+            * self.rounding)
+            .normalize()
+    }
+}
+
+/// The units of a picking's move lines that differ from their moves'.
+#[derive(Debug, Default)]
+struct LineUnits {
+    by_line: HashMap<i64, LineUnit>,
+}
+
+impl LineUnits {
+    fn of(&self, line: &Value) -> Result<LineUnit, OdooError> {
+        Ok(self
+            .by_line
+            .get(&rec_id(line)?)
+            .copied()
+            .unwrap_or(LineUnit::SAME))
+    }
+}
+
 /// The wizard loop's bound: real flows chain at most three.
 const MAX_WIZARDS: usize = 6;
 
@@ -358,10 +407,22 @@ impl Ops<'_> {
     }
 
     /// Writes done quantities on the picking's move lines: 16 `qty_done`,
-    /// 17+ `quantity` + `picked` (17 README §1). A product's quantity fills
-    /// its lines in order; the last line takes the excess; lines of other
-    /// products get 0 (16) or `picked: false` (17+). A product with a move
-    /// but no line gets a new line.
+    /// 17+ `quantity` + `picked` (17 README §1). A product's quantity,
+    /// given in its move's unit, fills its lines in order; the last line
+    /// takes the excess; lines of other products get 0 (16) or
+    /// `picked: false` (17+). A product with a move but no line gets a new
+    /// line.
+    ///
+    /// A move line counts in its own `product_uom_id`, which is not always
+    /// the move's: Odoo keeps a line in the product's unit when the move's
+    /// unit does not divide the reserved quantity
+    /// (stock_move.py `_prepare_move_line_vals`), so 1 case of a move in
+    /// cases of 12 is written as 12 on a line in Units. Quantities are
+    /// converted from the move's unit to each line's (rounded half-up to
+    /// the line unit's rounding, as `_compute_quantity` with
+    /// `rounding_method='HALF-UP'` in `_prepare_move_line_vals`), which
+    /// costs ONE read of the picking's moves, and ONE of units (cached)
+    /// only when a line's unit differs from its move's.
     async fn write_done_quantities(
         &self,
         picking_id: i64,
@@ -399,12 +460,14 @@ impl Ops<'_> {
                 by_product.entry(p).or_default().push(l);
             }
         }
+        let units = self.line_units(picking_id, &lines).await?;
         let reserved_field = if d.uses_picked {
             "quantity"
         } else {
             "reserved_uom_qty"
         };
         for (product, ls) in &by_product {
+            // in the move's unit
             let mut left = wanted.get(product).copied().unwrap_or_default();
             for (i, l) in ls.iter().enumerate() {
                 let id = rec_id(l)?;
@@ -417,7 +480,11 @@ impl Ops<'_> {
                     self.write("stock.move.line", &[id], vals).await?;
                     continue;
                 }
-                let reserved = dec(l, reserved_field);
+                let unit = units.of(l)?;
+                // float noise of unit factors cut, as the unit factors are
+                let reserved = (dec(l, reserved_field) * unit.line_to_move)
+                    .round_dp(10)
+                    .normalize();
                 let take = if i + 1 == ls.len() || reserved.is_zero() {
                     left
                 } else {
@@ -427,7 +494,7 @@ impl Ops<'_> {
                 self.write(
                     "stock.move.line",
                     &[id],
-                    d.move_line_done_values(decimal_json(take)),
+                    d.move_line_done_values(decimal_json(unit.in_line_unit(take))),
                 )
                 .await?;
             }
@@ -478,6 +545,65 @@ impl Ops<'_> {
             self.create("stock.move.line", vals, None).await?;
         }
         Ok(())
+    }
+
+    /// How each move line's unit relates to its move's: ONE read of the
+    /// picking's moves, then ONE of units (through the cache when there is
+    /// one) only when a line's `product_uom_id` is not its move's
+    /// `product_uom`.
+    async fn line_units(&self, picking_id: i64, lines: &[Value]) -> Result<LineUnits, OdooError> {
+        let mut out = LineUnits::default();
+        if lines.is_empty() {
+            return Ok(out);
+        }
+        let moves = self
+            .search_read(
+                "stock.move",
+                json!([["picking_id", "=", picking_id]]),
+                &["product_uom"],
+                None,
+                None,
+            )
+            .await?;
+        let move_unit: HashMap<i64, i64> = moves
+            .iter()
+            .filter_map(|m| Some((rec_id(m).ok()?, m2o(m, "product_uom")?)))
+            .collect();
+        let mut pairs: Vec<(i64, i64, i64)> = Vec::new();
+        for l in lines {
+            let (Some(mv), Some(line_uom)) = (m2o(l, "move_id"), m2o(l, "product_uom_id")) else {
+                continue;
+            };
+            match move_unit.get(&mv) {
+                Some(&move_uom) if move_uom != line_uom => {
+                    pairs.push((rec_id(l)?, move_uom, line_uom));
+                }
+                _ => {}
+            }
+        }
+        if pairs.is_empty() {
+            return Ok(out);
+        }
+        let mut ids: Vec<i64> = pairs.iter().flat_map(|(_, m, l)| [*m, *l]).collect();
+        ids.sort_unstable();
+        ids.dedup();
+        let uoms = self.uoms(&ids).await?;
+        for (line, move_uom, line_uom) in pairs {
+            let (Some(m), Some(l)) = (uoms.get(&move_uom), uoms.get(&line_uom)) else {
+                return Err(OdooError::MissingRecord {
+                    message: format!("uom.uom({move_uom}, {line_uom}) does not exist"),
+                });
+            };
+            out.by_line.insert(
+                line,
+                LineUnit {
+                    line_to_move: super::uom::uom_ratio(l, m)?,
+                    move_to_line: super::uom::uom_ratio(m, l)?,
+                    rounding: l.rounding,
+                },
+            );
+        }
+        Ok(out)
     }
 
     /// Sets the carrier and the tracking reference of a picking (fields of

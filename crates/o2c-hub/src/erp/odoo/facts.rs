@@ -10,63 +10,42 @@
 //! name and ONE read of the products' units (`units.rs`); their price is
 //! the pricelist's converted to the ordered unit.
 //!
-//! Tax computation follows `account.tax._compute_amount` for `percent`,
-//! `division` and `fixed` taxes, price-included or excluded, each tax on the
-//! line's net amount, rounded per line (Odoo's default `round_per_line`).
-//! Not covered (the tax is then not computed and the tax rule does not run
-//! for that line): group taxes, `code` (Python) taxes, and taxes that
-//! affect the base of later ones (`include_base_amount`), which are
-//! computed on the plain base. Customer codes for products
-//! (`product.customerinfo`) are an OCA module, not standard Odoo, and are
-//! not looked up. Amounts are taken in the order's currency: a customer's
-//! receivables in another currency are not converted.
+//! Taxes are computed as Odoo's `account.tax` does (`taxes.rs`): percent,
+//! division and fixed taxes, price-included or excluded, group taxes (their
+//! children), and taxes that raise the base of later ones
+//! (`include_base_amount`, in `sequence` order), rounded per tax (Odoo's
+//! default `round_per_line`); ONE read of the taxes, ONE more for group
+//! children. A Python-code tax, or a customer whose fiscal position
+//! mapping cannot be read, is not computed: the line says why and the tax
+//! rule holds the order as `tax_unverified` rather than passing it.
+//!
+//! Currencies: the pricelist price is in the pricelist's currency (the
+//! company's without a pricelist) and is converted to the order's at
+//! Odoo's rate of the order date (`res.currency.rate`, units per company
+//! unit), rounded to the order currency. Credit is in the company
+//! currency: receivables as Odoo books them (`amount_residual_signed`),
+//! open orders and this order divided by their rate (Odoo's
+//! `amount_total / currency_rate`). An order currency Odoo has no record
+//! of is neither price-checked nor converted (a warning is logged).
+//!
+//! Not covered: customer codes for products (`product.customerinfo`) are
+//! an OCA module, not standard Odoo, and are not looked up; Python-code
+//! taxes are not asked of Odoo (its `compute_all` takes record arguments
+//! that do not travel over RPC on every version).
 
 use std::collections::HashMap;
 
 use o2c_model::Order;
-use o2c_odoo::ops::{json_decimal, m2o_id};
+use o2c_odoo::ops::{CurrencyRate, json_decimal, m2o_id};
 use o2c_odoo::{OdooError, ops::Ops};
 use rust_decimal::{Decimal, RoundingStrategy};
 use serde_json::{Value, json};
 
+use super::taxes::{LineTax, TaxRule, line_tax};
 use super::units::{ProductUnit, UnitFits, fit_of};
 use super::{ODOO_SYSTEM, OdooErp, map_error};
 use crate::erp::facts::*;
 use crate::erp::{ErpError, FactsRequest, FactsScope};
-
-/// One `account.tax` as the computation needs it.
-#[derive(Debug, Clone, PartialEq)]
-pub(crate) struct TaxRule {
-    pub amount_type: String,
-    pub amount: Decimal,
-    pub price_include: bool,
-}
-
-/// The tax of one line: `net` is the line's amount after discounts,
-/// `quantity` its quantity (for fixed taxes); `None` when a tax is of a kind
-/// not computed here.
-pub(crate) fn line_tax(
-    net: Decimal,
-    quantity: Decimal,
-    taxes: &[TaxRule],
-    digits: u32,
-) -> Option<Decimal> {
-    let hundred = Decimal::ONE_HUNDRED;
-    let mut total = Decimal::ZERO;
-    for tax in taxes {
-        let rate = tax.amount / hundred;
-        let amount = match (tax.amount_type.as_str(), tax.price_include) {
-            ("percent", false) => net * rate,
-            ("percent", true) => net - net / (Decimal::ONE + rate),
-            ("division", false) if rate < Decimal::ONE => net / (Decimal::ONE - rate) - net,
-            ("division", true) => net * rate,
-            ("fixed", _) => quantity * tax.amount,
-            _ => return None,
-        };
-        total += amount;
-    }
-    Some(total.round_dp_with_strategy(digits, RoundingStrategy::MidpointAwayFromZero))
-}
 
 fn text(record: &Value, field: &str) -> Option<String> {
     record
@@ -90,6 +69,48 @@ fn rows(value: Value) -> Result<Vec<Value>, OdooError> {
         other => Err(OdooError::Protocol {
             message: format!("expected a list of records, got {other}"),
         }),
+    }
+}
+
+const TAX_FIELDS: &[&str] = &[
+    "name",
+    "amount_type",
+    "amount",
+    "price_include",
+    "include_base_amount",
+    "is_base_affected",
+    "sequence",
+    "children_tax_ids",
+];
+
+/// An `account.tax` record as the computation needs it.
+fn tax_rule(id: i64, r: &Value) -> TaxRule {
+    let flag =
+        |field: &str, default: bool| r.get(field).and_then(Value::as_bool).unwrap_or(default);
+    TaxRule {
+        id,
+        name: text(r, "name").unwrap_or_default(),
+        amount_type: text(r, "amount_type").unwrap_or_default(),
+        amount: decimal(r, "amount"),
+        price_include: flag("price_include", false),
+        include_base_amount: flag("include_base_amount", false),
+        is_base_affected: flag("is_base_affected", true),
+        sequence: r.get("sequence").and_then(Value::as_i64).unwrap_or(1),
+        children: super::x2many_ids(r, "children_tax_ids"),
+    }
+}
+
+/// The company currency of a credit check: the order's rate against it
+/// (`sale.order.currency_rate` = rate(order) / rate(company)).
+fn credit_currency(ordered: &CurrencyRate, home: &CurrencyRate) -> CreditCurrency {
+    CreditCurrency {
+        code: home.name.clone(),
+        order_rate: if home.rate.is_zero() {
+            Decimal::ZERO
+        } else {
+            (ordered.rate / home.rate).normalize()
+        },
+        rounding: home.rounding,
     }
 }
 
@@ -155,9 +176,26 @@ impl OdooErp {
             .await?;
         let wanted = |pick: fn(&FactsScope) -> bool| batch.iter().any(|r| pick(&r.scope));
         let known: Vec<&Partner> = partners.iter().flatten().collect();
+        // the company currency: what credit limits are in, and what a
+        // partner without a pricelist is priced in (one cached read)
+        let company = o2c_odoo::company::current().map(|c| c.0);
+        let company_code = if wanted(|s| s.credit || s.prices) {
+            Some(
+                self.cached_ops(cid)
+                    .await?
+                    .company_currency(company)
+                    .await?,
+            )
+        } else {
+            None
+        };
+        let company_digits = company_code
+            .as_deref()
+            .and_then(|c| o2c_model::Currency::parse(c).ok())
+            .map_or(2, |c| c.minor_units());
         let credit = async {
             if wanted(|s| s.credit) && !known.is_empty() {
-                self.credit(cid, &known).await
+                self.credit(cid, &known, company_digits).await
             } else {
                 Ok(HashMap::new())
             }
@@ -179,11 +217,24 @@ impl OdooErp {
             let customer_known = partner.is_some() || scope.create_customers;
             let prices = if scope.prices && customer_known {
                 Some(
-                    self.line_prices(cid, order, &products, &fits, partner.as_ref())
-                        .await?,
+                    self.line_prices(
+                        cid,
+                        order,
+                        &products,
+                        &fits,
+                        partner.as_ref(),
+                        company_code.as_deref(),
+                    )
+                    .await?,
                 )
             } else {
                 None
+            };
+            let credit_currency = match company_code.as_deref() {
+                Some(code) if scope.credit && partner.is_some() => {
+                    self.credit_currency(cid, order, code).await?
+                }
+                _ => None,
             };
             let line_taxes = match &taxes {
                 Some(rules) if scope.taxes && customer_known => {
@@ -196,10 +247,13 @@ impl OdooErp {
                     partner_id: p.id,
                     matched_by: p.matched_by,
                     credit: if scope.credit {
-                        credit.get(&p.id).cloned().unwrap_or(CreditFacts {
-                            limit: p.credit_limit,
-                            ..CreditFacts::default()
-                        })
+                        CreditFacts {
+                            currency: credit_currency,
+                            ..credit.get(&p.id).cloned().unwrap_or(CreditFacts {
+                                limit: p.credit_limit,
+                                ..CreditFacts::default()
+                            })
+                        }
                     } else {
                         CreditFacts::default()
                     },
@@ -221,9 +275,14 @@ impl OdooErp {
                         price_unit: prices
                             .as_ref()
                             .and_then(|v| v.get(index).copied().flatten()),
-                        tax: line_taxes
-                            .as_ref()
-                            .and_then(|v| v.get(index).copied().flatten()),
+                        tax: match line_taxes.as_ref().and_then(|v| v.get(index)) {
+                            Some(Some(LineTax::Computed(amount))) => Some(*amount),
+                            _ => None,
+                        },
+                        tax_unchecked: match line_taxes.as_ref().and_then(|v| v.get(index)) {
+                            Some(Some(LineTax::Unchecked(why))) => Some(why.clone()),
+                            _ => None,
+                        },
                     }),
                 })
                 .collect();
@@ -375,6 +434,7 @@ impl OdooErp {
         &self,
         cid: &str,
         partners: &[&Partner],
+        company_digits: u32,
     ) -> Result<HashMap<i64, CreditFacts>, OdooError> {
         let mut ids: Vec<i64> = partners.iter().map(|p| p.id).collect();
         ids.sort_unstable();
@@ -388,7 +448,7 @@ impl OdooErp {
                 ["move_type", "in", ["out_invoice", "out_refund"]],
                 ["amount_residual", "!=", 0]
             ]]),
-            json!({ "fields": ["partner_id", "name", "move_type", "amount_residual", "invoice_date_due"] }),
+            json!({ "fields": ["partner_id", "name", "move_type", "amount_residual", "amount_residual_signed", "invoice_date_due"] }),
             Some(cid),
         );
         let orders = self.client.execute_kw(
@@ -399,7 +459,7 @@ impl OdooErp {
                 ["state", "=", "sale"],
                 ["invoice_status", "!=", "invoiced"]
             ]]),
-            json!({ "fields": ["partner_id", "amount_total", "invoice_ids"] }),
+            json!({ "fields": ["partner_id", "amount_total", "invoice_ids", "currency_rate"] }),
             Some(cid),
         );
         let (invoices, orders) = tokio::join!(invoices, orders);
@@ -421,12 +481,23 @@ impl OdooErp {
             let Some(credit) = many2one(&r, "partner_id").and_then(|p| out.get_mut(&p)) else {
                 continue;
             };
-            let residual = decimal(&r, "amount_residual");
-            if text(&r, "move_type").as_deref() == Some("out_refund") {
-                credit.receivable -= residual;
+            // in the company currency, signed (credit notes negative), as
+            // Odoo's partner credit counts it
+            let residual = match r.get("amount_residual_signed") {
+                Some(v) if !v.is_null() && *v != Value::Bool(false) => json_decimal(v),
+                _ => {
+                    let plain = decimal(&r, "amount_residual");
+                    if text(&r, "move_type").as_deref() == Some("out_refund") {
+                        -plain
+                    } else {
+                        plain
+                    }
+                }
+            };
+            credit.receivable += residual;
+            if residual <= Decimal::ZERO {
                 continue;
             }
-            credit.receivable += residual;
             if let Some(due) = text(&r, "invoice_date_due")
                 .and_then(|d| chrono::NaiveDate::parse_from_str(&d, "%Y-%m-%d").ok())
             {
@@ -443,7 +514,18 @@ impl OdooErp {
                     .iter()
                     .filter_map(|id| invoiced.get(id))
                     .sum();
-                credit.open_orders += (decimal(r, "amount_total") - already).max(Decimal::ZERO);
+                let left = (decimal(r, "amount_total") - already).max(Decimal::ZERO);
+                // in the company currency at the order's own rate, as
+                // Odoo's `amount_total / currency_rate`
+                let rate = decimal(r, "currency_rate");
+                credit.open_orders += if rate.is_zero() || rate == Decimal::ONE {
+                    left
+                } else {
+                    (left / rate).round_dp_with_strategy(
+                        company_digits,
+                        RoundingStrategy::MidpointAwayFromZero,
+                    )
+                };
             }
         }
         Ok(out)
@@ -537,38 +619,37 @@ impl OdooErp {
                 }
             }
         }
-        let mut all: Vec<i64> = products
+        let mut wanted: Vec<i64> = products
             .values()
             .flat_map(|p| p.taxes.iter().copied())
             .chain(book.mappings.values().flatten().copied())
             .collect();
-        all.sort_unstable();
-        all.dedup();
-        if !all.is_empty() {
+        // ONE read of the taxes, and ONE more for the children of group
+        // taxes among them (a child cannot be a group in Odoo)
+        for _ in 0..2 {
+            wanted.sort_unstable();
+            wanted.dedup();
+            wanted.retain(|id| !book.taxes.contains_key(id));
+            if wanted.is_empty() {
+                break;
+            }
             let read = rows(
                 self.client
                     .execute_kw(
                         "account.tax",
                         "read",
-                        json!([all]),
-                        json!({ "fields": ["amount_type", "amount", "price_include"] }),
+                        json!([wanted]),
+                        json!({ "fields": TAX_FIELDS }),
                         Some(cid),
                     )
                     .await?,
             )?;
+            wanted = Vec::new();
             for r in read {
                 if let Some(id) = r.get("id").and_then(Value::as_i64) {
-                    book.taxes.insert(
-                        id,
-                        TaxRule {
-                            amount_type: text(&r, "amount_type").unwrap_or_default(),
-                            amount: decimal(&r, "amount"),
-                            price_include: r
-                                .get("price_include")
-                                .and_then(Value::as_bool)
-                                .unwrap_or(false),
-                        },
-                    );
+                    let rule = tax_rule(id, &r);
+                    wanted.extend(rule.children.iter().copied());
+                    book.taxes.insert(id, rule);
                 }
             }
         }
@@ -585,11 +666,38 @@ impl OdooErp {
         products: &HashMap<String, FoundProduct>,
         fits: &UnitFits,
         partner: Option<&Partner>,
+        company_code: Option<&str>,
     ) -> Result<Vec<Option<Decimal>>, OdooError> {
         let ops: Ops<'_> = self.cached_ops(cid).await?;
         let pricelist = match partner.and_then(|p| p.pricelist) {
             Some(id) => Some(id),
             None => self.default_pricelist(&ops).await?,
+        };
+        // prices come in the pricelist's currency (the company's without
+        // one); another order currency compares them converted at Odoo's
+        // rate of the order date
+        let priced_in = match pricelist {
+            Some(id) => self.pricelist_currency(&ops, id).await?,
+            None => None,
+        }
+        .or_else(|| company_code.map(str::to_owned));
+        let conversion = match priced_in {
+            Some(code) if code != order.currency.code() => {
+                let company = o2c_odoo::company::current().map(|c| c.0);
+                let day = order.order_date.format("%Y-%m-%d").to_string();
+                let rates = ops
+                    .currency_rates(&[code.as_str(), order.currency.code()], company, &day)
+                    .await?;
+                match (rates.get(&code), rates.get(order.currency.code())) {
+                    (Some(from), Some(to)) => Some((from.clone(), to.clone())),
+                    // Odoo has no such currency: nothing to compare with
+                    _ => {
+                        tracing::warn!(order_currency = order.currency.code(), pricelist_currency = %code, "no Odoo rate for the order's currency; its prices are not checked");
+                        return Ok(order.lines.iter().map(|_| None).collect());
+                    }
+                }
+            }
+            _ => None,
         };
         let partner_id = partner.map(|p| p.id).unwrap_or_default();
         let date = order.order_date.format("%Y-%m-%d %H:%M:%S").to_string();
@@ -620,9 +728,64 @@ impl OdooErp {
                     &date,
                 )
                 .await?;
-            out.push(Some(priced.price_unit));
+            out.push(Some(match &conversion {
+                Some((from, to)) => from.convert(priced.price_unit, to)?,
+                None => priced.price_unit,
+            }));
         }
         Ok(out)
+    }
+
+    /// The currency code of a pricelist, cached (`None`: it names none).
+    async fn pricelist_currency(
+        &self,
+        ops: &Ops<'_>,
+        id: i64,
+    ) -> Result<Option<String>, OdooError> {
+        let key = format!("currency@{id}");
+        if let Some(v) = self.master.get_key("product.pricelist", &key) {
+            return Ok(v.as_str().map(str::to_owned));
+        }
+        let code = ops
+            .read("product.pricelist", &[id], &["currency_id"])
+            .await?
+            .first()
+            .and_then(|r| r.get("currency_id"))
+            .and_then(|c| c.get(1))
+            .and_then(Value::as_str)
+            .map(str::to_owned);
+        self.master
+            .put_key("product.pricelist", &key, id, json!(code));
+        Ok(code)
+    }
+
+    /// How the order's currency converts to the company's on the order
+    /// date (`None`: the same currency, or one Odoo has no rate for).
+    async fn credit_currency(
+        &self,
+        cid: &str,
+        order: &Order,
+        company_code: &str,
+    ) -> Result<Option<CreditCurrency>, OdooError> {
+        if order.currency.code() == company_code {
+            return Ok(None);
+        }
+        let ops = self.cached_ops(cid).await?;
+        let company = o2c_odoo::company::current().map(|c| c.0);
+        let day = order.order_date.format("%Y-%m-%d").to_string();
+        let rates = ops
+            .currency_rates(&[order.currency.code(), company_code], company, &day)
+            .await?;
+        let (Some(ordered), Some(home)) =
+            (rates.get(order.currency.code()), rates.get(company_code))
+        else {
+            tracing::warn!(
+                order_currency = order.currency.code(),
+                "no Odoo rate for the order's currency; its amount counts unconverted toward credit"
+            );
+            return Ok(None);
+        };
+        Ok(Some(credit_currency(ordered, home)))
     }
 
     /// The first pricelist (what Odoo gives a partner without one), cached.
@@ -727,24 +890,27 @@ struct TaxBook {
 }
 
 impl TaxBook {
-    /// Odoo's tax per line of `order` for its customer.
+    /// Odoo's tax per line of `order` for its customer (`None`: a line
+    /// without a product).
     fn for_order(
         &self,
         order: &Order,
         products: &HashMap<String, FoundProduct>,
         partner: Option<&Partner>,
-    ) -> Vec<Option<Decimal>> {
+    ) -> Vec<Option<LineTax>> {
         let position = partner.and_then(|p| p.fiscal_position);
-        if position.is_some_and(|p| self.unmapped.contains(&p)) {
-            return order.lines.iter().map(|_| None).collect();
-        }
         let digits = order.currency.minor_units();
         order
             .lines
             .iter()
             .map(|line| {
                 let product = products.get(&line.sku)?;
-                let taxes: Option<Vec<TaxRule>> = product
+                if let Some(p) = position.filter(|p| self.unmapped.contains(p)) {
+                    return Some(LineTax::Unchecked(format!(
+                        "the tax mapping of the customer's fiscal position {p} could not be read"
+                    )));
+                }
+                let taxes: Vec<i64> = product
                     .taxes
                     .iter()
                     .flat_map(|t| {
@@ -752,14 +918,14 @@ impl TaxBook {
                             .and_then(|p| self.mappings.get(&(p, *t)).cloned())
                             .unwrap_or_else(|| vec![*t])
                     })
-                    .map(|t| self.taxes.get(&t).cloned())
                     .collect();
-                line_tax(
+                Some(line_tax(
                     order.line_net(line).amount,
                     line.quantity.value,
-                    &taxes?,
+                    &taxes,
+                    &self.taxes,
                     digits,
-                )
+                ))
             })
             .collect()
     }
@@ -783,50 +949,11 @@ mod tests {
         s.parse().expect("decimal")
     }
 
-    fn tax(kind: &str, amount: &str, included: bool) -> TaxRule {
-        TaxRule {
-            amount_type: kind.into(),
-            amount: d(amount),
-            price_include: included,
-        }
-    }
-
-    #[test]
-    fn percent_taxes_excluded_and_included() {
-        // 15 % on 129.00
-        assert_eq!(
-            line_tax(d("129.00"), d("1"), &[tax("percent", "15", false)], 2),
-            Some(d("19.35"))
-        );
-        // 20 % included in 120.00 is 20.00
-        assert_eq!(
-            line_tax(d("120.00"), d("1"), &[tax("percent", "20", true)], 2),
-            Some(d("20.00"))
-        );
-    }
-
-    #[test]
-    fn division_fixed_and_several_taxes() {
-        // division 10 % excluded: 90 / 0.9 - 90 = 10
-        assert_eq!(
-            line_tax(d("90"), d("1"), &[tax("division", "10", false)], 2),
-            Some(d("10"))
-        );
-        // a fixed eco-tax of 0.50 per unit on 4 units plus 5 %
-        assert_eq!(
-            line_tax(
-                d("100"),
-                d("4"),
-                &[tax("fixed", "0.5", false), tax("percent", "5", false)],
-                2
-            ),
-            Some(d("7.00"))
-        );
-        // rounded per line, half away from zero: 0.125 -> 0.13
-        assert_eq!(
-            line_tax(d("2.5"), d("1"), &[tax("percent", "5", false)], 2),
-            Some(d("0.13"))
-        );
+    fn percent(id: i64, amount: &str) -> TaxRule {
+        tax_rule(
+            id,
+            &json!({"name": format!("{amount} %"), "amount_type": "percent", "amount": amount.parse::<f64>().expect("amount")}),
+        )
     }
 
     fn found(taxes: Vec<i64>) -> HashMap<String, FoundProduct> {
@@ -866,37 +993,42 @@ mod tests {
     }
 
     #[test]
+    fn a_tax_record_reads_with_odoos_defaults() {
+        let rule = tax_rule(
+            4,
+            &json!({"name": "G", "amount_type": "group", "amount": 0.0, "children_tax_ids": [5, 6], "sequence": 3}),
+        );
+        assert_eq!(rule.children, vec![5, 6]);
+        assert_eq!(rule.sequence, 3);
+        // `is_base_affected` defaults to true in Odoo
+        assert!(rule.is_base_affected && !rule.include_base_amount && !rule.price_include);
+    }
+
+    #[test]
     fn the_fiscal_position_maps_the_products_taxes() {
         let mut book = TaxBook::default();
-        book.taxes.insert(1, tax("percent", "15", false));
-        book.taxes.insert(2, tax("percent", "5", false));
+        book.taxes.insert(1, percent(1, "15"));
+        book.taxes.insert(2, percent(2, "5"));
         // position 9: 15 % becomes 5 %; position 10: 15 % is dropped (export)
         book.mappings.insert((9, 1), vec![2]);
         book.mappings.insert((10, 1), vec![]);
         let products = found(vec![1]);
         let o = order();
-        assert_eq!(book.for_order(&o, &products, None), vec![Some(d("15.00"))]);
+        let computed = |v: &str| vec![Some(LineTax::Computed(d(v)))];
+        assert_eq!(book.for_order(&o, &products, None), computed("15.00"));
         assert_eq!(
             book.for_order(&o, &products, Some(&partner(Some(9)))),
-            vec![Some(d("5.00"))]
+            computed("5.00")
         );
         assert_eq!(
             book.for_order(&o, &products, Some(&partner(Some(10)))),
-            vec![Some(d("0"))]
+            computed("0")
         );
-        // An unreadable mapping: not computed rather than guessed.
+        // An unreadable mapping: not computed, and the line says why.
         book.unmapped.insert(11);
-        assert_eq!(
-            book.for_order(&o, &products, Some(&partner(Some(11)))),
-            vec![None]
-        );
-    }
-
-    #[test]
-    fn group_taxes_are_not_computed() {
-        assert_eq!(
-            line_tax(d("10"), d("1"), &[tax("group", "0", false)], 2),
-            None
-        );
+        assert!(matches!(
+            &book.for_order(&o, &products, Some(&partner(Some(11))))[0],
+            Some(LineTax::Unchecked(why)) if why.contains("fiscal position 11")
+        ));
     }
 }

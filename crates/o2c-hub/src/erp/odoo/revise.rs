@@ -13,7 +13,10 @@
 //! submitted, `<order>_c<channel line id>` for lines the channel added
 //! later), so a repeat updates the same lines; a line the channel dropped is
 //! set to quantity 0, which Odoo allows on confirmed orders (it refuses to
-//! delete their lines) and keeps the history visible.
+//! delete their lines) and keeps the history visible. Every line is
+//! written with its unit (the channel's, else its product's) and the
+//! channel's price per that unit, so a line that changes unit (Units to
+//! cases of 12 and back) changes unit in Odoo too.
 
 use o2c_model::Order;
 use o2c_odoo::{OdooError, SaleLineValues, SaleOrderValues};
@@ -314,9 +317,15 @@ impl OdooErp {
                 .push(service_line(xmlid, product_id, zero, zero));
         }
         let xmlid = order_xmlid(call.order_id);
-        // Same external ids as the submission for the lines it had.
+        // Same external ids as the submission for the lines it had, and
+        // every line's unit named: a line the channel moved back to its
+        // product's unit (cases -> Units) must have its unit written too,
+        // and `load` leaves a column it is not given as it was.
         for (value, line) in values.lines.iter_mut().zip(&current.lines) {
             value.xmlid = line_xmlid(&xmlid, submitted, &line.line_id);
+            if value.uom_id.is_none() {
+                value.uom_id = products.get(&line.sku).and_then(|p| p.uom_id);
+            }
         }
         for gone in previous
             .lines
@@ -331,7 +340,7 @@ impl OdooErp {
                 xmlid: line_xmlid(&xmlid, submitted, &gone.line_id),
                 product_id: product.id,
                 quantity: rust_decimal::Decimal::ZERO,
-                uom_id: None,
+                uom_id: product.uom_id,
                 price_unit: gone.unit_price,
                 discount: gone.effective_discount_percent().round_dp(6),
             });

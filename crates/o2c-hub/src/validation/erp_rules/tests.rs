@@ -46,6 +46,7 @@ fn product(id: i64, price: &str, tax: &str) -> LineFacts {
             line_uom: LineUom::Product,
             price_unit: Some(dec(price)),
             tax: Some(dec(tax)),
+            tax_unchecked: None,
         }),
     }
 }
@@ -62,6 +63,7 @@ fn facts() -> ErpFacts {
                 receivable: dec("500"),
                 open_orders: dec("100"),
                 overdue: Vec::new(),
+                currency: None,
             },
         },
         lines: vec![product(1, "10.00", "3.00"), product(2, "36.00", "5.40")],
@@ -202,6 +204,49 @@ fn an_order_level_tax_is_compared_with_the_sum_of_the_lines() {
     );
 }
 
+/// Line B's tax is one the hub cannot compute (a Python-code tax).
+fn facts_with_unchecked_tax() -> ErpFacts {
+    let mut f = facts();
+    if let Some(p) = f.lines[1].product.as_mut() {
+        p.tax = None;
+        p.tax_unchecked = Some("tax \"Eco\" is computed by Python code in Odoo".into());
+    }
+    f
+}
+
+#[test]
+fn a_tax_the_hub_cannot_compute_holds_naming_it_unless_taxes_are_authoritative() {
+    let f = facts_with_unchecked_tax();
+    assert_eq!(
+        reasons(&order(json!({})), &f, &strict()),
+        vec![(HoldReason::TaxUnverified, "/lines/1/taxes".into())]
+    );
+    let held = validate_with_facts(&order(json!({})), &strict(), Some(&f), today());
+    assert!(
+        held.findings[0].detail.contains("Eco"),
+        "{:?}",
+        held.findings
+    );
+    assert_eq!(
+        reasons(&order(json!({})), &f, &ValidationPolicy::default()),
+        vec![]
+    );
+    // a line the channel declares no tax for has nothing to check
+    let mut o = order(json!({}));
+    o.lines[1].taxes.clear();
+    o.declared_totals = serde_json::from_value(json!({ "total": "59.00" })).ok();
+    assert_eq!(reasons(&o, &f, &strict()), vec![]);
+    // nor is an order-level tax passed unchecked
+    for line in &mut o.lines {
+        line.taxes.clear();
+    }
+    o.declared_totals = serde_json::from_value(json!({ "tax": "8.40", "total": "64.40" })).ok();
+    assert_eq!(
+        reasons(&o, &f, &strict()),
+        vec![(HoldReason::TaxUnverified, "/declared_totals/tax".into())]
+    );
+}
+
 #[test]
 fn exposure_over_the_credit_limit_holds() {
     let mut f = facts();
@@ -223,6 +268,37 @@ fn exposure_over_the_credit_limit_holds() {
         credit.receivable = dec("1000000");
     }
     assert_eq!(reasons(&order(json!({})), &f, &strict()), vec![]);
+}
+
+#[test]
+fn an_order_in_another_currency_counts_converted_toward_the_limit() {
+    // 64.40 EUR at 0.92 EUR per USD is 70.00 USD: 500 + 100 + 70 fits 700
+    // but not 669.99, while the unconverted 64.40 would fit both
+    let mut f = facts();
+    if let CustomerFacts::Known { credit, .. } = &mut f.customer {
+        credit.limit = Some(dec("669.99"));
+        credit.currency = Some(CreditCurrency {
+            code: "USD".into(),
+            order_rate: dec("0.92"),
+            rounding: dec("0.01"),
+        });
+    }
+    let o = order(json!({ "currency": "EUR" }));
+    let held = validate_with_facts(&o, &strict(), Some(&f), today());
+    assert_eq!(held.findings.len(), 1, "{:?}", held.findings);
+    assert_eq!(held.findings[0].reason, HoldReason::CreditHold);
+    assert!(
+        held.findings[0]
+            .detail
+            .contains("this order 70.00 (64.40 EUR converted)")
+            && held.findings[0].detail.ends_with("669.99 USD"),
+        "{}",
+        held.findings[0].detail
+    );
+    if let CustomerFacts::Known { credit, .. } = &mut f.customer {
+        credit.limit = Some(dec("700"));
+    }
+    assert_eq!(reasons(&o, &f, &strict()), vec![]);
 }
 
 #[test]
