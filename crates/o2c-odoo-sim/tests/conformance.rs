@@ -1276,6 +1276,14 @@ async fn recorded_exchanges_conform() {
             "Odoo {v}: {n} recorded steps match, below the baseline of {min} (see the report above)"
         );
     }
+    // The bar: every recorded exchange matches, on every version.
+    for (v, t) in &counts {
+        assert_eq!(
+            (t.mismatched, t.skipped),
+            (0, 0),
+            "Odoo {v}: recorded exchanges that do not match or were skipped (see the report above)"
+        );
+    }
 }
 
 /// The seconds `Seed::OdooDemo` writes Odoo's demo modules at are the ones
