@@ -37,7 +37,7 @@ pub fn to_val(value: &Value) -> Val {
 
 /// Integers stay integers (big ones too); anything else stays decimal text,
 /// as jaq's own parser keeps literals (its `from_dec_str` would make a float).
-fn number_of(text: &str) -> Num {
+pub(crate) fn number_of(text: &str) -> Num {
     Num::from_str_radix(text, 10).unwrap_or_else(|| Num::Dec(Rc::new(text.to_owned())))
 }
 

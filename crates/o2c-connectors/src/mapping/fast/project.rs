@@ -17,7 +17,7 @@
 use std::collections::HashMap;
 use std::fmt;
 
-use jaq_json::{Num, Rc, Val};
+use jaq_json::{Rc, Val};
 use serde::de::{DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 
 /// The marker key: not UTF-8, so equal to no key read from JSON.
@@ -95,9 +95,9 @@ impl<'de> DeserializeSeed<'de> for Seed<'_> {
 /// serde_json's token for a number read as text (`arbitrary_precision`).
 const NUMBER_TOKEN: &str = "$serde_json::private::Number";
 
-/// As `convert::number_of`: integers stay integers, others decimal text.
+/// A number's text as `convert` reads it (integers stay integers).
 fn number(text: &str) -> Val {
-    Val::Num(Num::from_str_radix(text, 10).unwrap_or_else(|| Num::Dec(Rc::new(text.to_owned()))))
+    Val::Num(crate::mapping::convert::number_of(text))
 }
 
 impl<'de> Visitor<'de> for Seed<'_> {
@@ -107,19 +107,19 @@ impl<'de> Visitor<'de> for Seed<'_> {
         f.write_str("a JSON value")
     }
 
-    fn visit_unit<E>(self) -> Result<Val, E> {
+    fn visit_unit<E: serde::de::Error>(self) -> Result<Val, E> {
         Ok(Val::Null)
     }
 
-    fn visit_bool<E>(self, b: bool) -> Result<Val, E> {
+    fn visit_bool<E: serde::de::Error>(self, b: bool) -> Result<Val, E> {
         Ok(Val::Bool(b))
     }
 
-    fn visit_i64<E>(self, n: i64) -> Result<Val, E> {
+    fn visit_i64<E: serde::de::Error>(self, n: i64) -> Result<Val, E> {
         Ok(number(&n.to_string()))
     }
 
-    fn visit_u64<E>(self, n: u64) -> Result<Val, E> {
+    fn visit_u64<E: serde::de::Error>(self, n: u64) -> Result<Val, E> {
         Ok(number(&n.to_string()))
     }
 
@@ -128,11 +128,11 @@ impl<'de> Visitor<'de> for Seed<'_> {
         Err(E::custom("a number read as a float"))
     }
 
-    fn visit_str<E>(self, s: &str) -> Result<Val, E> {
+    fn visit_str<E: serde::de::Error>(self, s: &str) -> Result<Val, E> {
         Ok(Val::utf8_str(bytes::Bytes::copy_from_slice(s.as_bytes())))
     }
 
-    fn visit_string<E>(self, s: String) -> Result<Val, E> {
+    fn visit_string<E: serde::de::Error>(self, s: String) -> Result<Val, E> {
         Ok(Val::utf8_str(s))
     }
 
@@ -159,7 +159,7 @@ impl<'de> Visitor<'de> for Seed<'_> {
                     let value = map.next_value_seed(self)?;
                     members.push((Val::utf8_str(shared.clone()), value));
                 }
-                None => match map.next_value_seed(Unnamed)? {
+                None => match map.next_value_seed(Unnamed { plain: self })? {
                     Some(value) => members.push((Val::utf8_str(key.into_owned()), value)),
                     None => pruned = true,
                 },
@@ -174,12 +174,14 @@ impl<'de> Visitor<'de> for Seed<'_> {
     }
 }
 
-/// The value of a member no program names: kept when plain, skipped
-/// (`None`) when an object or an array.
+/// The value of a member no program names: kept when plain (read as
+/// [`Seed`] reads it), skipped (`None`) when an object or an array.
 #[derive(Clone, Copy)]
-struct Unnamed;
+struct Unnamed<'k> {
+    plain: Seed<'k>,
+}
 
-impl<'de> DeserializeSeed<'de> for Unnamed {
+impl<'de> DeserializeSeed<'de> for Unnamed<'_> {
     type Value = Option<Val>;
 
     fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Option<Val>, D::Error> {
@@ -187,41 +189,39 @@ impl<'de> DeserializeSeed<'de> for Unnamed {
     }
 }
 
-impl<'de> Visitor<'de> for Unnamed {
+impl<'de> Visitor<'de> for Unnamed<'_> {
     type Value = Option<Val>;
 
     fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-        f.write_str("a JSON value")
+        self.plain.expecting(f)
     }
 
-    fn visit_unit<E>(self) -> Result<Option<Val>, E> {
-        Ok(Some(Val::Null))
+    fn visit_unit<E: serde::de::Error>(self) -> Result<Option<Val>, E> {
+        self.plain.visit_unit().map(Some)
     }
 
-    fn visit_bool<E>(self, b: bool) -> Result<Option<Val>, E> {
-        Ok(Some(Val::Bool(b)))
+    fn visit_bool<E: serde::de::Error>(self, b: bool) -> Result<Option<Val>, E> {
+        self.plain.visit_bool(b).map(Some)
     }
 
-    fn visit_i64<E>(self, n: i64) -> Result<Option<Val>, E> {
-        Ok(Some(number(&n.to_string())))
+    fn visit_i64<E: serde::de::Error>(self, n: i64) -> Result<Option<Val>, E> {
+        self.plain.visit_i64(n).map(Some)
     }
 
-    fn visit_u64<E>(self, n: u64) -> Result<Option<Val>, E> {
-        Ok(Some(number(&n.to_string())))
+    fn visit_u64<E: serde::de::Error>(self, n: u64) -> Result<Option<Val>, E> {
+        self.plain.visit_u64(n).map(Some)
     }
 
-    fn visit_f64<E: serde::de::Error>(self, _: f64) -> Result<Option<Val>, E> {
-        Err(E::custom("a number read as a float"))
+    fn visit_f64<E: serde::de::Error>(self, f: f64) -> Result<Option<Val>, E> {
+        self.plain.visit_f64(f).map(Some)
     }
 
-    fn visit_str<E>(self, s: &str) -> Result<Option<Val>, E> {
-        Ok(Some(Val::utf8_str(bytes::Bytes::copy_from_slice(
-            s.as_bytes(),
-        ))))
+    fn visit_str<E: serde::de::Error>(self, s: &str) -> Result<Option<Val>, E> {
+        self.plain.visit_str(s).map(Some)
     }
 
-    fn visit_string<E>(self, s: String) -> Result<Option<Val>, E> {
-        Ok(Some(Val::utf8_str(s)))
+    fn visit_string<E: serde::de::Error>(self, s: String) -> Result<Option<Val>, E> {
+        self.plain.visit_string(s).map(Some)
     }
 
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Option<Val>, A::Error> {
