@@ -3,6 +3,7 @@
 //! client fixes its payload in one round trip.
 
 use o2c_model::Order;
+use serde::Deserialize;
 use serde_json::Value;
 
 use crate::problem::FieldError;
@@ -47,12 +48,16 @@ impl OrderSchema {
             }
         }
         // The schema cannot say everything (e.g. which currency codes exist).
-        let order: Order = serde_path_to_error::deserialize(body).map_err(|e| {
-            vec![FieldError {
-                pointer: pointer_of(e.path()),
-                detail: e.inner().to_string(),
-            }]
-        })?;
+        // Decoding again to learn where it failed costs only on that path.
+        let order = match Order::deserialize(body) {
+            Ok(order) => order,
+            Err(_) => serde_path_to_error::deserialize(body).map_err(|e| {
+                vec![FieldError {
+                    pointer: pointer_of(e.path()),
+                    detail: e.inner().to_string(),
+                }]
+            })?,
+        };
         order.validate().map_err(|violations| {
             violations
                 .into_iter()

@@ -13,7 +13,10 @@ mod eval;
 mod lower;
 mod project;
 
+use std::sync::atomic::{AtomicBool, Ordering};
+
 use jaq_json::Val;
+use project::Plain;
 
 pub use lower::Unsupported;
 
@@ -23,6 +26,10 @@ pub struct Unsure;
 
 pub struct FastProgram {
     lowered: lower::Lowered,
+    /// Set once a payload could only be mapped with its unnamed plain
+    /// values read (a key computed at run time named one): from then on
+    /// they are read for every payload, instead of mapping twice.
+    keeps_plain: AtomicBool,
 }
 
 impl FastProgram {
@@ -31,18 +38,35 @@ impl FastProgram {
     pub fn compile(source: &str, globals: &[&'static str]) -> Result<Self, Unsupported> {
         Ok(Self {
             lowered: lower::lower(source, globals)?,
+            keeps_plain: AtomicBool::new(false),
         })
     }
 
     /// Every output of the program on a raw payload, read keeping only the
-    /// members the program can name.
+    /// members the program can name, and the unnamed plain values when the
+    /// program has shown it looks some up by computed keys.
     pub fn run_payload(
         &self,
         payload: &[u8],
-        globals: impl IntoIterator<Item = Val>,
+        globals: impl IntoIterator<Item = Val> + Clone,
     ) -> Result<Vec<Val>, Unsure> {
-        let input = project::parse(payload, &self.lowered.keys).ok_or(Unsure)?;
-        self.run(input, globals)
+        let keys = &self.lowered.keys;
+        if !self.keeps_plain.load(Ordering::Relaxed) {
+            let input = project::parse(payload, keys, Plain::Skip).ok_or(Unsure)?;
+            if let Ok(outputs) = self.run(input, globals.clone()) {
+                return Ok(outputs);
+            }
+        }
+        let input = project::parse(payload, keys, Plain::Keep).ok_or(Unsure)?;
+        let outputs = self.run(input, globals)?;
+        self.keeps_plain.store(true, Ordering::Relaxed);
+        Ok(outputs)
+    }
+
+    /// Whether payloads are read with their unnamed plain values (see
+    /// [`FastProgram::run_payload`]).
+    pub fn keeps_plain(&self) -> bool {
+        self.keeps_plain.load(Ordering::Relaxed)
     }
 
     /// Every output of the program on `input`.
@@ -74,6 +98,7 @@ impl FastProgram {
 
 #[cfg(test)]
 mod tests {
+    use super::FastProgram;
     use crate::mapping::MappingProgram;
 
     /// The program's answer from both evaluators; the direct one must be
@@ -228,6 +253,25 @@ mod tests {
             out[0],
             serde_json::json!([1, true, "object", 1, 1, 2, true])
         );
+    }
+
+    #[test]
+    fn unnamed_plain_values_are_read_once_a_computed_key_needs_them() {
+        let globals = || [jaq_json::Val::Null, jaq_json::Val::Null];
+        let named =
+            FastProgram::compile("{x: .a.b}", &["$account", "$received_at"]).expect("lowers");
+        let payload = br#"{"a": {"b": 1, "p": 2}, "q": "x"}"#;
+        assert!(named.run_payload(payload, globals()).is_ok());
+        assert!(!named.keeps_plain(), "only named members are read");
+        let computed = FastProgram::compile(".a[[112] | implode]", &["$account", "$received_at"])
+            .expect("lowers");
+        let outputs = computed.run_payload(payload, globals()).expect("sure");
+        assert_eq!(outputs[0].to_string(), "2");
+        assert!(computed.keeps_plain(), "from now on plain values are read");
+        let outputs = computed
+            .run_payload(br#"{"a": {"p": 3}}"#, globals())
+            .expect("sure");
+        assert_eq!(outputs[0].to_string(), "3");
     }
 
     #[test]

@@ -2,9 +2,10 @@
 //! objects and arrays no mapping can reach: a member whose key is none of
 //! the program's string literals and whose value is an object or an array
 //! is skipped unbuilt (a Shopify order carries every amount twice more as
-//! `*_set` objects, and lists no mapping reads). Plain values are always
-//! kept, so a key computed at run time (`$r[$prefix + "City"]`) still finds
-//! them. An object that lost members carries a marker member under a key
+//! `*_set` objects, and lists no mapping reads). Unnamed plain values are
+//! skipped too unless the program needs them ([`Plain::Keep`]): a key
+//! computed at run time (`$r[$prefix + "City"]`) finds them only when they
+//! were kept. An object that lost members carries a marker member under a key
 //! no JSON text can spell; the evaluator is unsure wherever that could
 //! change an answer (iterating the object, its length, printing or
 //! comparing it, a computed key it lacks, the output), and the payload is
@@ -14,11 +15,14 @@
 //! `arbitrary_precision`, so numbers arrive as their text and keep every
 //! digit, as `convert` keeps them).
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::fmt;
 
 use jaq_json::{Rc, Val};
-use serde::de::{DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
+use serde::de::{
+    Deserialize, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor,
+};
 
 /// The marker key: not UTF-8, so equal to no key read from JSON.
 const PRUNED: &[u8] = b"\xff(o2c: members not read)";
@@ -56,11 +60,24 @@ impl KeySet {
     }
 }
 
+/// What becomes of a plain value (not an object or an array) under a key
+/// the program does not name.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Plain {
+    /// Read, for programs that compute keys at run time.
+    Keep,
+    /// Skipped unbuilt, like unnamed objects and arrays.
+    Skip,
+}
+
 /// The payload with unnamed members left out; `None` when serde_json
 /// refuses it (the caller then reads it in full, for jaq's error).
-pub fn parse(payload: &[u8], keys: &KeySet) -> Option<Val> {
-    let mut de = serde_json::Deserializer::from_slice(payload);
-    let val = Seed { keys }.deserialize(&mut de).ok()?;
+pub fn parse(payload: &[u8], keys: &KeySet, plain: Plain) -> Option<Val> {
+    // Checking the UTF-8 once, whole, is cheaper than serde_json checking
+    // each string of a byte slice on its own.
+    let text = std::str::from_utf8(payload).ok()?;
+    let mut de = serde_json::Deserializer::from_str(text);
+    let val = Seed { keys, plain }.deserialize(&mut de).ok()?;
     de.end().ok()?;
     Some(val)
 }
@@ -82,6 +99,7 @@ pub fn holds_pruned(v: &Val) -> bool {
 #[derive(Clone, Copy)]
 struct Seed<'k> {
     keys: &'k KeySet,
+    plain: Plain,
 }
 
 impl<'de> DeserializeSeed<'de> for Seed<'_> {
@@ -89,6 +107,38 @@ impl<'de> DeserializeSeed<'de> for Seed<'_> {
 
     fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Val, D::Error> {
         d.deserialize_any(self)
+    }
+}
+
+/// A member's key, borrowed from the payload unless it had escapes: serde's
+/// own `Cow<str>` always copies, and most keys are only looked up.
+struct Key<'de>(Cow<'de, str>);
+
+impl<'de> Deserialize<'de> for Key<'de> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        d.deserialize_str(KeyVisitor)
+    }
+}
+
+struct KeyVisitor;
+
+impl<'de> Visitor<'de> for KeyVisitor {
+    type Value = Key<'de>;
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a member's key")
+    }
+
+    fn visit_borrowed_str<E: serde::de::Error>(self, s: &'de str) -> Result<Key<'de>, E> {
+        Ok(Key(Cow::Borrowed(s)))
+    }
+
+    fn visit_str<E: serde::de::Error>(self, s: &str) -> Result<Key<'de>, E> {
+        Ok(Key(Cow::Owned(s.to_owned())))
+    }
+
+    fn visit_string<E: serde::de::Error>(self, s: String) -> Result<Key<'de>, E> {
+        Ok(Key(Cow::Owned(s)))
     }
 }
 
@@ -148,19 +198,19 @@ impl<'de> Visitor<'de> for Seed<'_> {
         let mut members = Vec::new();
         let mut pruned = false;
         let mut first = true;
-        while let Some(key) = map.next_key::<std::borrow::Cow<'de, str>>()? {
-            if first && key == NUMBER_TOKEN {
-                let text: String = map.next_value()?;
-                return Ok(number(&text));
+        while let Some(key) = map.next_key::<Key<'de>>()? {
+            if first && key.0 == NUMBER_TOKEN {
+                let text: Key = map.next_value()?;
+                return Ok(number(&text.0));
             }
             first = false;
-            match self.keys.shared(key.as_bytes()) {
+            match self.keys.shared(key.0.as_bytes()) {
                 Some(shared) => {
                     let value = map.next_value_seed(self)?;
                     members.push((Val::utf8_str(shared.clone()), value));
                 }
                 None => match map.next_value_seed(Unnamed { plain: self })? {
-                    Some(value) => members.push((Val::utf8_str(key.into_owned()), value)),
+                    Some(value) => members.push((Val::utf8_str(key.0.into_owned()), value)),
                     None => pruned = true,
                 },
             }
@@ -174,11 +224,23 @@ impl<'de> Visitor<'de> for Seed<'_> {
     }
 }
 
-/// The value of a member no program names: kept when plain (read as
-/// [`Seed`] reads it), skipped (`None`) when an object or an array.
+/// The value of a member no program names: kept when plain and the
+/// program keeps plain values (read as [`Seed`] reads it), else skipped
+/// (`None`).
 #[derive(Clone, Copy)]
 struct Unnamed<'k> {
     plain: Seed<'k>,
+}
+
+impl<'k> Unnamed<'k> {
+    /// A plain value, read by `read` only when plain values are kept; a
+    /// skipped one leaves its object pruned (`None`).
+    fn keep<E>(self, read: impl FnOnce(Seed<'k>) -> Result<Val, E>) -> Result<Option<Val>, E> {
+        match self.plain.plain {
+            Plain::Keep => read(self.plain).map(Some),
+            Plain::Skip => Ok(None),
+        }
+    }
 }
 
 impl<'de> DeserializeSeed<'de> for Unnamed<'_> {
@@ -197,19 +259,19 @@ impl<'de> Visitor<'de> for Unnamed<'_> {
     }
 
     fn visit_unit<E: serde::de::Error>(self) -> Result<Option<Val>, E> {
-        self.plain.visit_unit().map(Some)
+        self.keep(|seed| seed.visit_unit())
     }
 
     fn visit_bool<E: serde::de::Error>(self, b: bool) -> Result<Option<Val>, E> {
-        self.plain.visit_bool(b).map(Some)
+        self.keep(|seed| seed.visit_bool(b))
     }
 
     fn visit_i64<E: serde::de::Error>(self, n: i64) -> Result<Option<Val>, E> {
-        self.plain.visit_i64(n).map(Some)
+        self.keep(|seed| seed.visit_i64(n))
     }
 
     fn visit_u64<E: serde::de::Error>(self, n: u64) -> Result<Option<Val>, E> {
-        self.plain.visit_u64(n).map(Some)
+        self.keep(|seed| seed.visit_u64(n))
     }
 
     fn visit_f64<E: serde::de::Error>(self, f: f64) -> Result<Option<Val>, E> {
@@ -217,11 +279,11 @@ impl<'de> Visitor<'de> for Unnamed<'_> {
     }
 
     fn visit_str<E: serde::de::Error>(self, s: &str) -> Result<Option<Val>, E> {
-        self.plain.visit_str(s).map(Some)
+        self.keep(|seed| seed.visit_str(s))
     }
 
     fn visit_string<E: serde::de::Error>(self, s: String) -> Result<Option<Val>, E> {
-        self.plain.visit_string(s).map(Some)
+        self.keep(|seed| seed.visit_string(s))
     }
 
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Option<Val>, A::Error> {
@@ -231,10 +293,10 @@ impl<'de> Visitor<'de> for Unnamed<'_> {
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Option<Val>, A::Error> {
         let mut first = true;
-        while let Some(key) = map.next_key::<std::borrow::Cow<'de, str>>()? {
-            if first && key == NUMBER_TOKEN {
-                let text: String = map.next_value()?;
-                return Ok(Some(number(&text)));
+        while let Some(key) = map.next_key::<Key<'de>>()? {
+            if first && key.0 == NUMBER_TOKEN {
+                let text: Key = map.next_value()?;
+                return self.keep(|_| Ok::<_, A::Error>(number(&text.0)));
             }
             first = false;
             map.next_value::<IgnoredAny>()?;
@@ -260,6 +322,7 @@ mod tests {
         let v = parse(
             br#"{"a": {"b": 1, "c": [1, {"x": 2}]}, "d": "\u00e9", "n": 12345678901234567890123, "f": -0.50}"#,
             &keys(&["a", "b"]),
+            Plain::Keep,
         )
         .expect("json");
         assert!(is_pruned(
@@ -281,6 +344,25 @@ mod tests {
     }
 
     #[test]
+    fn unnamed_plain_values_are_skipped_when_asked() {
+        let v = parse(
+            br#"{"a": {"b": 1, "s": "x"}, "d": "y", "n": 1.50}"#,
+            &keys(&["a", "b"]),
+            Plain::Skip,
+        )
+        .expect("json");
+        assert!(is_pruned(&v), "d and n were left out");
+        let a = v.clone().index(&Val::from("a".to_owned())).expect("a");
+        assert!(is_pruned(&a), "s was left out");
+        assert_eq!(
+            a.index(&Val::from("b".to_owned())).expect("b").to_string(),
+            "1"
+        );
+        let unpruned = parse(br#"{"a": {"b": 1}}"#, &keys(&["a", "b"]), Plain::Skip).expect("json");
+        assert!(!holds_pruned(&unpruned), "nothing unnamed, nothing marked");
+    }
+
+    #[test]
     fn only_strict_json_is_read() {
         for not_json in [
             &b"{\"a\": NaN}"[..],
@@ -289,7 +371,10 @@ mod tests {
             b"{} {}",
             b"{\"a\": 1",
         ] {
-            assert!(parse(not_json, &keys(&["a"])).is_none(), "{not_json:?}");
+            assert!(
+                parse(not_json, &keys(&["a"]), Plain::Skip).is_none(),
+                "{not_json:?}"
+            );
         }
     }
 
