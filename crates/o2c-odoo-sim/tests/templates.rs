@@ -6,7 +6,7 @@ mod common;
 
 use common::direct::{create, ok, read, sandbox};
 use o2c_odoo_sim::Sandbox;
-use serde_json::{Value, json};
+use serde_json::json;
 
 /// The template behind product `p`.
 fn template_of(sb: &Sandbox, p: i64) -> i64 {
