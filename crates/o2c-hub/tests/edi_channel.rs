@@ -16,7 +16,7 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use chrono::{NaiveDate, NaiveTime};
-use common::{TestHub, odoo_search_read};
+use common::{TestHub, odoo_create, odoo_search_read};
 use o2c_connectors::ValueMaps;
 use o2c_connectors::edi::{PartyIds, SdqSplit};
 use o2c_formats::x12::envelope::{EnvelopeParams, wrap};
@@ -119,8 +119,10 @@ fn partner(folders: &Folders, id: &str, theirs: PartyIds, ours: PartyIds) -> Edi
     }
 }
 
-async fn hub(folders: &Folders, partners: Vec<EdiPartner>, lead_minutes: i64) -> TestHub {
-    let config = HubConfig {
+/// A hub config with `partners` on EDI, polling often, alerting
+/// `lead_minutes` ahead of a deadline.
+fn edi_config(folders: &Folders, partners: Vec<EdiPartner>, lead_minutes: i64) -> HubConfig {
+    HubConfig {
         edi: EdiConfig {
             state_dir: folders.root.join("state").display().to_string(),
             poll_interval_ms: 100,
@@ -128,27 +130,21 @@ async fn hub(folders: &Folders, partners: Vec<EdiPartner>, lead_minutes: i64) ->
             partners,
         },
         ..HubConfig::default()
-    };
-    TestHub::sqlite_with(config).await
+    }
+}
+
+async fn hub(folders: &Folders, partners: Vec<EdiPartner>, lead_minutes: i64) -> TestHub {
+    TestHub::sqlite_with(edi_config(folders, partners, lead_minutes)).await
 }
 
 async fn create_products(odoo_url: &str, skus: &[&str]) {
     for sku in skus {
-        let request = json!({
-            "jsonrpc": "2.0", "method": "call", "id": 1,
-            "params": { "service": "object", "method": "execute_kw",
-                "args": ["o2c", 2, "admin", "product.product", "create", [{ "name": sku, "default_code": sku, "list_price": 10.0 }]] }
-        });
-        let answer: Value = reqwest::Client::new()
-            .post(format!("{odoo_url}/jsonrpc"))
-            .json(&request)
-            .send()
-            .await
-            .expect("rpc")
-            .json()
-            .await
-            .expect("json");
-        assert!(answer.get("result").is_some(), "{answer}");
+        odoo_create(
+            odoo_url,
+            "product.product",
+            json!({ "name": sku, "default_code": sku, "list_price": 10.0 }),
+        )
+        .await;
     }
 }
 
@@ -161,6 +157,23 @@ async fn post_x12(hub: &TestHub, partner: &str, body: Vec<u8>) -> reqwest::Respo
         .send()
         .await
         .expect("post")
+}
+
+/// The hub's report on an X12 file posted by `partner`.
+async fn post_x12_report(hub: &TestHub, partner: &str, body: Vec<u8>) -> Value {
+    post_x12(hub, partner, body)
+        .await
+        .json()
+        .await
+        .expect("json")
+}
+
+/// The id of the first order in an X12 report.
+fn first_order_id(report: &Value) -> String {
+    report["orders"][0]["order_id"]
+        .as_str()
+        .expect("id")
+        .to_owned()
 }
 
 /// Waits for a file whose name starts with `prefix` in `dir`; its text.
@@ -214,6 +227,22 @@ fn vics_partner(folders: &Folders) -> EdiPartner {
     )
 }
 
+/// RKSTORES, ordering for its stores 898 and 899 in one SDQ PO, split
+/// per store.
+fn rk_per_store(folders: &Folders, id: &str) -> EdiPartner {
+    let mut rk = partner(folders, id, ids("ZZ", "RKSTORES"), ids("ZZ", "ACMEDIST"));
+    rk.sdq_split = SdqSplit::PerStore;
+    rk.value_maps = ValueMaps::from_tables([
+        ("uom", vec![("EA", "Units")]),
+        ("sku", vec![("27120100", "LED-STRING-2400L")]),
+    ]);
+    for store in ["898", "899"] {
+        let address = json!({ "company": format!("RK store {store}"), "street_lines": [format!("{store} Main St")], "city": "Springfield", "postal_code": "62701", "subdivision": "US-IL", "country": "US" });
+        rk.stores.insert(store.into(), address);
+    }
+    rk
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_posted_850_gets_its_997_a_confirmed_order_and_an_855_once() {
     let folders = Folders::new();
@@ -225,10 +254,7 @@ async fn a_posted_850_gets_its_997_a_confirmed_order_and_an_855_once() {
     assert_eq!(report["orders"][0]["status"], "accepted", "{report}");
     assert_eq!(report["orders"][0]["channel_order_id"], "08292233294");
     assert_eq!(report["groups"][0]["sets"][0]["status"], "A");
-    let order_id = report["orders"][0]["order_id"]
-        .as_str()
-        .expect("id")
-        .to_owned();
+    let order_id = first_order_id(&report);
 
     // The 997 is already there when the answer comes.
     let ack_name = report["groups"][0]["ack_997"].as_str().expect("997 name");
@@ -276,11 +302,7 @@ async fn a_posted_850_gets_its_997_a_confirmed_order_and_an_855_once() {
 
     // The same file again: a duplicate, no second order; its 997 is the
     // first one rebuilt (same numbers), and no second 855.
-    let again: Value = post_x12(&hub, "xyz", fixture("nodex12_850_4010VICS_6lines.edi"))
-        .await
-        .json()
-        .await
-        .expect("json");
+    let again = post_x12_report(&hub, "xyz", fixture("nodex12_850_4010VICS_6lines.edi")).await;
     assert_eq!(again["orders"][0]["status"], "duplicate");
     assert_eq!(again["orders"][0]["order_id"], json!(order_id));
     tokio::time::sleep(Duration::from_millis(400)).await;
@@ -292,27 +314,15 @@ async fn a_posted_850_gets_its_997_a_confirmed_order_and_an_855_once() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_sdq_po_splits_into_store_orders_and_is_acknowledged_as_one() {
     let folders = Folders::new();
-    let mut rk = partner(&folders, "rk", ids("ZZ", "RKSTORES"), ids("ZZ", "ACMEDIST"));
-    rk.sdq_split = SdqSplit::PerStore;
-    rk.value_maps = ValueMaps::from_tables([
-        ("uom", vec![("EA", "Units")]),
-        ("sku", vec![("27120100", "LED-STRING-2400L")]),
-    ]);
-    for store in ["898", "899"] {
-        let address = json!({ "company": format!("RK store {store}"), "street_lines": [format!("{store} Main St")], "city": "Springfield", "postal_code": "62701", "subdivision": "US-IL", "country": "US" });
-        rk.stores.insert(store.into(), address);
-    }
+    let rk = rk_per_store(&folders, "rk");
     let hub = hub(&folders, vec![rk], 0).await;
     create_products(&hub.odoo_url, &["LED-STRING-2400L"]).await;
-    let report: Value = post_x12(
+    let report = post_x12_report(
         &hub,
         "rk",
         enveloped("x12types_850_5010_rk_sdq_2stores.edi", 41),
     )
-    .await
-    .json()
-    .await
-    .expect("json");
+    .await;
     let stores: Vec<&str> = report["orders"]
         .as_array()
         .expect("orders")
@@ -350,19 +360,13 @@ async fn a_held_order_is_rejected_by_855_and_a_late_one_raises_then_clears_an_al
     // Alerts 2 hours ahead: a 1-hour deadline is at risk at once.
     let hub = hub(&folders, vec![rk, slow], 120).await;
 
-    let report: Value = post_x12(
+    let report = post_x12_report(
         &hub,
         "rk",
         enveloped("x12types_850_5010_rk_sdq_2stores.edi", 7),
     )
-    .await
-    .json()
-    .await
-    .expect("json");
-    let order_id = report["orders"][0]["order_id"]
-        .as_str()
-        .expect("id")
-        .to_owned();
+    .await;
+    let order_id = first_order_id(&report);
     hub.wait_for_status(&order_id, "on_hold").await;
     let (_, ack855) = wait_for_file(&folders.out("rk"), "855-").await;
     assert!(
@@ -375,15 +379,8 @@ async fn a_held_order_is_rejected_by_855_and_a_late_one_raises_then_clears_an_al
     let mut text =
         String::from_utf8(enveloped("x12types_850_5010_rk_sdq_2stores.edi", 8)).expect("utf8");
     text = text.replace("ACMEDIST", "SLOWDIST");
-    let report: Value = post_x12(&hub, "slow", text.into_bytes())
-        .await
-        .json()
-        .await
-        .expect("json");
-    let slow_order = report["orders"][0]["order_id"]
-        .as_str()
-        .expect("id")
-        .to_owned();
+    let report = post_x12_report(&hub, "slow", text.into_bytes()).await;
+    let slow_order = first_order_id(&report);
     hub.wait_for_status(&slow_order, "on_hold").await;
     let alert = wait_for_alert(&hub, "open").await;
     assert_eq!(alert["details"]["partner"], "slow");
@@ -393,18 +390,13 @@ async fn a_held_order_is_rejected_by_855_and_a_late_one_raises_then_clears_an_al
 
     // ...and is cleared by the 855 once an operator cancels the held order.
     let hold = hub.open_exception_of(&slow_order).await;
-    let cancel = hub
-        .http
-        .post(format!(
-            "{}/v1/exceptions/{}/cancel",
-            hub.base,
-            hold["id"].as_str().expect("id")
-        ))
-        .bearer_auth(&hub.key)
-        .json(&json!({ "reason": "buyer withdrew the PO" }))
-        .send()
-        .await
-        .expect("cancel");
+    let cancel = act(
+        &hub,
+        &hold["id"],
+        "cancel",
+        json!({ "reason": "buyer withdrew the PO" }),
+    )
+    .await;
     assert_eq!(cancel.status(), 200);
     let (_, ack855) = wait_for_file(&folders.out("slow"), "855-").await;
     assert!(segments(&ack855, "BAK")[0].starts_with("BAK*00*RD*"));
@@ -454,20 +446,6 @@ impl Erp for RefusingOdoo {
     }
 }
 
-fn rk_per_store(folders: &Folders, id: &str) -> EdiPartner {
-    let mut rk = partner(folders, id, ids("ZZ", "RKSTORES"), ids("ZZ", "ACMEDIST"));
-    rk.sdq_split = SdqSplit::PerStore;
-    rk.value_maps = ValueMaps::from_tables([
-        ("uom", vec![("EA", "Units")]),
-        ("sku", vec![("27120100", "LED-STRING-2400L")]),
-    ]);
-    for store in ["898", "899"] {
-        let address = json!({ "company": format!("RK store {store}"), "street_lines": [format!("{store} Main St")], "city": "Springfield", "postal_code": "62701", "subdivision": "US-IL", "country": "US" });
-        rk.stores.insert(store.into(), address);
-    }
-    rk
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn orders_odoo_refuses_at_submission_have_their_lines_rejected_by_855() {
     let folders = Folders::new();
@@ -476,29 +454,18 @@ async fn orders_odoo_refuses_at_submission_have_their_lines_rejected_by_855() {
     // rk reads reasons in its 855s.
     rk.acknowledgments.send_reasons = true;
     let rk2 = rk_per_store(&folders, "rk2");
-    let config = HubConfig {
-        edi: EdiConfig {
-            state_dir: folders.root.join("state").display().to_string(),
-            poll_interval_ms: 100,
-            deadline_alert_lead_minutes: 0,
-            partners: vec![rk, rk2],
-        },
-        ..HubConfig::default()
-    };
+    let config = edi_config(&folders, vec![rk, rk2], 0);
     let hub = TestHub::sqlite_wrapped(config, |inner| Arc::new(RefusingOdoo { inner })).await;
     create_products(&hub.odoo_url, &["LED-STRING-2400L"]).await;
 
     // Store 898 is confirmed, store 899 refused by Odoo (a hold after
     // validation passed): the PO's one line shrinks to store 898's 9.
-    let report: Value = post_x12(
+    let report = post_x12_report(
         &hub,
         "rk",
         enveloped("x12types_850_5010_rk_sdq_2stores.edi", 51),
     )
-    .await
-    .json()
-    .await
-    .expect("json");
+    .await;
     let orders = report["orders"].as_array().expect("orders");
     assert_eq!(orders.len(), 2, "{report}");
     hub.wait_for_status(orders[0]["order_id"].as_str().expect("id"), "confirmed")
@@ -518,11 +485,7 @@ async fn orders_odoo_refuses_at_submission_have_their_lines_rejected_by_855() {
         "{ack855}"
     );
     // The reason is on record.
-    let audit = hub.store.list_audit(0, 1000).await.expect("audit");
-    let written = audit
-        .iter()
-        .find(|a| a.action == "edi.855.written" && a.subject.starts_with("edi:rk:"))
-        .expect("855 audited");
+    let written = audited_855(&hub, "rk").await;
     assert_eq!(written.details["rejected"][0]["order_id"], json!(refused));
     let reason = written.details["rejected"][0]["reason"]
         .as_str()
@@ -532,11 +495,7 @@ async fn orders_odoo_refuses_at_submission_have_their_lines_rejected_by_855() {
     // Odoo refuses rk2's orders outright (dead-lettered): every line rejected.
     let text =
         String::from_utf8(enveloped("x12types_850_5010_rk_sdq_2stores.edi", 52)).expect("utf8");
-    let report: Value = post_x12(&hub, "rk2", text.into_bytes())
-        .await
-        .json()
-        .await
-        .expect("json");
+    let report = post_x12_report(&hub, "rk2", text.into_bytes()).await;
     assert_eq!(
         report["orders"].as_array().map(Vec::len),
         Some(2),
@@ -589,19 +548,7 @@ async fn orders_odoo_refuses_at_submission_have_their_lines_rejected_by_855() {
     let overridden =
         retry(json!({"override_855": true, "reason": "customer asked by phone"})).await;
     assert_eq!(overridden.status(), 200);
-    let deadline = Instant::now() + Duration::from_secs(20);
-    while files(&folders.out("rk2"), "855-") < 2 {
-        assert!(Instant::now() < deadline, "no replacing 855");
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    let mut names: Vec<String> = std::fs::read_dir(folders.out("rk2"))
-        .expect("dir")
-        .flatten()
-        .map(|e| e.file_name().to_string_lossy().into_owned())
-        .filter(|n| n.starts_with("855-"))
-        .collect();
-    names.sort();
-    let replacing = std::fs::read_to_string(folders.out("rk2").join(&names[1])).expect("855");
+    let replacing = nth_855(&folders, "rk2", 1).await;
     assert!(
         segments(&replacing, "BAK")[0].starts_with("BAK*05*RD*325011*"),
         "{replacing}"
@@ -617,18 +564,7 @@ async fn orders_odoo_refuses_at_submission_have_their_lines_rejected_by_855() {
     // rk's store order Odoo refused is on hold: its exception's retry is
     // guarded the same way.
     let held = hub.open_exception_of(&refused).await;
-    let answer = hub
-        .http
-        .post(format!(
-            "{}/v1/exceptions/{}/retry",
-            hub.base,
-            held["id"].as_str().expect("id")
-        ))
-        .bearer_auth(&hub.key)
-        .json(&json!({"reason": "try again"}))
-        .send()
-        .await
-        .expect("retry");
+    let answer = act(&hub, &held["id"], "retry", json!({"reason": "try again"})).await;
     assert_eq!(answer.status(), 409);
     let problem: Value = answer.json().await.expect("json");
     assert_eq!(problem["partner_told"]["partner"], "rk");
@@ -636,20 +572,30 @@ async fn orders_odoo_refuses_at_submission_have_their_lines_rejected_by_855() {
     hub.shutdown().await;
 }
 
+/// The audit entry of the 855 written for `partner`. The hub audits it
+/// just after writing the file, so it is waited for (up to 20 s).
+async fn audited_855(hub: &TestHub, partner: &str) -> o2c_store::AuditRecord {
+    let subject = format!("edi:{partner}:");
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        let audit = hub.store.list_audit(0, 1000).await.expect("audit");
+        if let Some(written) = audit
+            .into_iter()
+            .find(|a| a.action == "edi.855.written" && a.subject.starts_with(&subject))
+        {
+            return written;
+        }
+        assert!(Instant::now() < deadline, "855 audited");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
 /// The open exceptions with `reason`.
 async fn exceptions_with(hub: &TestHub, reason: &str) -> Vec<Value> {
-    let list: Value = hub
-        .get("/v1/exceptions?status=open")
+    hub.open_exceptions()
         .await
-        .json()
-        .await
-        .expect("json");
-    list["exceptions"]
-        .as_array()
-        .expect("list")
-        .iter()
+        .into_iter()
         .filter(|e| e["reasons"] == json!([reason]))
-        .cloned()
         .collect()
 }
 
@@ -679,11 +625,7 @@ async fn an_850_that_cannot_be_mapped_is_kept_rejected_by_855_or_alerted_per_par
     waiting.acknowledgments.deadline_hours = 1;
     let hub = hub(&folders, vec![rejecting, waiting], 120).await;
 
-    let report: Value = post_x12(&hub, "xyz", unmappable.clone().into_bytes())
-        .await
-        .json()
-        .await
-        .expect("json");
+    let report = post_x12_report(&hub, "xyz", unmappable.clone().into_bytes()).await;
     assert_eq!(report["orders"], json!([]), "{report}");
     assert_eq!(
         report["problems"][0]["type"]
@@ -718,11 +660,7 @@ async fn an_850_that_cannot_be_mapped_is_kept_rejected_by_855_or_alerted_per_par
 
     // A partner that waits gets no 855, but a deadline alert naming the PO.
     let waiting_file = unmappable.replace("999999999", "888888888");
-    let report: Value = post_x12(&hub, "wait", waiting_file.into_bytes())
-        .await
-        .json()
-        .await
-        .expect("json");
+    let report = post_x12_report(&hub, "wait", waiting_file.into_bytes()).await;
     assert_eq!(report["orders"], json!([]), "{report}");
     let alert = wait_for_alert(&hub, "open").await;
     assert_eq!(alert["details"]["partner"], "wait");
@@ -734,17 +672,17 @@ async fn an_850_that_cannot_be_mapped_is_kept_rejected_by_855_or_alerted_per_par
 
 /// `POST /v1/exceptions/{id}/{action}` as an operator.
 async fn act(hub: &TestHub, id: &Value, action: &str, body: Value) -> reqwest::Response {
-    hub.http
-        .post(format!(
-            "{}/v1/exceptions/{}/{action}",
-            hub.base,
-            id.as_str().expect("exception id")
-        ))
-        .bearer_auth(&hub.key)
-        .json(&body)
-        .send()
+    hub.act_on_exception(id.as_str().expect("exception id"), action, &body)
         .await
-        .expect("act")
+}
+
+/// Waits until the order an accepted exception action (`resolve`,
+/// `retry`) made is confirmed.
+async fn confirmed_order_made(hub: &TestHub, answer: reqwest::Response) {
+    assert_eq!(answer.status(), 200);
+    let answer: Value = answer.json().await.expect("json");
+    let order_id = answer["order_ids"][0].as_str().expect("order id");
+    hub.wait_for_status(order_id, "confirmed").await;
 }
 
 /// The open `mapping_failed` exception of `partner`'s PO `po`.
@@ -791,14 +729,8 @@ async fn an_unmappable_po_is_retried_resolved_or_cancelled_through_the_api() {
     waiting.acknowledgments.send_reasons = true;
     let config = |mappings_dir: Option<String>| {
         common::fast(HubConfig {
-            edi: EdiConfig {
-                state_dir: folders.root.join("state").display().to_string(),
-                poll_interval_ms: 100,
-                deadline_alert_lead_minutes: 0,
-                partners: vec![rejecting.clone(), waiting.clone()],
-            },
             mappings_dir,
-            ..HubConfig::default()
+            ..edi_config(&folders, vec![rejecting.clone(), waiting.clone()], 0)
         })
     };
     let hub = TestHub::start_wrapped(
@@ -899,13 +831,7 @@ async fn an_unmappable_po_is_retried_resolved_or_cancelled_through_the_api() {
         json!({"order": corrected, "reason": "buyer confirmed line 1 by phone", "override_855": true}),
     )
     .await;
-    assert_eq!(resolved.status(), 200);
-    let answer: Value = resolved.json().await.expect("json");
-    let order_id = answer["order_ids"][0]
-        .as_str()
-        .expect("order id")
-        .to_owned();
-    hub.wait_for_status(&order_id, "confirmed").await;
+    confirmed_order_made(&hub, resolved).await;
     let replacing = nth_855(&folders, "xyz", 1).await;
     assert!(
         segments(&replacing, "BAK")[0].starts_with("BAK*05*AC*08292233294*"),
@@ -954,27 +880,13 @@ async fn an_unmappable_po_is_retried_resolved_or_cancelled_through_the_api() {
         json!({"reason": "mapping v2 deployed"}),
     )
     .await;
-    assert_eq!(retried.status(), 200);
-    let answer: Value = retried.json().await.expect("json");
-    let order_id = answer["order_ids"][0]
-        .as_str()
-        .expect("order id")
-        .to_owned();
-    hub.wait_for_status(&order_id, "confirmed").await;
+    confirmed_order_made(&hub, retried).await;
     let accepted = nth_855(&folders, "wait", 1).await;
     assert!(
         segments(&accepted, "BAK")[0].starts_with("BAK*00*AD*08292233294*"),
         "{accepted}"
     );
-    let closed: Value = hub
-        .get(&format!(
-            "/v1/exceptions/{}",
-            first["id"].as_str().expect("id")
-        ))
-        .await
-        .json()
-        .await
-        .expect("json");
+    let closed = hub.exception(first["id"].as_str().expect("id")).await;
     assert_eq!(closed["exception"]["status"], "resolved");
     assert_eq!(closed["actions"], json!([]));
     hub.shutdown().await;

@@ -9,92 +9,68 @@
 
 mod common;
 
-use std::collections::BTreeMap;
-use std::time::{Duration, Instant};
-
+use common::validation::{acme_b2b_order, channel_policy};
 use common::{TestHub, odoo_search_read};
 use o2c_hub::HubConfig;
-use o2c_hub::validation::{ChannelPolicy, ValidationPolicy};
+use o2c_hub::erp::odoo::OdooErp;
+use o2c_hub::erp::{Erp, ErpCall, ErpRevision, OrderRevision};
+use o2c_hub::validation::ChannelPolicy;
+use o2c_model::Order;
 use serde_json::{Value, json};
 
 /// `rest:b2b` checks prices against Odoo.
 fn strict_b2b() -> HubConfig {
-    let mut channels = BTreeMap::new();
-    channels.insert(
-        "rest:b2b".to_owned(),
+    channel_policy(
+        "rest:b2b",
         ChannelPolicy {
             price_authoritative: Some(false),
             ..ChannelPolicy::default()
         },
-    );
-    HubConfig {
-        validation: ValidationPolicy {
-            channels,
-            ..ValidationPolicy::default()
-        },
-        ..HubConfig::default()
-    }
+    )
 }
 
 /// Acme orders `quantity` SHOP-001 in `uom` at `price` per that unit.
 fn acme_order(reference: &str, quantity: &str, uom: &str, price: &str) -> Value {
-    json!({
-        "channel": { "kind": "rest", "account": "b2b" },
-        "channel_order_id": reference,
-        "order_date": "2026-11-27T10:00:00Z",
-        "currency": "USD",
-        "customer": { "name": "Acme Shop Customer Inc", "email": "billing@acme-shop.example.com" },
-        "ship_to": { "name": "Acme Warehouse Dock", "street_lines": ["500 Industrial Way"], "city": "Oakland", "postal_code": "94607", "country": "US" },
-        "lines": [
+    acme_b2b_order(
+        reference,
+        json!([
             { "line_id": "1", "sku": "SHOP-001", "quantity": { "value": quantity, "uom": uom }, "unit_price": price }
-        ]
-    })
+        ]),
+    )
 }
 
 /// Posts the order and waits until it is confirmed or on hold: the status
 /// and, when held, the findings (reason, pointer, detail).
 async fn outcome(hub: &TestHub, order: &Value) -> (String, Vec<(String, String, String)>) {
-    let answer: Value = hub.post_order(order).await.json().await.expect("json");
-    let order_id = answer["order_id"].as_str().expect("order id").to_owned();
-    let deadline = Instant::now() + Duration::from_secs(20);
-    loop {
-        let body: Value = hub
-            .get(&format!("/v1/orders/{order_id}"))
-            .await
-            .json()
-            .await
-            .expect("json");
-        let status = body["status"].as_str().unwrap_or_default().to_owned();
-        if status == "confirmed" {
-            return (status, Vec::new());
-        }
-        if status == "on_hold" {
-            let exception = hub.open_exception_of(&order_id).await;
-            let id = exception["id"].as_str().expect("id");
-            let detail: Value = hub
-                .get(&format!("/v1/exceptions/{id}"))
-                .await
-                .json()
-                .await
-                .expect("json");
-            let findings = detail["exception"]["details"]["hold"]["findings"]
-                .as_array()
-                .cloned()
-                .unwrap_or_default()
-                .iter()
-                .map(|f| {
-                    let text = |k: &str| f[k].as_str().unwrap_or_default().to_owned();
-                    (text("reason"), text("pointer"), text("detail"))
-                })
-                .collect();
-            return (status, findings);
-        }
-        assert!(
-            Instant::now() < deadline,
-            "order {order_id} neither confirmed nor held: {body}"
-        );
-        tokio::time::sleep(Duration::from_millis(25)).await;
-    }
+    let settled = hub.post_until_settled(order).await;
+    let findings = settled
+        .findings()
+        .iter()
+        .map(|f| {
+            let text = |k: &str| f[k].as_str().unwrap_or_default().to_owned();
+            (text("reason"), text("pointer"), text("detail"))
+        })
+        .collect();
+    (settled.status, findings)
+}
+
+/// The order's first line in Odoo with `fields`, and the order with
+/// `order_fields`.
+async fn first_line(
+    hub: &TestHub,
+    reference: &str,
+    order_fields: &[&str],
+    fields: &[&str],
+) -> (Value, Value) {
+    let orders = hub.sale_orders_with(reference, order_fields).await;
+    let lines = odoo_search_read(
+        &hub.odoo_url,
+        "sale.order.line",
+        json!([["order_id", "=", orders[0]["id"]]]),
+        fields,
+    )
+    .await;
+    (orders[0].clone(), lines[0].clone())
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -114,29 +90,22 @@ async fn a_line_in_cases_is_priced_per_case_and_delivered_in_units() {
     )
     .await[0]["id"]
         .clone();
-    let orders = odoo_search_read(
-        &hub.odoo_url,
-        "sale.order",
-        json!([["client_order_ref", "=", "UOM-CASE-OK"]]),
+    let (order, line) = first_line(
+        &hub,
+        "UOM-CASE-OK",
         &["amount_untaxed", "state"],
-    )
-    .await;
-    assert_eq!(orders[0]["state"], "sale");
-    assert_eq!(orders[0]["amount_untaxed"], json!(540.0));
-    let lines = odoo_search_read(
-        &hub.odoo_url,
-        "sale.order.line",
-        json!([["order_id", "=", orders[0]["id"]]]),
         &["product_uom", "product_uom_qty", "price_unit"],
     )
     .await;
-    assert_eq!(lines[0]["product_uom"][0], case);
-    assert_eq!(lines[0]["product_uom_qty"], json!(2.0));
-    assert_eq!(lines[0]["price_unit"], json!(270.0));
+    assert_eq!(order["state"], "sale");
+    assert_eq!(order["amount_untaxed"], json!(540.0));
+    assert_eq!(line["product_uom"][0], case);
+    assert_eq!(line["product_uom_qty"], json!(2.0));
+    assert_eq!(line["price_unit"], json!(270.0));
     let moves = odoo_search_read(
         &hub.odoo_url,
         "stock.move",
-        json!([["sale_line_id", "=", lines[0]["id"]]]),
+        json!([["sale_line_id", "=", line["id"]]]),
         &["product_uom", "product_uom_qty", "product_qty"],
     )
     .await;
@@ -197,34 +166,46 @@ async fn unknown_and_unconvertible_units_are_held_naming_line_and_unit() {
 /// The unit and price of the order's SHOP-001 line in Odoo, and the
 /// order's untaxed amount.
 async fn shop_line(hub: &TestHub, reference: &str) -> (Value, Value, Value, Value) {
-    let orders = odoo_search_read(
-        &hub.odoo_url,
-        "sale.order",
-        json!([["client_order_ref", "=", reference]]),
+    let (order, line) = first_line(
+        hub,
+        reference,
         &["amount_untaxed"],
-    )
-    .await;
-    let lines = odoo_search_read(
-        &hub.odoo_url,
-        "sale.order.line",
-        json!([["order_id", "=", orders[0]["id"]]]),
         &["product_uom", "product_uom_qty", "price_unit"],
     )
     .await;
     (
-        lines[0]["product_uom"][1].clone(),
-        lines[0]["product_uom_qty"].clone(),
-        lines[0]["price_unit"].clone(),
-        orders[0]["amount_untaxed"].clone(),
+        line["product_uom"][1].clone(),
+        line["product_uom_qty"].clone(),
+        line["price_unit"].clone(),
+        order["amount_untaxed"].clone(),
     )
+}
+
+/// Sale order `so` revised through the Odoo adapter from `previous` to
+/// `current`.
+async fn revise(
+    erp: &OdooErp,
+    call: ErpCall<'_>,
+    so: i64,
+    submitted: &Order,
+    previous: &Order,
+    current: &Order,
+) -> ErpRevision {
+    erp.revise_order(
+        call,
+        so,
+        OrderRevision {
+            submitted,
+            previous,
+            current,
+        },
+    )
+    .await
+    .expect("revise")
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_revision_that_changes_a_lines_unit_writes_the_unit_and_its_price() {
-    use o2c_hub::erp::odoo::OdooErp;
-    use o2c_hub::erp::{Erp, ErpCall, ErpRevision, OrderRevision};
-    use o2c_model::Order;
-
     let hub = TestHub::sqlite_with(strict_b2b()).await;
     let units = acme_order("UOM-REVISE", "24", "Units", "22.50");
     let answer: Value = hub.post_order(&units).await.json().await.expect("json");
@@ -254,38 +235,20 @@ async fn a_revision_that_changes_a_lines_unit_writes_the_unit_and_its_price() {
     let submitted = order(&units);
     // the channel now orders 2 cases of 12 at 270.00 a case
     let cases = order(&acme_order("UOM-REVISE", "2", "Case of 12", "270.00"));
-    let revised = erp
-        .revise_order(
-            call,
-            so,
-            OrderRevision {
-                submitted: &submitted,
-                previous: &submitted,
-                current: &cases,
-            },
-        )
-        .await
-        .expect("revise");
-    assert_eq!(revised, ErpRevision::Revised);
+    assert_eq!(
+        revise(&erp, call, so, &submitted, &submitted, &cases).await,
+        ErpRevision::Revised
+    );
     assert_eq!(
         shop_line(&hub, "UOM-REVISE").await,
         (json!("Case of 12"), json!(2.0), json!(270.0), json!(540.0))
     );
     // and back to its product's unit, which must be written too
     let back = order(&acme_order("UOM-REVISE", "36", "Units", "22.50"));
-    let revised = erp
-        .revise_order(
-            call,
-            so,
-            OrderRevision {
-                submitted: &submitted,
-                previous: &cases,
-                current: &back,
-            },
-        )
-        .await
-        .expect("revise");
-    assert_eq!(revised, ErpRevision::Revised);
+    assert_eq!(
+        revise(&erp, call, so, &submitted, &cases, &back).await,
+        ErpRevision::Revised
+    );
     assert_eq!(
         shop_line(&hub, "UOM-REVISE").await,
         (json!("Units"), json!(36.0), json!(22.5), json!(810.0))

@@ -24,25 +24,99 @@ async fn sandbox(version: OdooVersion) -> Rpc {
     start(SimConfig { version, ..demo() }).await
 }
 
+/// A new partner named `name` that belongs to no company.
+async fn partner(rpc: &Rpc, name: &str) -> Value {
+    rpc.ok("res.partner", "create", json!([{"name": name}]), json!({}))
+        .await
+}
+
+/// The values of an order for `partner` with the one line `line`.
+fn order_vals(partner: &Value, line: Value) -> Value {
+    json!({"partner_id": partner, "order_line": [[0, 0, line]]})
+}
+
+/// The values of an order for `partner` of one unit of `product`.
+fn one_unit_order(partner: &Value, product: impl Into<Value>) -> Value {
+    order_vals(
+        partner,
+        json!({"product_id": product.into(), "product_uom_qty": 1}),
+    )
+}
+
+/// A record of `model` created from `vals` while only `company` is allowed.
+async fn create_in(rpc: &Rpc, model: &str, vals: Value, company: i64) -> Value {
+    rpc.ok(model, "create", json!([vals]), ctx(&[company]))
+        .await
+}
+
+/// The error of creating `vals` as `model` while only `company` is allowed.
+async fn refused_create(rpc: &Rpc, model: &str, vals: Value, company: i64) -> Value {
+    rpc.err(model, "create", json!([vals]), ctx(&[company]))
+        .await
+}
+
+/// The error of writing `vals` to record `id` of `model`.
+async fn refused_write(rpc: &Rpc, model: &str, id: impl Into<Value>, vals: Value) -> Value {
+    rpc.err(model, "write", json!([[id.into()], vals]), json!({}))
+        .await
+}
+
+/// `fields` of record `id` of `model`, read with every company allowed.
+async fn read(rpc: &Rpc, model: &str, id: impl Into<Value>, fields: &[&str]) -> Value {
+    rpc.ok(model, "read", json!([[id.into()], fields]), json!({}))
+        .await[0]
+        .clone()
+}
+
+/// The message of a refusal.
+fn message(err: &Value) -> &str {
+    err["message"].as_str().expect("message")
+}
+
 /// An order of `company` (created while that company is allowed).
 async fn order_of(rpc: &Rpc, company: i64) -> i64 {
-    let partner = rpc
-        .ok(
-            "res.partner",
-            "create",
-            json!([{"name": "Buyer"}]),
-            json!({}),
-        )
-        .await;
-    rpc.ok(
-        "sale.order",
-        "create",
-        json!([{"partner_id": partner}]),
-        ctx(&[company]),
+    let partner = partner(rpc, "Buyer").await;
+    create_in(rpc, "sale.order", json!({"partner_id": partner}), company)
+        .await
+        .as_i64()
+        .expect("order id")
+}
+
+/// A record of `model` that belongs to `company` (the admin may make it:
+/// both companies are hers).
+async fn owned(rpc: &Rpc, model: &str, vals: Value, company: i64) -> i64 {
+    let mut vals = vals;
+    vals["company_id"] = json!(company);
+    rpc.ok(model, "create", json!([vals]), json!({}))
+        .await
+        .as_i64()
+        .expect("id")
+}
+
+/// A product of Chicago named "Chicago Widget".
+async fn chicago_widget(rpc: &Rpc) -> i64 {
+    owned(
+        rpc,
+        "product.product",
+        json!({"name": "Chicago Widget"}),
+        CHICAGO,
     )
     .await
-    .as_i64()
-    .expect("order id")
+}
+
+/// A customer of Chicago named "Windy City Buyer".
+async fn chicago_buyer(rpc: &Rpc) -> i64 {
+    owned(
+        rpc,
+        "res.partner",
+        json!({"name": "Windy City Buyer"}),
+        CHICAGO,
+    )
+    .await
+}
+
+async fn count(rpc: &Rpc, model: &str) -> Value {
+    rpc.ok(model, "search_count", json!([[]]), json!({})).await
 }
 
 #[tokio::test]
@@ -92,10 +166,8 @@ async fn reading_another_companys_record_names_it_and_its_company() {
         )
         .await;
     assert_eq!(err["name"], json!("odoo.exceptions.AccessError"));
-    let msg = err["message"].as_str().expect("message");
-    let name = rpc
-        .ok("sale.order", "read", json!([[home], ["name"]]), json!({}))
-        .await[0]["name"]
+    let msg = message(&err);
+    let name = read(&rpc, "sale.order", home, &["name"]).await["name"]
         .as_str()
         .expect("name")
         .to_string();
@@ -122,7 +194,7 @@ async fn changing_another_companys_record_is_refused_in_16_wording() {
             ctx(&[CHICAGO]),
         )
         .await;
-    let msg = err["message"].as_str().expect("message");
+    let msg = message(&err);
     assert!(
         msg.starts_with(
             "Due to security restrictions, you are not allowed to modify 'Sales Order' (sale.order) records."
@@ -132,39 +204,25 @@ async fn changing_another_companys_record_is_refused_in_16_wording() {
     assert!(msg.contains(&format!("(id={home}, company=My Company (San Francisco))")));
     assert!(msg.contains("Note: this might be a multi-company issue."));
     // nothing happened
-    let o = rpc
-        .ok("sale.order", "read", json!([[home], ["state"]]), json!({}))
-        .await;
-    assert_eq!(o[0]["state"], json!("draft"));
+    let o = read(&rpc, "sale.order", home, &["state"]).await;
+    assert_eq!(o["state"], json!("draft"));
 }
 
 #[tokio::test]
 async fn creating_into_a_company_outside_the_allowed_ones_rolls_back() {
     let rpc = sandbox(OdooVersion::V18).await;
-    let partner = rpc
-        .ok(
-            "res.partner",
-            "create",
-            json!([{"name": "Buyer"}]),
-            json!({}),
-        )
-        .await;
-    let before = rpc
-        .ok("sale.order", "search_count", json!([[]]), json!({}))
-        .await;
-    let err = rpc
-        .err(
-            "sale.order",
-            "create",
-            json!([{"partner_id": partner, "company_id": HOME}]),
-            ctx(&[CHICAGO]),
-        )
-        .await;
-    let msg = err["message"].as_str().expect("message");
+    let partner = partner(&rpc, "Buyer").await;
+    let before = count(&rpc, "sale.order").await;
+    let err = refused_create(
+        &rpc,
+        "sale.order",
+        json!({"partner_id": partner, "company_id": HOME}),
+        CHICAGO,
+    )
+    .await;
+    let msg = message(&err);
     assert!(msg.contains("doesn't have 'create' access to:"), "{msg}");
-    let after = rpc
-        .ok("sale.order", "search_count", json!([[]]), json!({}))
-        .await;
+    let after = count(&rpc, "sale.order").await;
     assert_eq!(before, after, "rolled back");
 }
 
@@ -184,14 +242,7 @@ async fn a_company_the_user_is_not_in_is_refused() {
 #[tokio::test]
 async fn shared_records_without_a_company_stay_visible() {
     let rpc = sandbox(OdooVersion::V17).await;
-    let partner = rpc
-        .ok(
-            "res.partner",
-            "create",
-            json!([{"name": "Shared"}]),
-            json!({}),
-        )
-        .await;
+    let partner = partner(&rpc, "Shared").await;
     let r = rpc
         .ok(
             "res.partner",
@@ -203,55 +254,18 @@ async fn shared_records_without_a_company_stay_visible() {
     assert_eq!(r[0]["name"], json!("Shared"));
 }
 
-/// A record of `model` that belongs to `company` (the admin may make it:
-/// both companies are hers).
-async fn owned(rpc: &Rpc, model: &str, vals: Value, company: i64) -> i64 {
-    let mut vals = vals;
-    vals["company_id"] = json!(company);
-    rpc.ok(model, "create", json!([vals]), json!({}))
-        .await
-        .as_i64()
-        .expect("id")
-}
-
-async fn count(rpc: &Rpc, model: &str) -> Value {
-    rpc.ok(model, "search_count", json!([[]]), json!({})).await
-}
-
 #[tokio::test]
 async fn a_line_with_another_companys_product_is_refused_in_16_wording() {
     let rpc = sandbox(OdooVersion::V16).await;
-    let product = owned(
-        &rpc,
-        "product.product",
-        json!({"name": "Chicago Widget"}),
-        CHICAGO,
-    )
-    .await;
-    let partner = rpc
-        .ok(
-            "res.partner",
-            "create",
-            json!([{"name": "Buyer"}]),
-            json!({}),
-        )
-        .await;
+    let product = chicago_widget(&rpc).await;
+    let partner = partner(&rpc, "Buyer").await;
     let (orders, lines) = (
         count(&rpc, "sale.order").await,
         count(&rpc, "sale.order.line").await,
     );
-    let err = rpc
-        .err(
-            "sale.order",
-            "create",
-            json!([{"partner_id": partner,
-                    "order_line": [[0, 0, {"product_id": product, "product_uom_qty": 1}]]}]),
-            ctx(&[HOME]),
-        )
-        .await;
+    let err = refused_create(&rpc, "sale.order", one_unit_order(&partner, product), HOME).await;
     assert_eq!(err["name"], json!("odoo.exceptions.UserError"));
-    let msg = err["message"].as_str().expect("message");
-    let mut lines_of_msg = msg.lines();
+    let mut lines_of_msg = message(&err).lines();
     assert_eq!(
         lines_of_msg.next(),
         Some("Incompatible companies on records:")
@@ -280,34 +294,15 @@ async fn an_order_with_another_companys_pricelist_is_refused_in_17() {
         CHICAGO,
     )
     .await;
-    let partner = rpc
-        .ok(
-            "res.partner",
-            "create",
-            json!([{"name": "Buyer"}]),
-            json!({}),
-        )
-        .await;
-    let err = rpc
-        .err(
-            "sale.order",
-            "create",
-            json!([{"partner_id": partner, "pricelist_id": pricelist}]),
-            ctx(&[HOME]),
-        )
-        .await;
-    let msg = err["message"].as_str().expect("message");
-    let pl_name = rpc
-        .ok(
-            "product.pricelist",
-            "read",
-            json!([[pricelist], ["display_name"]]),
-            json!({}),
-        )
-        .await[0]["display_name"]
-        .as_str()
-        .expect("name")
-        .to_string();
+    let partner = partner(&rpc, "Buyer").await;
+    let vals = json!({"partner_id": partner, "pricelist_id": pricelist});
+    let err = refused_create(&rpc, "sale.order", vals.clone(), HOME).await;
+    let msg = message(&err);
+    let pl_name =
+        read(&rpc, "product.pricelist", pricelist, &["display_name"]).await["display_name"]
+            .as_str()
+            .expect("name")
+            .to_string();
     assert!(
         msg.starts_with("Incompatible companies on records:\n- 'S"),
         "{msg}"
@@ -319,45 +314,25 @@ async fn an_order_with_another_companys_pricelist_is_refused_in_17() {
         "{msg}"
     );
     // the same pricelist fits an order of its own company
-    rpc.ok(
-        "sale.order",
-        "create",
-        json!([{"partner_id": partner, "pricelist_id": pricelist}]),
-        ctx(&[CHICAGO]),
-    )
-    .await;
+    create_in(&rpc, "sale.order", vals, CHICAGO).await;
 }
 
 #[tokio::test]
 async fn writing_another_companys_customer_or_line_is_refused_in_18_wording() {
     let rpc = sandbox(OdooVersion::V18).await;
     let order = order_of(&rpc, HOME).await;
-    let chicago_buyer = owned(
+    let chicago_buyer = chicago_buyer(&rpc).await;
+    let err = refused_write(
         &rpc,
-        "res.partner",
-        json!({"name": "Windy City Buyer"}),
-        CHICAGO,
+        "sale.order",
+        order,
+        json!({"partner_id": chicago_buyer}),
     )
     .await;
-    let err = rpc
-        .err(
-            "sale.order",
-            "write",
-            json!([[order], {"partner_id": chicago_buyer}]),
-            json!({}),
-        )
-        .await;
     assert_eq!(err["name"], json!("odoo.exceptions.UserError"));
-    let msg = err["message"].as_str().expect("message");
-    let name = rpc
-        .ok(
-            "sale.order",
-            "read",
-            json!([[order], ["name", "partner_id"]]),
-            json!({}),
-        )
-        .await;
-    let order_name = name[0]["name"].as_str().expect("name");
+    let msg = message(&err);
+    let name = read(&rpc, "sale.order", order, &["name", "partner_id"]).await;
+    let order_name = name["name"].as_str().expect("name");
     assert_eq!(
         msg,
         format!(
@@ -365,37 +340,23 @@ async fn writing_another_companys_customer_or_line_is_refused_in_18_wording() {
         )
     );
     // the write was rolled back
-    assert_ne!(name[0]["partner_id"][0], json!(chicago_buyer));
+    assert_ne!(name["partner_id"][0], json!(chicago_buyer));
     // a line added by a write command is checked too
-    let product = owned(
+    let product = chicago_widget(&rpc).await;
+    let err = refused_write(
         &rpc,
-        "product.product",
-        json!({"name": "Chicago Widget"}),
-        CHICAGO,
+        "sale.order",
+        order,
+        json!({"order_line": [[0, 0, {"product_id": product}]]}),
     )
     .await;
-    let err = rpc
-        .err(
-            "sale.order",
-            "write",
-            json!([[order], {"order_line": [[0, 0, {"product_id": product}]]}]),
-            json!({}),
-        )
-        .await;
-    let msg = err["message"].as_str().expect("message");
+    let msg = message(&err);
     assert!(
         msg.contains("and “Product” (product_id: 'Chicago Widget') belongs to another company."),
         "{msg}"
     );
-    let lines = rpc
-        .ok(
-            "sale.order",
-            "read",
-            json!([[order], ["order_line"]]),
-            json!({}),
-        )
-        .await;
-    assert_eq!(lines[0]["order_line"], json!([]));
+    let lines = read(&rpc, "sale.order", order, &["order_line"]).await;
+    assert_eq!(lines["order_line"], json!([]));
 }
 
 #[tokio::test]
@@ -409,50 +370,26 @@ async fn a_line_write_to_another_companys_product_is_refused_in_19_wording() {
             json!({}),
         )
         .await;
-    let partner = rpc
-        .ok(
-            "res.partner",
-            "create",
-            json!([{"name": "Buyer"}]),
-            json!({}),
-        )
-        .await;
-    let order = rpc
-        .ok(
-            "sale.order",
-            "create",
-            json!([{"partner_id": partner,
-                    "order_line": [[0, 0, {"product_id": home_product}]]}]),
-            ctx(&[HOME]),
-        )
-        .await;
-    let line = rpc
-        .ok(
-            "sale.order",
-            "read",
-            json!([[order], ["order_line"]]),
-            json!({}),
-        )
-        .await[0]["order_line"][0]
-        .as_i64()
-        .expect("line");
-    let product = owned(
+    let partner = partner(&rpc, "Buyer").await;
+    let order = create_in(
         &rpc,
-        "product.product",
-        json!({"name": "Chicago Widget"}),
-        CHICAGO,
+        "sale.order",
+        order_vals(&partner, json!({"product_id": home_product})),
+        HOME,
     )
     .await;
-    let err = rpc
-        .err(
-            "sale.order.line",
-            "write",
-            json!([[line], {"product_id": product}]),
-            json!({}),
-        )
-        .await;
-    let msg = err["message"].as_str().expect("message");
-    let mut lines = msg.lines();
+    let line = read(&rpc, "sale.order", order, &["order_line"]).await["order_line"][0]
+        .as_i64()
+        .expect("line");
+    let product = chicago_widget(&rpc).await;
+    let err = refused_write(
+        &rpc,
+        "sale.order.line",
+        line,
+        json!({"product_id": product}),
+    )
+    .await;
+    let mut lines = message(&err).lines();
     assert_eq!(
         lines.next(),
         Some("Uh-oh! You’ve got some company inconsistencies here:")
@@ -468,37 +405,23 @@ async fn a_line_write_to_another_companys_product_is_refused_in_19_wording() {
         lines.next(),
         Some("To avoid a mess, no company crossover is allowed!")
     );
-    let kept = rpc
-        .ok(
-            "sale.order.line",
-            "read",
-            json!([[line], ["product_id"]]),
-            json!({}),
-        )
-        .await;
-    assert_eq!(kept[0]["product_id"][0], json!(home_product));
+    let kept = read(&rpc, "sale.order.line", line, &["product_id"]).await;
+    assert_eq!(kept["product_id"][0], json!(home_product));
 }
 
 #[tokio::test]
 async fn invoices_and_pickings_check_their_partner() {
     let rpc = sandbox(OdooVersion::V17).await;
-    let chicago_buyer = owned(
+    let chicago_buyer = chicago_buyer(&rpc).await;
+    let moves = count(&rpc, "account.move").await;
+    let err = refused_create(
         &rpc,
-        "res.partner",
-        json!({"name": "Windy City Buyer"}),
-        CHICAGO,
+        "account.move",
+        json!({"move_type": "out_invoice", "partner_id": chicago_buyer}),
+        HOME,
     )
     .await;
-    let moves = count(&rpc, "account.move").await;
-    let err = rpc
-        .err(
-            "account.move",
-            "create",
-            json!([{"move_type": "out_invoice", "partner_id": chicago_buyer}]),
-            ctx(&[HOME]),
-        )
-        .await;
-    let msg = err["message"].as_str().expect("message");
+    let msg = message(&err);
     assert!(
         msg.contains("and 'Partner' (partner_id: 'Windy City Buyer') belongs to another company."),
         "{msg}"
@@ -514,44 +437,21 @@ async fn invoices_and_pickings_check_their_partner() {
         )
         .await[0]
         .clone();
-    let partner = rpc
-        .ok(
-            "res.partner",
-            "create",
-            json!([{"name": "Buyer"}]),
-            json!({}),
-        )
-        .await;
-    let order = rpc
-        .ok(
-            "sale.order",
-            "create",
-            json!([{"partner_id": partner,
-                    "order_line": [[0, 0, {"product_id": product, "product_uom_qty": 1}]]}]),
-            ctx(&[HOME]),
-        )
-        .await;
+    let partner = partner(&rpc, "Buyer").await;
+    let order = create_in(&rpc, "sale.order", one_unit_order(&partner, product), HOME).await;
     rpc.ok("sale.order", "action_confirm", json!([[order]]), json!({}))
         .await;
-    let picking = rpc
-        .ok(
-            "sale.order",
-            "read",
-            json!([[order], ["picking_ids"]]),
-            json!({}),
-        )
-        .await[0]["picking_ids"][0]
+    let picking = read(&rpc, "sale.order", order, &["picking_ids"]).await["picking_ids"][0]
         .as_i64()
         .expect("a delivery");
-    let err = rpc
-        .err(
-            "stock.picking",
-            "write",
-            json!([[picking], {"partner_id": chicago_buyer}]),
-            json!({}),
-        )
-        .await;
-    let msg = err["message"].as_str().expect("message");
+    let err = refused_write(
+        &rpc,
+        "stock.picking",
+        picking,
+        json!({"partner_id": chicago_buyer}),
+    )
+    .await;
+    let msg = message(&err);
     assert!(
         msg.contains("and 'Contact' (partner_id: 'Windy City Buyer') belongs to another company."),
         "{msg}"

@@ -1,31 +1,11 @@
 //! Pricelists: rules created with their pricelist, the rule and price a
 //! sale order line gets from them, and 16's `price_compute`.
 
-use o2c_odoo_sim::{Sandbox, Seed, SimConfig};
+mod common;
+
+use common::direct::{create, ok, sandbox};
+use o2c_odoo_sim::Sandbox;
 use serde_json::{Value, json};
-
-fn sandbox(version: &str) -> Sandbox {
-    Sandbox::new(SimConfig {
-        version: version.parse().unwrap(),
-        seed: Seed::Demo,
-        demo_customers: 3,
-        demo_products: 3,
-        ..SimConfig::default()
-    })
-}
-
-fn ok(sb: &Sandbox, model: &str, method: &str, args: Value, kwargs: Value) -> Value {
-    match sb.execute(model, method, args, kwargs) {
-        Ok(v) => v.unwrap_or(Value::Null),
-        Err(e) => panic!("{model}.{method}: {} {}", e.name, e.message),
-    }
-}
-
-fn create(sb: &Sandbox, model: &str, vals: Value) -> i64 {
-    ok(sb, model, "create", json!([vals]), json!({}))
-        .as_i64()
-        .unwrap()
-}
 
 /// A product with a list price and a cost.
 fn product(sb: &Sandbox, code: &str, list: f64, cost: f64) -> i64 {

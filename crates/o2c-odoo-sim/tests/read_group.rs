@@ -1,66 +1,56 @@
 //! Grouped reads: `read_group` on 16–19 and 19's `formatted_read_group`,
 //! over quants the test creates in a location of its own.
 
-use o2c_odoo_sim::{Sandbox, Seed, SimConfig};
+mod common;
+
+use common::direct::{create, ok, sandbox};
+use o2c_odoo_sim::{Fault, Sandbox};
 use serde_json::{Value, json};
-
-fn sandbox(version: &str) -> Sandbox {
-    Sandbox::new(SimConfig {
-        version: version.parse().unwrap(),
-        seed: Seed::Demo,
-        demo_customers: 3,
-        demo_products: 3,
-        ..SimConfig::default()
-    })
-}
-
-fn ok(sb: &Sandbox, model: &str, method: &str, args: Value, kwargs: Value) -> Value {
-    match sb.execute(model, method, args, kwargs) {
-        Ok(v) => v.unwrap_or(Value::Null),
-        Err(e) => panic!("{model}.{method}: {} {}", e.name, e.message),
-    }
-}
 
 /// A fresh internal location holding: product A 5 + 7 (two quants, one
 /// with 2 reserved), product B 3. Returns (location, A, B).
 fn stock(sb: &Sandbox) -> (i64, i64, i64) {
-    let loc = ok(
+    let loc = create(
         sb,
         "stock.location",
-        "create",
-        json!([{"name": "RG", "usage": "internal"}]),
-        json!({}),
-    )
-    .as_i64()
-    .unwrap();
-    let mut products = Vec::new();
-    for (name, code) in [("Group A", "RG-A"), ("Group B", "RG-B")] {
-        products.push(
-            ok(
-                sb,
-                "product.product",
-                "create",
-                json!([{"name": name, "default_code": code}]),
-                json!({}),
-            )
-            .as_i64()
-            .unwrap(),
-        );
-    }
-    for (p, q, r) in [
-        (products[0], 5.0, 0.0),
-        (products[0], 7.0, 2.0),
-        (products[1], 3.0, 0.0),
-    ] {
-        ok(
+        json!({"name": "RG", "usage": "internal"}),
+    );
+    let [a, b] = [("Group A", "RG-A"), ("Group B", "RG-B")].map(|(name, code)| {
+        create(
+            sb,
+            "product.product",
+            json!({"name": name, "default_code": code}),
+        )
+    });
+    for (p, q, r) in [(a, 5.0, 0.0), (a, 7.0, 2.0), (b, 3.0, 0.0)] {
+        create(
             sb,
             "stock.quant",
-            "create",
-            json!([{"product_id": p, "location_id": loc, "quantity": q, "reserved_quantity": r}]),
-            json!({}),
+            json!({"product_id": p, "location_id": loc, "quantity": q, "reserved_quantity": r}),
         );
     }
-    (loc, products[0], products[1])
+    (loc, a, b)
+}
+
+/// `method` (a grouped read) on stock.quant, which must succeed.
+fn quants(sb: &Sandbox, method: &str, args: Value, kwargs: Value) -> Value {
+    ok(sb, "stock.quant", method, args, kwargs)
+}
+
+/// `read_group` over the quants in `loc`.
+fn grouped_in(sb: &Sandbox, loc: i64, fields: Value, groupby: Value, kwargs: Value) -> Value {
+    quants(
+        sb,
+        "read_group",
+        json!([[["location_id", "=", loc]], fields, groupby]),
+        kwargs,
+    )
+}
+
+/// The fault of a grouped read on stock.quant that must fail.
+fn quants_refused(sb: &Sandbox, method: &str, args: Value) -> Fault {
+    sb.execute("stock.quant", method, args, json!({}))
+        .expect_err("the call should fail")
 }
 
 #[test]
@@ -68,16 +58,11 @@ fn read_group_not_lazy_groups_sums_and_gives_each_group_its_domain() {
     for version in ["17", "18", "19"] {
         let sb = sandbox(version);
         let (loc, a, b) = stock(&sb);
-        let domain = json!([["location_id", "=", loc]]);
-        let r = ok(
+        let r = grouped_in(
             &sb,
-            "stock.quant",
-            "read_group",
-            json!([
-                domain,
-                ["product_id", "quantity:sum", "reserved_quantity:sum"],
-                ["product_id"]
-            ]),
+            loc,
+            json!(["product_id", "quantity:sum", "reserved_quantity:sum"]),
+            json!(["product_id"]),
             json!({"lazy": false}),
         );
         assert_eq!(
@@ -99,9 +84,8 @@ fn read_group_not_lazy_groups_sums_and_gives_each_group_its_domain() {
 fn read_group_on_16_puts_the_group_leaf_first() {
     let sb = sandbox("16");
     let (loc, a, _) = stock(&sb);
-    let r = ok(
+    let r = quants(
         &sb,
-        "stock.quant",
         "read_group",
         json!([
             [["location_id", "=", loc], ["quantity", ">", 0]],
@@ -121,15 +105,11 @@ fn read_group_on_16_puts_the_group_leaf_first() {
 fn lazy_read_group_counts_per_field_and_passes_the_rest_on() {
     let sb = sandbox("17");
     let (loc, a, b) = stock(&sb);
-    let r = ok(
+    let r = grouped_in(
         &sb,
-        "stock.quant",
-        "read_group",
-        json!([
-            [["location_id", "=", loc]],
-            ["quantity"],
-            ["product_id", "location_id"]
-        ]),
+        loc,
+        json!(["quantity"]),
+        json!(["product_id", "location_id"]),
         json!({}),
     );
     // a bare numeric field sums; lazy counts under `<groupby>_count`
@@ -145,20 +125,16 @@ fn lazy_read_group_counts_per_field_and_passes_the_rest_on() {
 fn orderby_aggregates_and_other_functions() {
     let sb = sandbox("18");
     let (loc, a, b) = stock(&sb);
-    let r = ok(
+    let r = grouped_in(
         &sb,
-        "stock.quant",
-        "read_group",
+        loc,
         json!([
-            [["location_id", "=", loc]],
-            [
-                "quantity:sum",
-                "mx:max(quantity)",
-                "mn:min(quantity)",
-                "n:count(id)"
-            ],
-            ["product_id"]
+            "quantity:sum",
+            "mx:max(quantity)",
+            "mn:min(quantity)",
+            "n:count(id)"
         ]),
+        json!(["product_id"]),
         json!({"lazy": false, "orderby": "quantity asc"}),
     );
     assert_eq!(r[0]["product_id"][0], json!(b));
@@ -166,31 +142,31 @@ fn orderby_aggregates_and_other_functions() {
     assert_eq!(r[1]["mx"], json!(7.0));
     assert_eq!(r[1]["mn"], json!(5.0));
     assert_eq!(r[1]["n"], json!(2));
-    let desc = ok(
+    let desc = grouped_in(
         &sb,
-        "stock.quant",
-        "read_group",
-        json!([[["location_id", "=", loc]], [], ["product_id"]]),
+        loc,
+        json!([]),
+        json!(["product_id"]),
         json!({"lazy": false, "orderby": "__count desc"}),
     );
     assert_eq!(desc[0]["product_id"][0], json!(a));
     // a many2one to a model the sandbox does not simulate (lots): one
     // `false` group
-    let lots = ok(
+    let lots = grouped_in(
         &sb,
-        "stock.quant",
-        "read_group",
-        json!([[["location_id", "=", loc]], [], ["lot_id"]]),
+        loc,
+        json!([]),
+        json!(["lot_id"]),
         json!({"lazy": false}),
     );
     assert_eq!(lots[0]["lot_id"], json!(false));
     assert_eq!(lots[0]["__count"], json!(3));
     // no groupby: one row over everything
-    let all = ok(
+    let all = grouped_in(
         &sb,
-        "stock.quant",
-        "read_group",
-        json!([[["location_id", "=", loc]], ["quantity:sum"], []]),
+        loc,
+        json!(["quantity:sum"]),
+        json!([]),
         json!({"lazy": false}),
     );
     assert_eq!(
@@ -202,24 +178,14 @@ fn orderby_aggregates_and_other_functions() {
 #[test]
 fn read_group_errors_are_odoos() {
     let sb = sandbox("17");
-    let e = sb
-        .execute(
-            "stock.quant",
-            "read_group",
-            json!([[], ["quantity:median"], ["product_id"]]),
-            json!({}),
-        )
-        .unwrap_err();
+    let e = quants_refused(
+        &sb,
+        "read_group",
+        json!([[], ["quantity:median"], ["product_id"]]),
+    );
     assert_eq!(e.name, "builtins.ValueError");
     assert_eq!(e.message, "Invalid aggregation function 'median'.");
-    let e = sb
-        .execute(
-            "stock.quant",
-            "read_group",
-            json!([[], [], ["nope"]]),
-            json!({}),
-        )
-        .unwrap_err();
+    let e = quants_refused(&sb, "read_group", json!([[], [], ["nope"]]));
     assert_eq!(e.message, "Invalid field 'nope' on model 'stock.quant'");
 }
 
@@ -227,9 +193,8 @@ fn read_group_errors_are_odoos() {
 fn formatted_read_group_is_19_only_and_answers_extra_domains() {
     let sb = sandbox("19");
     let (loc, a, b) = stock(&sb);
-    let r = ok(
+    let r = quants(
         &sb,
-        "stock.quant",
         "formatted_read_group",
         json!([[["location_id", "=", loc]]]),
         json!({"groupby": ["product_id"], "aggregates": ["quantity:sum", "__count"]}),
@@ -243,9 +208,8 @@ fn formatted_read_group_is_19_only_and_answers_extra_domains() {
              "quantity:sum": 3.0, "__count": 1}
         ])
     );
-    let two = ok(
+    let two = quants(
         &sb,
-        "stock.quant",
         "formatted_read_group",
         json!([
             [["location_id", "=", loc]],
@@ -258,13 +222,6 @@ fn formatted_read_group_is_19_only_and_answers_extra_domains() {
         two[0]["__extra_domain"],
         json!(["&", ["product_id", "=", a], ["location_id", "=", loc]])
     );
-    let e = sandbox("18")
-        .execute(
-            "stock.quant",
-            "formatted_read_group",
-            json!([[]]),
-            json!({}),
-        )
-        .unwrap_err();
+    let e = quants_refused(&sandbox("18"), "formatted_read_group", json!([[]]));
     assert_eq!(e.name, "builtins.AttributeError");
 }

@@ -2,34 +2,17 @@
 //! fields kept equal on both sides, a variant made for a template created on
 //! its own, unlinked together, and template pricelist rules.
 
-use o2c_odoo_sim::{Sandbox, Seed, SimConfig};
-use serde_json::{Value, json};
+mod common;
 
-fn sandbox(version: &str) -> Sandbox {
-    Sandbox::new(SimConfig {
-        version: version.parse().unwrap(),
-        seed: Seed::Demo,
-        demo_customers: 3,
-        demo_products: 3,
-        ..SimConfig::default()
-    })
-}
+use common::direct::{create, ok, read, sandbox};
+use o2c_odoo_sim::Sandbox;
+use serde_json::json;
 
-fn ok(sb: &Sandbox, model: &str, method: &str, args: Value, kwargs: Value) -> Value {
-    match sb.execute(model, method, args, kwargs) {
-        Ok(v) => v.unwrap_or(Value::Null),
-        Err(e) => panic!("{model}.{method}: {} {}", e.name, e.message),
-    }
-}
-
-fn create(sb: &Sandbox, model: &str, vals: Value) -> i64 {
-    ok(sb, model, "create", json!([vals]), json!({}))
+/// The template behind product `p`.
+fn template_of(sb: &Sandbox, p: i64) -> i64 {
+    read(sb, "product.product", p, &["product_tmpl_id"])["product_tmpl_id"][0]
         .as_i64()
         .unwrap()
-}
-
-fn read(sb: &Sandbox, model: &str, id: i64, fields: &[&str]) -> Value {
-    ok(sb, model, "read", json!([[id], fields]), json!({}))[0].clone()
 }
 
 #[test]
@@ -92,9 +75,7 @@ fn template_fields_are_shared_both_ways() {
         "product.product",
         json!({"name": "Shared", "default_code": "TPL-S", "list_price": 10.0}),
     );
-    let t = read(&sb, "product.product", p, &["product_tmpl_id"])["product_tmpl_id"][0]
-        .as_i64()
-        .unwrap();
+    let t = template_of(&sb, p);
     // on the variant → the template
     ok(
         &sb,
@@ -212,18 +193,14 @@ fn a_template_created_alone_gets_its_variant_and_more_variants_share_it() {
 fn unlinking_the_last_variant_unlinks_the_template_and_back() {
     let sb = sandbox("16");
     let p = create(&sb, "product.product", json!({"name": "Gone"}));
-    let t = read(&sb, "product.product", p, &["product_tmpl_id"])["product_tmpl_id"][0]
-        .as_i64()
-        .unwrap();
+    let t = template_of(&sb, p);
     ok(&sb, "product.product", "unlink", json!([[p]]), json!({}));
     assert_eq!(
         ok(&sb, "product.template", "exists", json!([[t]]), json!({})),
         json!([])
     );
     let p2 = create(&sb, "product.product", json!({"name": "Gone too"}));
-    let t2 = read(&sb, "product.product", p2, &["product_tmpl_id"])["product_tmpl_id"][0]
-        .as_i64()
-        .unwrap();
+    let t2 = template_of(&sb, p2);
     ok(&sb, "product.template", "unlink", json!([[t2]]), json!({}));
     assert_eq!(
         ok(&sb, "product.product", "exists", json!([[p2]]), json!({})),

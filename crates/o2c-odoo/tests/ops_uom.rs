@@ -7,18 +7,32 @@ mod ops_common;
 use std::time::Duration;
 
 use o2c_odoo::cache::MasterDataCache;
-use o2c_odoo::ops::{UomFit, ValidateRequest};
+use o2c_odoo::ops::{Ops, UomFit, ValidateRequest};
 use o2c_odoo::{SaleLineValues, SaleOrderValues};
-use ops_common::{VERSIONS, field, order, world};
+use ops_common::{VERSIONS, World, field, lines_of, num, num_field, order, world};
 use rust_decimal::Decimal;
 use rust_decimal_macros::dec;
-use serde_json::{Value, json};
+use serde_json::json;
 
 /// The demo seed's distributor unit: a case of 12 Units.
 const CASE: &str = "Case of 12";
 
-fn num(v: &Value) -> f64 {
-    v.as_f64().unwrap_or_default()
+/// The id of the seed's case of 12.
+async fn case_id(ops: &Ops<'_>) -> i64 {
+    ops.uoms_by_name(&[CASE.to_string()]).await.expect("case")[CASE].id
+}
+
+/// A confirmed order `reference` of 2 cases of the first product at 300 a
+/// case (25 per Unit); its id.
+async fn two_cases_confirmed(w: &World, ops: &Ops<'_>, reference: &str, case: i64) -> i64 {
+    let mut o = order(w, reference, [2, 0]);
+    o.lines[0].uom_id = Some(case);
+    o.lines[0].price_unit = Some(dec!(300));
+    let (so, _) = ops
+        .create_and_confirm_sale_order(&o)
+        .await
+        .unwrap_or_else(|e| panic!("version {}: {e:?}", w.dialect.major));
+    so
 }
 
 #[tokio::test]
@@ -69,25 +83,13 @@ async fn a_line_in_cases_delivers_units_and_invoices_cases() {
     for v in VERSIONS {
         let w = world(v).await;
         let ops = w.client.ops(w.dialect);
-        let case = ops.uoms_by_name(&[CASE.to_string()]).await.expect("case")[CASE].id;
-        let mut o = order(&w, "UOM-1", [2, 0]);
-        o.lines[0].uom_id = Some(case);
-        // 25 per Unit: 300 per case
-        o.lines[0].price_unit = Some(dec!(300));
-        let (so, _) = ops
-            .create_and_confirm_sale_order(&o)
-            .await
-            .unwrap_or_else(|e| panic!("{v}: {e:?}"));
-        let line = w
-            .sandbox
-            .records("sale.order.line")
-            .into_iter()
-            .find(|l| l["order_id"][0] == json!(so))
-            .expect("line");
+        let case = case_id(&ops).await;
+        let so = two_cases_confirmed(&w, &ops, "UOM-1", case).await;
+        let line = lines_of(&w, so).into_iter().next().expect("line");
         assert_eq!(line[w.dialect.sale_line_uom_field][0], json!(case), "{v}");
         assert_eq!(num(&line["product_uom_qty"]), 2.0, "{v}");
         assert_eq!(
-            num(&field(&w.sandbox, "sale.order", so, "amount_untaxed")),
+            num_field(&w, "sale.order", so, "amount_untaxed"),
             600.0,
             "{v}"
         );
@@ -106,31 +108,16 @@ async fn a_line_in_cases_delivers_units_and_invoices_cases() {
         .await
         .unwrap_or_else(|e| panic!("{v}: {e:?}"));
         // stock fell by 24 Units; the line counts 2 cases delivered
-        let on_hand = num(&field(
-            &w.sandbox,
-            "product.product",
-            w.products[0],
-            "qty_available",
-        ));
+        let on_hand = num_field(&w, "product.product", w.products[0], "qty_available");
         assert_eq!(on_hand, 976.0, "{v}");
         let line_id = line["id"].as_i64().expect("id");
         assert_eq!(
-            num(&field(
-                &w.sandbox,
-                "sale.order.line",
-                line_id,
-                "qty_delivered"
-            )),
+            num_field(&w, "sale.order.line", line_id, "qty_delivered"),
             2.0,
             "{v}"
         );
         assert_eq!(
-            num(&field(
-                &w.sandbox,
-                "sale.order.line",
-                line_id,
-                "qty_to_invoice"
-            )),
+            num_field(&w, "sale.order.line", line_id, "qty_to_invoice"),
             2.0,
             "{v}"
         );
@@ -142,7 +129,7 @@ async fn the_load_upsert_writes_the_line_unit() {
     for v in VERSIONS {
         let w = world(v).await;
         let ops = w.client.ops(w.dialect);
-        let case = ops.uoms_by_name(&[CASE.to_string()]).await.expect("case")[CASE].id;
+        let case = case_id(&ops).await;
         let values = SaleOrderValues {
             xmlid: "__o2c__.so_uom_1".into(),
             partner_id: w.partner,
@@ -172,12 +159,7 @@ async fn the_load_upsert_writes_the_line_unit() {
             .upsert_sale_order(&values, None)
             .await
             .unwrap_or_else(|e| panic!("{v}: {e:?}"));
-        let lines: Vec<Value> = w
-            .sandbox
-            .records("sale.order.line")
-            .into_iter()
-            .filter(|l| l["order_id"][0] == json!(so))
-            .collect();
+        let lines = lines_of(&w, so);
         let uom = |p: i64| {
             lines
                 .iter()
@@ -189,7 +171,7 @@ async fn the_load_upsert_writes_the_line_unit() {
         let units = field(&w.sandbox, "product.product", w.products[1], "uom_id")[0].clone();
         assert_eq!(uom(w.products[1]), Some(units), "{v}");
         assert_eq!(
-            num(&field(&w.sandbox, "sale.order", so, "amount_untaxed")),
+            num_field(&w, "sale.order", so, "amount_untaxed"),
             940.0,
             "{v}"
         );
@@ -201,14 +183,8 @@ async fn a_partial_delivery_in_cases_leaves_a_backorder_in_cases() {
     for v in VERSIONS {
         let w = world(v).await;
         let ops = w.client.ops(w.dialect);
-        let case = ops.uoms_by_name(&[CASE.to_string()]).await.expect("case")[CASE].id;
-        let mut o = order(&w, "UOM-PART", [2, 0]);
-        o.lines[0].uom_id = Some(case);
-        o.lines[0].price_unit = Some(dec!(300));
-        let (so, _) = ops
-            .create_and_confirm_sale_order(&o)
-            .await
-            .unwrap_or_else(|e| panic!("{v}: {e:?}"));
+        let case = case_id(&ops).await;
+        let so = two_cases_confirmed(&w, &ops, "UOM-PART", case).await;
         let picking = ops.sale_order_pickings(so).await.expect("pickings")[0];
         // the warehouse reports 1 of the 2 cases: in the move's unit, while
         // the reserved line counts 24 Units
@@ -236,19 +212,9 @@ async fn a_partial_delivery_in_cases_leaves_a_backorder_in_cases() {
         assert_eq!(rest.moves[0].product_uom_qty, dec!(1), "{v}: 1 case left");
         assert_eq!(rest.moves[0].product_qty, dec!(12), "{v}: not 23 Units");
         // 12 Units left the stock, and the line counts 1 case delivered
-        let on_hand = num(&field(
-            &w.sandbox,
-            "product.product",
-            w.products[0],
-            "qty_available",
-        ));
+        let on_hand = num_field(&w, "product.product", w.products[0], "qty_available");
         assert_eq!(on_hand, 988.0, "{v}");
-        let line = w
-            .sandbox
-            .records("sale.order.line")
-            .into_iter()
-            .find(|l| l["order_id"][0] == json!(so))
-            .expect("line");
+        let line = lines_of(&w, so).into_iter().next().expect("line");
         assert_eq!(num(&line["qty_delivered"]), 1.0, "{v}");
     }
 }

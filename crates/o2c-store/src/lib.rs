@@ -13,6 +13,7 @@
 
 pub mod audit_hash;
 mod codec;
+mod edi_rows;
 pub mod error;
 pub mod ports;
 pub mod postgres;

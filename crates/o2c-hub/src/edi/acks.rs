@@ -705,21 +705,7 @@ mod tests {
         let at = DateTime::parse_from_rfc3339("2026-11-27T08:15:00Z")
             .expect("t")
             .with_timezone(&Utc);
-        let track = PoTrack {
-            partner: "acme".into(),
-            po_number: doc.po_number.clone(),
-            received_at: at,
-            deadline: at,
-            document: doc.input,
-            orders: Vec::new(),
-            alert: None,
-            alert_open: false,
-            ack: None,
-            unmapped: None,
-            revision: 0,
-            replaces: Vec::new(),
-            version: None,
-        };
+        let track = PoTrack::received("acme", doc.po_number.clone(), at, at, doc.input);
         let numbers = super::super::tracking::Outbound {
             interchange: 42,
             group: 42,

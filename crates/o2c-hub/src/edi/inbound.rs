@@ -253,21 +253,14 @@ pub(crate) async fn store_orders(
         }
     }
     if partner.acknowledgments.po_855.is_some() && !tracked.is_empty() {
-        let track = PoTrack {
-            partner: partner.id.clone(),
-            po_number: doc.po_number.clone(),
-            received_at: now,
-            deadline: now + Duration::hours(partner.acknowledgments.deadline_hours),
-            document: doc.input.clone(),
-            orders: tracked,
-            alert: None,
-            alert_open: false,
-            ack: None,
-            unmapped: None,
-            revision: 0,
-            replaces: Vec::new(),
-            version: None,
-        };
+        let track = PoTrack::received(
+            partner.id.clone(),
+            doc.po_number.clone(),
+            now,
+            now + Duration::hours(partner.acknowledgments.deadline_hours),
+            doc.input.clone(),
+        )
+        .with_orders(tracked);
         Tracks::new(app.store.as_ref(), &partner.id)
             .record(track)
             .await

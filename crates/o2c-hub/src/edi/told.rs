@@ -138,32 +138,18 @@ mod tests {
     fn only_an_order_named_in_the_855s_reasons_was_refused() {
         let (refused, accepted) = (Uuid::from_u128(1), Uuid::from_u128(2));
         let at = Utc::now();
-        let mut track = PoTrack {
-            partner: "acme".into(),
-            po_number: "PO-1".into(),
-            received_at: at,
-            deadline: at,
-            document: json!({}),
-            orders: vec![
-                TrackedOrder {
-                    order_id: refused,
-                    channel_order_id: "PO-1-a".into(),
-                    lines: vec![(0, rust_decimal::Decimal::ONE)],
-                },
-                TrackedOrder {
-                    order_id: accepted,
-                    channel_order_id: "PO-1-b".into(),
-                    lines: vec![(1, rust_decimal::Decimal::ONE)],
-                },
-            ],
-            alert: None,
-            alert_open: false,
-            ack: None,
-            unmapped: None,
-            revision: 0,
-            replaces: Vec::new(),
-            version: None,
-        };
+        let mut track = PoTrack::received("acme", "PO-1", at, at, json!({})).with_orders(vec![
+            TrackedOrder {
+                order_id: refused,
+                channel_order_id: "PO-1-a".into(),
+                lines: vec![(0, rust_decimal::Decimal::ONE)],
+            },
+            TrackedOrder {
+                order_id: accepted,
+                channel_order_id: "PO-1-b".into(),
+                lines: vec![(1, rust_decimal::Decimal::ONE)],
+            },
+        ]);
         assert_eq!(refusal_in(&track, refused), None, "no 855 yet");
         track.ack = Some(PlannedAck {
             ack_type: "AC".into(),

@@ -130,6 +130,46 @@ pub struct PoTrack {
     pub version: Option<i64>,
 }
 
+impl PoTrack {
+    /// A PO just received from `partner`, due by `deadline`: no orders,
+    /// nothing raised, planned or answered yet, and not yet in the store.
+    pub fn received(
+        partner: impl Into<String>,
+        po_number: impl Into<String>,
+        received_at: DateTime<Utc>,
+        deadline: DateTime<Utc>,
+        document: Value,
+    ) -> Self {
+        PoTrack {
+            partner: partner.into(),
+            po_number: po_number.into(),
+            received_at,
+            deadline,
+            document,
+            orders: Vec::new(),
+            alert: None,
+            alert_open: false,
+            ack: None,
+            unmapped: None,
+            revision: 0,
+            replaces: Vec::new(),
+            version: None,
+        }
+    }
+
+    /// The same track with the orders made from the PO.
+    pub fn with_orders(mut self, orders: Vec<TrackedOrder>) -> Self {
+        self.orders = orders;
+        self
+    }
+
+    /// The same track for a PO that could not be mapped to orders.
+    pub fn with_unmapped(mut self, unmapped: Unmapped) -> Self {
+        self.unmapped = Some(unmapped);
+        self
+    }
+}
+
 /// A filename-safe, collision-free name for a PO number.
 pub fn po_key(po_number: &str) -> String {
     let safe: String = po_number
@@ -310,25 +350,13 @@ mod tests {
     use serde_json::json;
 
     fn track(po: &str, order: Uuid) -> PoTrack {
-        PoTrack {
-            partner: "rk".into(),
-            po_number: po.into(),
-            received_at: Utc::now(),
-            deadline: Utc::now(),
-            document: json!({}),
-            orders: vec![TrackedOrder {
+        PoTrack::received("acme", po, Utc::now(), Utc::now(), json!({})).with_orders(vec![
+            TrackedOrder {
                 order_id: order,
                 channel_order_id: po.into(),
                 lines: vec![(0, Decimal::ONE)],
-            }],
-            alert: None,
-            alert_open: false,
-            ack: None,
-            unmapped: None,
-            revision: 0,
-            replaces: Vec::new(),
-            version: None,
-        }
+            },
+        ])
     }
 
     async fn store() -> std::sync::Arc<dyn Store> {

@@ -88,26 +88,19 @@ pub async fn record(
     if acks.po_855.is_none() {
         return Ok(());
     }
-    let track = PoTrack {
-        partner: partner.id.clone(),
-        po_number: doc.po_number.clone(),
-        received_at: now,
-        deadline: now + Duration::hours(acks.deadline_hours),
-        document: doc.input.clone(),
-        orders: Vec::new(),
-        alert: None,
-        alert_open: false,
-        ack: None,
-        unmapped: Some(Unmapped {
-            problem: body,
-            exception,
-            rejected_message: kept,
-            cancelled: false,
-        }),
-        revision: 0,
-        replaces: Vec::new(),
-        version: None,
-    };
+    let track = PoTrack::received(
+        partner.id.clone(),
+        doc.po_number.clone(),
+        now,
+        now + Duration::hours(acks.deadline_hours),
+        doc.input.clone(),
+    )
+    .with_unmapped(Unmapped {
+        problem: body,
+        exception,
+        rejected_message: kept,
+        cancelled: false,
+    });
     tracks
         .record(track)
         .await

@@ -4,6 +4,8 @@
 
 #![allow(dead_code)]
 
+pub mod validation;
+
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -159,6 +161,20 @@ impl TestHub {
 
     /// Polls the order until `status` (or fails after 20 s).
     pub async fn wait_for_status(&self, order_id: &str, status: &str) -> Value {
+        self.wait_for_order(order_id, &format!("reached {status}"), |body| {
+            body["status"] == status
+        })
+        .await
+    }
+
+    /// Polls `GET /v1/orders/{order_id}` until `done` holds for its answer,
+    /// which it returns (or fails after 20 s, saying the order never `what`).
+    pub async fn wait_for_order(
+        &self,
+        order_id: &str,
+        what: &str,
+        done: impl Fn(&Value) -> bool,
+    ) -> Value {
         let deadline = Instant::now() + Duration::from_secs(20);
         loop {
             let body: Value = self
@@ -167,43 +183,77 @@ impl TestHub {
                 .json()
                 .await
                 .expect("json");
-            if body["status"] == status {
+            if done(&body) {
                 return body;
             }
             assert!(
                 Instant::now() < deadline,
-                "order {order_id} never reached {status}: {body}"
+                "order {order_id} never {what}: {body}"
             );
             tokio::time::sleep(Duration::from_millis(25)).await;
         }
     }
 
-    /// The open exception of an order, as `GET /v1/exceptions` lists it
-    /// (fails when there is none).
-    #[allow(dead_code)] // not every test binary reads exceptions
-    pub async fn open_exception_of(&self, order_id: &str) -> Value {
+    /// The open exceptions, as `GET /v1/exceptions?status=open` lists them.
+    pub async fn open_exceptions(&self) -> Vec<Value> {
         let list: Value = self
             .get("/v1/exceptions?status=open")
             .await
             .json()
             .await
             .expect("json");
-        list["exceptions"]
-            .as_array()
-            .expect("list")
-            .iter()
+        list["exceptions"].as_array().expect("list").clone()
+    }
+
+    /// The open exception of an order, as `GET /v1/exceptions` lists it
+    /// (fails when there is none).
+    pub async fn open_exception_of(&self, order_id: &str) -> Value {
+        let open = self.open_exceptions().await;
+        open.iter()
             .find(|e| e["order_id"] == json!(order_id))
-            .unwrap_or_else(|| panic!("no open exception for order {order_id}: {list}"))
+            .unwrap_or_else(|| panic!("no open exception for order {order_id}: {open:?}"))
             .clone()
+    }
+
+    /// One exception with its history, as `GET /v1/exceptions/{id}` answers.
+    pub async fn exception(&self, id: &str) -> Value {
+        self.get(&format!("/v1/exceptions/{id}"))
+            .await
+            .json()
+            .await
+            .expect("json")
+    }
+
+    /// `POST /v1/exceptions/{id}/{action}` with `body`, as an operator.
+    pub async fn act_on_exception(
+        &self,
+        id: &str,
+        action: &str,
+        body: &Value,
+    ) -> reqwest::Response {
+        self.http
+            .post(format!("{}/v1/exceptions/{id}/{action}", self.base))
+            .bearer_auth(&self.key)
+            .json(body)
+            .send()
+            .await
+            .expect("exception action")
     }
 
     /// Sale orders in the sandbox with this `client_order_ref`.
     pub async fn sale_orders(&self, client_order_ref: &str) -> Vec<Value> {
+        self.sale_orders_with(client_order_ref, &["name", "state", "order_line"])
+            .await
+    }
+
+    /// `fields` of the sale orders in the sandbox with this
+    /// `client_order_ref`.
+    pub async fn sale_orders_with(&self, client_order_ref: &str, fields: &[&str]) -> Vec<Value> {
         odoo_search_read(
             &self.odoo_url,
             "sale.order",
             json!([["client_order_ref", "=", client_order_ref]]),
-            &["name", "state", "order_line"],
+            fields,
         )
         .await
     }
@@ -296,12 +346,25 @@ pub async fn odoo_search_read(
     domain: Value,
     fields: &[&str],
 ) -> Vec<Value> {
+    let response = execute_kw(
+        odoo_url,
+        json!(["o2c", 2, "admin", model, "search_read", [domain], { "fields": fields }]),
+    )
+    .await;
+    response["result"]
+        .as_array()
+        .cloned()
+        .unwrap_or_else(|| panic!("search_read failed: {response}"))
+}
+
+/// The whole JSON-RPC answer to `execute_kw` with `args` (database, uid,
+/// password, model, method, ...).
+async fn execute_kw(odoo_url: &str, args: Value) -> Value {
     let request = json!({
         "jsonrpc": "2.0", "method": "call", "id": 1,
-        "params": { "service": "object", "method": "execute_kw",
-            "args": ["o2c", 2, "admin", model, "search_read", [domain], { "fields": fields }] }
+        "params": { "service": "object", "method": "execute_kw", "args": args }
     });
-    let response: Value = reqwest::Client::new()
+    reqwest::Client::new()
         .post(format!("{odoo_url}/jsonrpc"))
         .json(&request)
         .send()
@@ -309,11 +372,7 @@ pub async fn odoo_search_read(
         .expect("jsonrpc")
         .json()
         .await
-        .expect("jsonrpc json");
-    response["result"]
-        .as_array()
-        .cloned()
-        .unwrap_or_else(|| panic!("search_read failed: {response}"))
+        .expect("jsonrpc json")
 }
 
 /// Creates a record over plain JSON-RPC (as a merchant's own tools would)
@@ -328,20 +387,7 @@ pub async fn odoo_create(odoo_url: &str, model: &str, values: Value) -> i64 {
 /// Any `execute_kw` call over plain JSON-RPC; the result, or a panic with
 /// Odoo's error.
 pub async fn odoo_call(odoo_url: &str, model: &str, method: &str, args: Value) -> Value {
-    let request = json!({
-        "jsonrpc": "2.0", "method": "call", "id": 1,
-        "params": { "service": "object", "method": "execute_kw",
-            "args": ["o2c", 2, "admin", model, method, args] }
-    });
-    let answer: Value = reqwest::Client::new()
-        .post(format!("{odoo_url}/jsonrpc"))
-        .json(&request)
-        .send()
-        .await
-        .expect("jsonrpc")
-        .json()
-        .await
-        .expect("jsonrpc json");
+    let answer = execute_kw(odoo_url, json!(["o2c", 2, "admin", model, method, args])).await;
     answer
         .get("result")
         .cloned()

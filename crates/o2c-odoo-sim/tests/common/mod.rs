@@ -1,6 +1,8 @@
-//! Test helpers: a sandbox on a random port, a raw JSON-RPC client, and the
-//! recorded exchanges.
+//! Test helpers: a sandbox on a random port, a raw JSON-RPC client, the
+//! recorded exchanges, and (in `direct`) calls into an in-process sandbox.
 #![allow(dead_code)]
+
+pub mod direct;
 
 use std::sync::atomic::{AtomicU64, Ordering};
 

@@ -1,5 +1,6 @@
 //! Shared set-up of the `ops_*` tests: a sandbox of a given version, a
-//! client, its dialect, a customer and two storable products with stock.
+//! client, its dialect, a customer and two storable products with stock,
+//! and reading numbers and sale lines back from the sandbox.
 #![allow(dead_code)]
 
 use std::time::Duration;
@@ -154,4 +155,23 @@ pub fn field(sb: &Sandbox, model: &str, id: i64, f: &str) -> Value {
     sb.read(model, id, &[f])
         .and_then(|r| r.get(f).cloned())
         .unwrap_or(Value::Null)
+}
+
+/// A number field's value (0 where it is not a number).
+pub fn num(v: &Value) -> f64 {
+    v.as_f64().unwrap_or_default()
+}
+
+/// Field `f` of record `id` of `model` in the world's sandbox, as a number.
+pub fn num_field(w: &World, model: &str, id: i64, f: &str) -> f64 {
+    num(&field(&w.sandbox, model, id, f))
+}
+
+/// The sale order lines of order `so`, as the sandbox holds them.
+pub fn lines_of(w: &World, so: i64) -> Vec<Value> {
+    w.sandbox
+        .records("sale.order.line")
+        .into_iter()
+        .filter(|l| l["order_id"][0] == json!(so))
+        .collect()
 }

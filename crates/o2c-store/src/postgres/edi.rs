@@ -13,31 +13,32 @@ use sqlx::postgres::PgRow;
 use sqlx::types::Json;
 
 use super::PostgresStore;
-use crate::error::StoreError;
-use crate::ports::{EDI_CONTROL_MAX, EdiNumbers, EdiPoRecord, EdiState, Result};
+use crate::edi_rows::{EdiColumns, PO_COLUMNS, lost_save, next_numbers, numbers, po_record};
+use crate::ports::{EdiNumbers, EdiPoRecord, EdiState, Result};
 
-fn numbers(row: &PgRow) -> Result<EdiNumbers> {
-    Ok(EdiNumbers {
-        interchange: row.try_get("interchange")?,
-        group: row.try_get("grp")?,
-        set: row.try_get("txn")?,
-        at: row.try_get("built_at")?,
-    })
+/// PostgreSQL's columns as they are typed: `boolean`, `jsonb`,
+/// `timestamptz`.
+impl EdiColumns for PgRow {
+    fn int(&self, column: &str) -> Result<i64> {
+        Ok(self.try_get(column)?)
+    }
+
+    fn text(&self, column: &str) -> Result<String> {
+        Ok(self.try_get(column)?)
+    }
+
+    fn flag(&self, column: &str) -> Result<bool> {
+        Ok(self.try_get(column)?)
+    }
+
+    fn json(&self, column: &str) -> Result<Value> {
+        Ok(self.try_get::<Json<Value>, _>(column)?.0)
+    }
+
+    fn time(&self, column: &str) -> Result<DateTime<Utc>> {
+        Ok(self.try_get(column)?)
+    }
 }
-
-fn po_record(row: &PgRow) -> Result<EdiPoRecord> {
-    Ok(EdiPoRecord {
-        partner: row.try_get("partner")?,
-        po_number: row.try_get("po_number")?,
-        open: row.try_get("open")?,
-        track: row.try_get::<Json<Value>, _>("track")?.0,
-        version: row.try_get("version")?,
-        received_at: row.try_get("received_at")?,
-        updated_at: row.try_get("updated_at")?,
-    })
-}
-
-const PO_COLUMNS: &str = "partner, po_number, open, track, version, received_at, updated_at";
 
 #[async_trait]
 impl EdiState for PostgresStore {
@@ -72,17 +73,10 @@ impl EdiState for PostgresStore {
         if let Some(row) = existing {
             return numbers(&row);
         }
-        let next = [
-            last.try_get::<i64, _>("interchange")?,
-            last.try_get::<i64, _>("grp")?,
-            last.try_get::<i64, _>("txn")?,
-        ]
-        .map(|n| n + 1);
-        if next.iter().any(|n| *n > EDI_CONTROL_MAX) {
-            return Err(StoreError::Exhausted(format!(
-                "X12 control numbers of EDI partner {partner}"
-            )));
-        }
+        let next = next_numbers(
+            partner,
+            [last.int("interchange")?, last.int("grp")?, last.int("txn")?],
+        )?;
         sqlx::query(
             "UPDATE edi_control_numbers SET interchange = $2, grp = $3, txn = $4 WHERE partner = $1",
         )
@@ -181,9 +175,7 @@ impl EdiState for PostgresStore {
             .rows_affected(),
         };
         if written != 1 {
-            return Err(StoreError::Conflict(format!(
-                "EDI PO {po_number} of {partner} was saved by another writer"
-            )));
+            return Err(lost_save(partner, po_number));
         }
         Ok(expected_version.map_or(1, |v| v + 1))
     }

@@ -10,31 +10,32 @@ use sqlx::Row;
 use sqlx::sqlite::SqliteRow;
 
 use super::{SqliteStore, from_ts, json_text, parse_json, ts};
-use crate::error::StoreError;
-use crate::ports::{EDI_CONTROL_MAX, EdiNumbers, EdiPoRecord, EdiState, Result};
+use crate::edi_rows::{EdiColumns, PO_COLUMNS, lost_save, next_numbers, numbers, po_record};
+use crate::ports::{EdiNumbers, EdiPoRecord, EdiState, Result};
 
-fn numbers(row: &SqliteRow) -> Result<EdiNumbers> {
-    Ok(EdiNumbers {
-        interchange: row.try_get("interchange")?,
-        group: row.try_get("grp")?,
-        set: row.try_get("txn")?,
-        at: from_ts(row.try_get("built_at")?)?,
-    })
+/// SQLite's columns as this store writes them: `open` as 0 or 1, `track`
+/// as JSON text, times as microseconds since the epoch.
+impl EdiColumns for SqliteRow {
+    fn int(&self, column: &str) -> Result<i64> {
+        Ok(self.try_get(column)?)
+    }
+
+    fn text(&self, column: &str) -> Result<String> {
+        Ok(self.try_get(column)?)
+    }
+
+    fn flag(&self, column: &str) -> Result<bool> {
+        Ok(self.try_get::<i64, _>(column)? != 0)
+    }
+
+    fn json(&self, column: &str) -> Result<Value> {
+        parse_json(self.try_get(column)?)
+    }
+
+    fn time(&self, column: &str) -> Result<DateTime<Utc>> {
+        from_ts(self.try_get(column)?)
+    }
 }
-
-fn po_record(row: &SqliteRow) -> Result<EdiPoRecord> {
-    Ok(EdiPoRecord {
-        partner: row.try_get("partner")?,
-        po_number: row.try_get("po_number")?,
-        open: row.try_get::<i64, _>("open")? != 0,
-        track: parse_json(row.try_get("track")?)?,
-        version: row.try_get("version")?,
-        received_at: from_ts(row.try_get("received_at")?)?,
-        updated_at: from_ts(row.try_get("updated_at")?)?,
-    })
-}
-
-const PO_COLUMNS: &str = "partner, po_number, open, track, version, received_at, updated_at";
 
 #[async_trait]
 impl EdiState for SqliteStore {
@@ -61,20 +62,11 @@ impl EdiState for SqliteStore {
                 .bind(partner)
                 .fetch_optional(&mut *tx)
                 .await?;
-        let (interchange, group, set): (i64, i64, i64) = match last {
-            Some(row) => (
-                row.try_get("interchange")?,
-                row.try_get("grp")?,
-                row.try_get("txn")?,
-            ),
-            None => (0, 0, 0),
+        let last = match last {
+            Some(row) => [row.int("interchange")?, row.int("grp")?, row.int("txn")?],
+            None => [0, 0, 0],
         };
-        let next = [interchange, group, set].map(|n| n + 1);
-        if next.iter().any(|n| *n > EDI_CONTROL_MAX) {
-            return Err(StoreError::Exhausted(format!(
-                "X12 control numbers of EDI partner {partner}"
-            )));
-        }
+        let next = next_numbers(partner, last)?;
         sqlx::query(
             "INSERT INTO edi_control_numbers (partner, interchange, grp, txn) VALUES (?, ?, ?, ?) \
              ON CONFLICT (partner) DO UPDATE SET interchange = excluded.interchange, \
@@ -178,9 +170,7 @@ impl EdiState for SqliteStore {
             .rows_affected(),
         };
         if written != 1 {
-            return Err(StoreError::Conflict(format!(
-                "EDI PO {po_number} of {partner} was saved by another writer"
-            )));
+            return Err(lost_save(partner, po_number));
         }
         tx.commit().await?;
         Ok(expected_version.map_or(1, |v| v + 1))
