@@ -13,9 +13,12 @@
 //! Taxes are computed as Odoo's `account.tax` does (`taxes.rs`): percent,
 //! division and fixed taxes, price-included or excluded, group taxes (their
 //! children), and taxes that raise the base of later ones
-//! (`include_base_amount`, in `sequence` order), rounded per tax (Odoo's
-//! default `round_per_line`); ONE read of the taxes, ONE more for group
-//! children. A Python-code tax, or a customer whose fiscal position
+//! (`include_base_amount`, in `sequence` order), each version as its Odoo
+//! does (the dialect's `tax_computation`: 16/17's `compute_all` in
+//! `compute_all.rs`, rounded as the company's
+//! `tax_calculation_rounding_method` says, one cached read; 18/19's
+//! `_get_tax_details` in `taxes.rs`, per line); ONE read of the taxes, ONE
+//! more per level of group children. A Python-code tax, or a customer whose fiscal position
 //! mapping cannot be read, is not computed: the line says why and the tax
 //! rule holds the order as `tax_unverified` rather than passing it.
 //!
