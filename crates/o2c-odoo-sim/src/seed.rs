@@ -173,7 +173,8 @@ pub fn base(env: &mut Env, login: &str) -> Result<(), Fault> {
     )?;
     env.create(
         "res.company",
-        vals(json!({"name": "My Company (San Francisco)", "partner_id": 1, "currency_id": 2, "country_id": us, "sequence": 0})),
+        vals(json!({"name": "My Company (San Francisco)", "partner_id": 1, "currency_id": 2, "country_id": us, "sequence": 0,
+        "tax_calculation_rounding_method": "round_per_line"})),
     )?;
     groups(env)?;
     let admin_groups: Vec<i64> = crate::access::ADMIN_GROUPS
@@ -450,7 +451,10 @@ pub fn demo(env: &mut Env, customers: usize, products: usize) -> Result<(), Faul
     // above stay shared (no company_id), as Odoo's defaults make them.
     let chicago = env.create(
         "res.company",
-        vals(json!({"name": "My Company (Chicago)", "currency_id": 2, "sequence": 10})),
+        vals(
+            json!({"name": "My Company (Chicago)", "currency_id": 2, "sequence": 10,
+        "tax_calculation_rounding_method": "round_per_line"}),
+        ),
     )?;
     // the admin may work in both (Odoo's demo data adds the admin to its
     // second company too)

@@ -37,6 +37,18 @@ pub enum ReturnLines {
     ComputedZero,
 }
 
+/// How Odoo computes a sale line's taxes (addons/account/models/account_tax.py).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TaxComputation {
+    /// 16 and 17: `account.tax.compute_all` (`_compute_amount` per tax,
+    /// price-included taxes solved backwards through `recompute_base`, the
+    /// last included tax of a run taking the rounding remainder).
+    ComputeAll,
+    /// 18+: `_get_tax_details` (batches, fixed first, price-included
+    /// batches backwards, price-excluded forwards, each tax rounded alone).
+    TaxDetails,
+}
+
 /// The Odoo-version-specific names and behaviours, built by
 /// [`Dialect::for_major`] or [`OdooClient::dialect`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -71,6 +83,8 @@ pub struct Dialect {
     pub sale_line_tax_field: &'static str,
     /// `sale.order.line` unit: `product_uom` (16–18) or `product_uom_id` (19).
     pub sale_line_uom_field: &'static str,
+    /// The tax engine a sale line's tax comes from.
+    pub tax_computation: TaxComputation,
     /// 16 re-confirms a confirmed order (rewriting `date_order`); 17+ refuse.
     pub confirm_twice_refused: bool,
     /// 16–18: `action_cancel` of a confirmed order returns the
@@ -159,6 +173,11 @@ impl Dialect {
             picking_has_return_id: v17,
             sale_line_tax_field: if v19 { "tax_ids" } else { "tax_id" },
             sale_line_uom_field: if v19 { "product_uom_id" } else { "product_uom" },
+            tax_computation: if v18 {
+                TaxComputation::TaxDetails
+            } else {
+                TaxComputation::ComputeAll
+            },
             confirm_twice_refused: v17,
             cancel_returns_wizard: !v19,
             sale_has_done_state: !v17,
@@ -290,6 +309,10 @@ mod tests {
 
         assert!(!d16.confirm_twice_refused && d17.confirm_twice_refused);
         assert!(d16.sale_is_confirmed("done") && !d17.sale_is_confirmed("done"));
+        assert_eq!(d16.tax_computation, TaxComputation::ComputeAll);
+        assert_eq!(d17.tax_computation, TaxComputation::ComputeAll);
+        assert_eq!(d18.tax_computation, TaxComputation::TaxDetails);
+        assert_eq!(d19.tax_computation, TaxComputation::TaxDetails);
         assert_eq!(d18.user_groups_field, "groups_id");
         assert_eq!(d19.user_groups_field, "group_ids");
     }

@@ -52,6 +52,7 @@ use super::{
     FactsRequest, FactsScope, OrderRevision, SubmitRequest,
 };
 
+mod compute_all;
 mod facts;
 mod revise;
 mod taxes;

@@ -62,7 +62,19 @@ pub fn models(version: OdooVersion) -> Vec<ModelSpec> {
             )
             .field(FieldDef::new("country_id", T::Many2one, "Country").relation("res.country"))
             .field(FieldDef::new("email", T::Char, "Email"))
-            .field(FieldDef::new("active", T::Boolean, "Active")),
+            .field(FieldDef::new("active", T::Boolean, "Active"))
+            // account's company setting (addons/account/models/company.py)
+            .field(
+                FieldDef::new(
+                    "tax_calculation_rounding_method",
+                    T::Selection,
+                    "Tax Calculation Rounding Method",
+                )
+                .selection(&[
+                    ("round_per_line", "Round per Line"),
+                    ("round_globally", "Round Globally"),
+                ]),
+            ),
         ModelSpec::new("res.users", "User")
             .order("name, login")
             .field(FieldDef::new("name", T::Char, "Name"))

@@ -172,7 +172,7 @@ impl Ops<'_> {
     }
 
     /// `company`, else the user's current company (cached).
-    async fn company_or_users(&self, company: Option<i64>) -> Result<i64, OdooError> {
+    pub(super) async fn company_or_users(&self, company: Option<i64>) -> Result<i64, OdooError> {
         if let Some(c) = company {
             return Ok(c);
         }

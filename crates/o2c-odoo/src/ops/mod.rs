@@ -24,6 +24,7 @@ use crate::{OdooClient, OdooError};
 pub mod availability;
 pub mod batch;
 pub mod change_feed;
+pub mod company_settings;
 pub mod currency;
 pub mod invoicing;
 pub mod partners;

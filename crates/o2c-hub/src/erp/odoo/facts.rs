@@ -13,9 +13,12 @@
 //! Taxes are computed as Odoo's `account.tax` does (`taxes.rs`): percent,
 //! division and fixed taxes, price-included or excluded, group taxes (their
 //! children), and taxes that raise the base of later ones
-//! (`include_base_amount`, in `sequence` order), rounded per tax (Odoo's
-//! default `round_per_line`); ONE read of the taxes, ONE more for group
-//! children. A Python-code tax, or a customer whose fiscal position
+//! (`include_base_amount`, in `sequence` order), each version as its Odoo
+//! does (the dialect's `tax_computation`: 16/17's `compute_all` in
+//! `compute_all.rs`, rounded as the company's
+//! `tax_calculation_rounding_method` says, one cached read; 18/19's
+//! `_get_tax_details` in `taxes.rs`, per line); ONE read of the taxes, ONE
+//! more per level of group children. A Python-code tax, or a customer whose fiscal position
 //! mapping cannot be read, is not computed: the line says why and the tax
 //! rule holds the order as `tax_unverified` rather than passing it.
 //!
@@ -41,6 +44,9 @@ use o2c_odoo::{OdooError, ops::Ops};
 use rust_decimal::{Decimal, RoundingStrategy};
 use serde_json::{Value, json};
 
+use o2c_odoo::version::TaxComputation;
+
+use super::compute_all::{self, MAX_GROUP_DEPTH, Rounding};
 use super::taxes::{LineTax, TaxRule, line_tax};
 use super::units::{ProductUnit, UnitFits, fit_of};
 use super::{ODOO_SYSTEM, OdooErp, map_error};
@@ -584,7 +590,21 @@ impl OdooErp {
         let mut positions: Vec<i64> = partners.iter().filter_map(|p| p.fiscal_position).collect();
         positions.sort_unstable();
         positions.dedup();
-        let mut book = TaxBook::default();
+        let dialect = *self
+            .dialect
+            .get_or_try_init(|| self.client.dialect())
+            .await?;
+        let mut book = TaxBook::new(dialect.tax_computation);
+        if dialect.tax_computation == TaxComputation::ComputeAll {
+            // `compute_all` rounds as the company says (one cached read)
+            let company = o2c_odoo::company::current().map(|c| c.0);
+            let method = self
+                .cached_ops(cid)
+                .await?
+                .company_tax_rounding(company)
+                .await?;
+            book.rounding = Rounding::from_odoo(method.as_deref());
+        }
         if !positions.is_empty() {
             let answer = self
                 .client
@@ -625,8 +645,9 @@ impl OdooErp {
             .chain(book.mappings.values().flatten().copied())
             .collect();
         // ONE read of the taxes, and ONE more for the children of group
-        // taxes among them (a child cannot be a group in Odoo)
-        for _ in 0..2 {
+        // taxes among them (18+ refuse a group in a group; 16/17 allow it,
+        // so their deeper children cost one read per level)
+        for _ in 0..=MAX_GROUP_DEPTH {
             wanted.sort_unstable();
             wanted.dedup();
             wanted.retain(|id| !book.taxes.contains_key(id));
@@ -880,9 +901,12 @@ impl CustomerKeys {
     }
 }
 
-/// Taxes by id and the fiscal positions' mappings `(position, tax) → taxes`.
-#[derive(Default)]
+/// Taxes by id and the fiscal positions' mappings `(position, tax) → taxes`,
+/// with how the server computes them.
 struct TaxBook {
+    computation: TaxComputation,
+    /// The company's rounding method (read for `compute_all` only).
+    rounding: Rounding,
     taxes: HashMap<i64, TaxRule>,
     mappings: HashMap<(i64, i64), Vec<i64>>,
     /// Fiscal positions whose mapping could not be read.
@@ -890,6 +914,16 @@ struct TaxBook {
 }
 
 impl TaxBook {
+    fn new(computation: TaxComputation) -> TaxBook {
+        TaxBook {
+            computation,
+            rounding: Rounding::PerLine,
+            taxes: HashMap::new(),
+            mappings: HashMap::new(),
+            unmapped: std::collections::HashSet::new(),
+        }
+    }
+
     /// Odoo's tax per line of `order` for its customer (`None`: a line
     /// without a product).
     fn for_order(
@@ -919,13 +953,21 @@ impl TaxBook {
                             .unwrap_or_else(|| vec![*t])
                     })
                     .collect();
-                Some(line_tax(
-                    order.line_net(line).amount,
-                    line.quantity.value,
-                    &taxes,
-                    &self.taxes,
-                    digits,
-                ))
+                let net = order.line_net(line).amount;
+                let quantity = line.quantity.value;
+                Some(match self.computation {
+                    TaxComputation::ComputeAll => compute_all::line_tax(
+                        net,
+                        quantity,
+                        &taxes,
+                        &self.taxes,
+                        digits,
+                        self.rounding,
+                    ),
+                    TaxComputation::TaxDetails => {
+                        line_tax(net, quantity, &taxes, &self.taxes, digits)
+                    }
+                })
             })
             .collect()
     }
@@ -1005,8 +1047,42 @@ mod tests {
     }
 
     #[test]
+    fn each_version_computes_as_its_odoo() {
+        // two price-excluded division taxes of 10 % on the order's 100:
+        // each alone in 16/17's `compute_all`, one batch in 18's
+        // `_get_tax_details`
+        let division = |id: i64| {
+            tax_rule(
+                id,
+                &json!({"name": "D", "amount_type": "division", "amount": 10.0, "sequence": id}),
+            )
+        };
+        let products = found(vec![1, 2]);
+        let o = order();
+        for (computation, expected) in [
+            (TaxComputation::ComputeAll, "22.22"),
+            (TaxComputation::TaxDetails, "25.00"),
+        ] {
+            let mut book = TaxBook::new(computation);
+            book.taxes.insert(1, division(1));
+            book.taxes.insert(2, division(2));
+            assert_eq!(
+                book.for_order(&o, &products, None),
+                vec![Some(LineTax::Computed(d(expected)))],
+                "{computation:?}"
+            );
+        }
+    }
+
+    #[test]
     fn the_fiscal_position_maps_the_products_taxes() {
-        let mut book = TaxBook::default();
+        for computation in [TaxComputation::ComputeAll, TaxComputation::TaxDetails] {
+            maps_the_products_taxes(computation);
+        }
+    }
+
+    fn maps_the_products_taxes(computation: TaxComputation) {
+        let mut book = TaxBook::new(computation);
         book.taxes.insert(1, percent(1, "15"));
         book.taxes.insert(2, percent(2, "5"));
         // position 9: 15 % becomes 5 %; position 10: 15 % is dropped (export)

@@ -10,10 +10,9 @@
 //! price-excluded ones in order, each amount rounded to the currency and
 //! passed on to the bases of the others by `_propagate_extra_taxes_base`
 //! (`include_base_amount` adds a price-excluded tax to the base of later
-//! taxes that are `is_base_affected`). 16 and 17 compute the same amounts
-//! through `compute_all` (same flattening, sequence order, per-tax
-//! rounding and `include_base_amount` / `is_base_affected` rules); 18
-//! rewrote the code, not the results for these configurations.
+//! taxes that are `is_base_affected`). Odoo 16 and 17 compute through
+//! `compute_all` instead, which gives other amounts for price-included,
+//! division and nested group taxes: `compute_all.rs`.
 //!
 //! Python-code taxes (`amount_type: code`, module `account_tax_python`:
 //! `python_compute` in 16/17, a `formula` in 18/19) are not evaluated here:
@@ -120,6 +119,31 @@ fn batches(sorted: &[&TaxRule]) -> Vec<Vec<usize>> {
     per_tax
 }
 
+/// Why the hub cannot compute these flattened taxes, if it cannot: a
+/// Python-code tax, or a computation it does not know.
+pub(crate) fn unsupported(sorted: &[&TaxRule]) -> Option<String> {
+    if let Some(code) = sorted.iter().find(|t| t.amount_type == "code") {
+        return Some(format!(
+            "tax {:?} is computed by Python code in Odoo, which the hub does not evaluate",
+            code.name
+        ));
+    }
+    sorted
+        .iter()
+        .find(|t| {
+            !matches!(
+                t.amount_type.as_str(),
+                "percent" | "division" | "fixed" | "group"
+            )
+        })
+        .map(|other| {
+            format!(
+                "tax {:?} has the computation {:?}, unknown to the hub",
+                other.name, other.amount_type
+            )
+        })
+}
+
 fn round(value: Decimal, digits: u32) -> Decimal {
     value.round_dp_with_strategy(digits, RoundingStrategy::MidpointAwayFromZero)
 }
@@ -137,22 +161,8 @@ pub(crate) fn line_tax(
         Ok(sorted) => sorted,
         Err(id) => return LineTax::Unchecked(format!("Odoo did not return tax {id}")),
     };
-    if let Some(code) = sorted.iter().find(|t| t.amount_type == "code") {
-        return LineTax::Unchecked(format!(
-            "tax {:?} is computed by Python code in Odoo, which the hub does not evaluate",
-            code.name
-        ));
-    }
-    if let Some(other) = sorted.iter().find(|t| {
-        !matches!(
-            t.amount_type.as_str(),
-            "percent" | "division" | "fixed" | "group"
-        )
-    }) {
-        return LineTax::Unchecked(format!(
-            "tax {:?} has the computation {:?}, unknown to the hub",
-            other.name, other.amount_type
-        ));
+    if let Some(why) = unsupported(&sorted) {
+        return LineTax::Unchecked(why);
     }
     let per_batch = batches(&sorted);
     let mut slots: Vec<Slot> = per_batch
