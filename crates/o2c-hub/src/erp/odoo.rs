@@ -397,7 +397,10 @@ impl OdooErp {
 
     /// The pricing of an order at submission: the customer's pricelist
     /// (cached by the facts' partner search, else ONE read) and, for an
-    /// order in another currency, the one chosen for it.
+    /// order in another currency, the one chosen for it. A partner Odoo
+    /// does not have (an order naming a wrong Odoo id) is priced as a
+    /// customer without a pricelist: the `load` then refuses the order in
+    /// Odoo's own words, as before, and the batch isolates it.
     async fn submission_pricing(
         &self,
         cid: &str,
@@ -405,7 +408,14 @@ impl OdooErp {
         partner_id: i64,
     ) -> Result<pricelists::Pricing, OdooError> {
         let ops = self.cached_ops(cid).await?;
-        let customer = self.partner_pricelist(&ops, partner_id).await?;
+        let customer = match self.partner_pricelist(&ops, partner_id).await {
+            Ok(customer) => customer,
+            Err(OdooError::MissingRecord { message }) => {
+                tracing::debug!(partner_id, %message, "the order's partner is not in Odoo; the load will say so");
+                None
+            }
+            Err(other) => return Err(other),
+        };
         self.order_pricing(&ops, order, customer).await
     }
 
