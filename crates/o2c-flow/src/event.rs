@@ -64,13 +64,17 @@ pub enum HoldReason {
     /// cannot compute, such as Odoo's Python-code taxes), while the
     /// channel's tax is not authoritative.
     TaxUnverified,
+    /// The order's currency is not its customer's pricelist's, and no
+    /// pricelist in the order's currency is configured for the channel or
+    /// usable by the order's company.
+    CurrencyUnsupported,
     /// Any other code. Build it with [`HoldReason::from_code`] so that a known
     /// code never ends up here (it would compare unequal to itself after a
     /// serde round trip).
     Other(String),
 }
 
-static KNOWN_REASONS: [HoldReason; 11] = [
+static KNOWN_REASONS: [HoldReason; 12] = [
     HoldReason::UnknownProduct,
     HoldReason::UnknownCustomer,
     HoldReason::PriceMismatch,
@@ -82,6 +86,7 @@ static KNOWN_REASONS: [HoldReason; 11] = [
     HoldReason::UnknownUom,
     HoldReason::UomMismatch,
     HoldReason::TaxUnverified,
+    HoldReason::CurrencyUnsupported,
 ];
 
 impl HoldReason {
@@ -99,6 +104,7 @@ impl HoldReason {
             HoldReason::UnknownUom => "unknown_uom",
             HoldReason::UomMismatch => "uom_mismatch",
             HoldReason::TaxUnverified => "tax_unverified",
+            HoldReason::CurrencyUnsupported => "currency_unsupported",
             HoldReason::Other(code) => code,
         }
     }

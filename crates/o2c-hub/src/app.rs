@@ -95,6 +95,7 @@ pub async fn start(
     }
     config.edi.check().map_err(StartError::Config)?;
     config.companies.check().map_err(StartError::Config)?;
+    config.pricelists.check().map_err(StartError::Config)?;
     let edi = Arc::new(crate::edi::EdiRuntime::new(config.edi.clone()));
     let imported = crate::edi::legacy::import_state_dir(store.as_ref(), &edi.config).await?;
     if imported != crate::edi::legacy::Imported::default() {

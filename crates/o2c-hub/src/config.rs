@@ -37,6 +37,10 @@ pub struct HubConfig {
     /// The Odoo company of each channel (`crate::companies`); EDI partners
     /// add theirs with `odoo_company_id`.
     pub companies: crate::companies::Companies,
+    /// The Odoo pricelist per channel and currency for orders in another
+    /// currency than their customer's pricelist (`crate::pricelists`); the
+    /// binary hands it to the Odoo adapter.
+    pub pricelists: crate::pricelists::ChannelPricelists,
 }
 
 /// One Shopify shop: its domain and the app secret that signs its webhooks.
@@ -98,6 +102,7 @@ impl Default for HubConfig {
             edi: crate::edi::EdiConfig::default(),
             pull: crate::pull::PullConfig::default(),
             companies: crate::companies::Companies::default(),
+            pricelists: crate::pricelists::ChannelPricelists::default(),
         }
     }
 }

@@ -18,6 +18,7 @@ pub mod erp;
 pub mod ingest;
 pub mod intake;
 pub mod operations;
+pub mod pricelists;
 pub mod problem;
 pub mod pull;
 pub mod replay;

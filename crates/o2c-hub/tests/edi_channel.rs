@@ -1038,3 +1038,180 @@ async fn malformed_files_and_foreign_envelopes_are_refused_precisely_and_kept() 
     assert_eq!(anonymous.status(), 401);
     hub.shutdown().await;
 }
+
+/// A partner that waits on holds with a 1-hour 855 deadline, receiving as
+/// `ours` (so one sample can be sent to two partners).
+fn slow_partner(folders: &Folders, id: &str, ours: &str) -> EdiPartner {
+    let mut slow = partner(folders, id, ids("ZZ", "RKSTORES"), ids("ZZ", ours));
+    slow.sdq_split = SdqSplit::Deliveries;
+    slow.acknowledgments.deadline_hours = 1;
+    slow
+}
+
+/// The open deadline alert of `partner`.
+async fn alert_of(hub: &TestHub, partner: &str) -> Value {
+    exceptions_with(hub, "ack_deadline_at_risk")
+        .await
+        .into_iter()
+        .find(|e| e["details"]["partner"] == partner && e["status"] == "open")
+        .unwrap_or_else(|| panic!("no open deadline alert for {partner}"))
+}
+
+async fn exception_status(hub: &TestHub, id: &Value) -> String {
+    let body: Value = hub
+        .get(&format!("/v1/exceptions/{}", id.as_str().expect("id")))
+        .await
+        .json()
+        .await
+        .expect("json");
+    body["exception"]["status"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_deadline_alert_is_retried_into_its_855_or_dismissed_with_a_reason() {
+    let folders = Folders::new();
+    // The hub's own sweeper runs once at start and then sleeps: the test
+    // sweeps itself, so it is the retry that writes the 855.
+    let edi = EdiConfig {
+        state_dir: folders.root.join("state").display().to_string(),
+        poll_interval_ms: 600_000,
+        deadline_alert_lead_minutes: 120,
+        partners: vec![
+            slow_partner(&folders, "slow", "SLOWDIST"),
+            slow_partner(&folders, "slow2", "SLOWDIS2"),
+        ],
+    };
+    let runtime = o2c_hub::edi::EdiRuntime::new(edi.clone());
+    let hub = TestHub::sqlite_with(HubConfig {
+        edi,
+        ..HubConfig::default()
+    })
+    .await;
+    let sweep = || async {
+        o2c_hub::edi::acks::sweep(hub.store.as_ref(), &runtime, chrono::Utc::now())
+            .await
+            .expect("sweep")
+    };
+    let mut held = Vec::new();
+    for (partner, ours) in [("slow", "SLOWDIST"), ("slow2", "SLOWDIS2")] {
+        let text = String::from_utf8(enveloped("x12types_850_5010_rk_sdq_2stores.edi", 9))
+            .expect("utf8")
+            .replace("ACMEDIST", ours);
+        let report: Value = post_x12(&hub, partner, text.into_bytes())
+            .await
+            .json()
+            .await
+            .expect("json");
+        let order = report["orders"][0]["order_id"]
+            .as_str()
+            .expect("id")
+            .to_owned();
+        hub.wait_for_status(&order, "on_hold").await;
+        held.push(order);
+    }
+    assert_eq!(sweep().await.alerts_raised, 2);
+    let alert = alert_of(&hub, "slow").await;
+    let detail: Value = hub
+        .get(&format!(
+            "/v1/exceptions/{}",
+            alert["id"].as_str().expect("id")
+        ))
+        .await
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(detail["actions"], json!(["resolve", "retry", "cancel"]));
+
+    // Nothing to override; and the 855 cannot go out while the order is held:
+    // the problem names the order, its exception and what to do.
+    let hold = hub.open_exception_of(&held[0]).await;
+    let overridden = act(&hub, &alert["id"], "override", json!({"reason": "x"})).await;
+    assert_eq!(overridden.status(), 409);
+    let refused = act(&hub, &alert["id"], "retry", json!({})).await;
+    assert_eq!(refused.status(), 409);
+    assert_eq!(
+        refused.headers()["content-type"],
+        "application/problem+json"
+    );
+    let problem: Value = refused.json().await.expect("json");
+    assert_eq!(problem["waiting_orders"][0]["order_id"], json!(held[0]));
+    assert_eq!(problem["waiting_orders"][0]["status"], "on_hold");
+    assert_eq!(problem["waiting_orders"][0]["exception_id"], hold["id"]);
+    let why = problem["detail"].as_str().unwrap_or_default();
+    assert!(
+        why.contains(hold["id"].as_str().expect("id"))
+            && why.contains("resolve, override or cancel")
+            && why.contains("cancel this alert with a reason"),
+        "{why}"
+    );
+    assert_eq!(files(&folders.out("slow"), "855-"), 0);
+    assert_eq!(exception_status(&hub, &alert["id"]).await, "open");
+
+    // Once the held order is cancelled, retry writes the 855 at once.
+    let cancelled = act(
+        &hub,
+        &hold["id"],
+        "cancel",
+        json!({"reason": "buyer withdrew the PO"}),
+    )
+    .await;
+    assert_eq!(cancelled.status(), 200);
+    hub.wait_for_status(&held[0], "cancelled").await;
+    let retried = act(&hub, &alert["id"], "retry", json!({})).await;
+    assert_eq!(retried.status(), 200);
+    let answer: Value = retried.json().await.expect("json");
+    let file = answer["file"].as_str().expect("855 file").to_owned();
+    assert!(file.starts_with("855-slow-"), "{file}");
+    let written = std::fs::read_to_string(folders.out("slow").join(&file)).expect("855");
+    assert!(segments(&written, "BAK")[0].starts_with("BAK*00*RD*"));
+    assert_eq!(files(&folders.out("slow"), "855-"), 1);
+    assert_eq!(exception_status(&hub, &alert["id"]).await, "resolved");
+    // the sweeper finds nothing left to send
+    assert_eq!(sweep().await.acks_written, Vec::<String>::new());
+
+    // The other alert is dismissed: a reason is required, the dismissal is
+    // audited, the alert is not raised again, and the 855 still goes out.
+    let other = alert_of(&hub, "slow2").await;
+    let bare = act(&hub, &other["id"], "cancel", json!({})).await;
+    assert_eq!(bare.status(), 422);
+    let dismissed = act(
+        &hub,
+        &other["id"],
+        "cancel",
+        json!({"reason": "buyer agreed to a late 855 by phone"}),
+    )
+    .await;
+    assert_eq!(dismissed.status(), 200);
+    assert_eq!(exception_status(&hub, &other["id"]).await, "cancelled");
+    let audit = hub.store.list_audit(0, 500).await.expect("audit");
+    let subject = format!("exception:{}", other["id"].as_str().expect("id"));
+    assert!(
+        audit.iter().any(|a| a.action == "exception.cancel"
+            && a.subject == subject
+            && a.actor == "api-key:test"
+            && a.details["reason"] == "buyer agreed to a late 855 by phone"
+            && a.details["po_number"] == "325011"),
+        "{audit:?}"
+    );
+    let retry_subject = format!("exception:{}", alert["id"].as_str().expect("id"));
+    assert!(
+        audit
+            .iter()
+            .any(|a| a.action == "exception.retry" && a.subject == retry_subject),
+        "{audit:?}"
+    );
+    assert_eq!(sweep().await.alerts_raised, 0);
+    let again = act(&hub, &other["id"], "retry", json!({})).await;
+    assert_eq!(again.status(), 409);
+    let hold = hub.open_exception_of(&held[1]).await;
+    let cancelled = act(&hub, &hold["id"], "cancel", json!({"reason": "withdrawn"})).await;
+    assert_eq!(cancelled.status(), 200);
+    hub.wait_for_status(&held[1], "cancelled").await;
+    assert_eq!(sweep().await.acks_written.len(), 1);
+    assert_eq!(files(&folders.out("slow2"), "855-"), 1);
+    assert_eq!(exception_status(&hub, &other["id"]).await, "cancelled");
+    hub.shutdown().await;
+}

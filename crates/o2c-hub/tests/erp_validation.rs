@@ -1,7 +1,7 @@
 //! The rules that need Odoo's data, end to end against the sandbox's demo
 //! seed: each rule held once and passed once, and a price mismatch
 //! overridden through the exceptions API that then becomes a confirmed
-//! sale order.
+//! sale order. Orders in another currency: `erp_currencies.rs`.
 //!
 //! The seed's "Acme Shop Customer Inc" buys on the "Shop B2B (-10%)"
 //! pricelist; SHOP-001 lists at 25.00 (22.50 for Acme) and carries the
@@ -10,105 +10,10 @@
 mod common;
 
 use common::TestHub;
-use common::validation::{acme_b2b_order, channel_policy};
-use o2c_hub::HubConfig;
+use common::rules::{acme_id, acme_order, found, odoo, outcome, strict_b2b};
 use o2c_hub::validation::ChannelPolicy;
 use rust_decimal::Decimal;
 use serde_json::{Value, json};
-
-/// `rest:b2b` checks everything against Odoo and creates no customers.
-fn strict_b2b() -> HubConfig {
-    channel_policy(
-        "rest:b2b",
-        ChannelPolicy {
-            price_authoritative: Some(false),
-            tax_authoritative: Some(false),
-            create_customers: Some(false),
-            ..ChannelPolicy::default()
-        },
-    )
-}
-
-/// Acme orders `quantity` SHOP-001 at `price` with `tax` declared on the line.
-fn acme_order(reference: &str, price: &str, tax: &str) -> Value {
-    acme_b2b_order(
-        reference,
-        json!([
-            { "line_id": "1", "sku": "SHOP-001", "quantity": { "value": "2", "uom": "Units" }, "unit_price": price,
-              "taxes": [{ "code": "TAX15", "rate": "15", "amount": tax }] }
-        ]),
-    )
-}
-
-async fn odoo(hub: &TestHub, model: &str, method: &str, args: Value) -> Value {
-    common::odoo_call(&hub.odoo_url, model, method, args).await
-}
-
-async fn acme_id(hub: &TestHub) -> i64 {
-    odoo(
-        hub,
-        "res.partner",
-        "search",
-        json!([[["email", "=", "billing@acme-shop.example.com"]]]),
-    )
-    .await[0]
-        .as_i64()
-        .expect("the seed's Acme")
-}
-
-/// The seed's SHOP-001 product id.
-async fn widget_id(hub: &TestHub) -> Value {
-    odoo(
-        hub,
-        "product.product",
-        "search",
-        json!([[["default_code", "=", "SHOP-001"]]]),
-    )
-    .await[0]
-        .clone()
-}
-
-/// Creates a customer invoice from `values` and posts it.
-async fn posted_invoice(hub: &TestHub, values: Value) {
-    let invoice = odoo(hub, "account.move", "create", json!([values])).await;
-    let invoice = invoice
-        .as_i64()
-        .or_else(|| invoice[0].as_i64())
-        .expect("invoice id");
-    odoo(hub, "account.move", "action_post", json!([[invoice]])).await;
-}
-
-/// Posts the order and waits until it is confirmed or on hold; returns the
-/// order id, then the status when confirmed or the open exception's id
-/// when held, and the hold's reasons and pointers.
-async fn outcome(hub: &TestHub, order: &Value) -> (String, String, Vec<(String, String)>) {
-    let settled = hub.post_until_settled(order).await;
-    let findings = settled
-        .findings()
-        .iter()
-        .map(|f| {
-            (
-                f["reason"].as_str().unwrap_or_default().to_owned(),
-                f["pointer"].as_str().unwrap_or_default().to_owned(),
-            )
-        })
-        .collect();
-    match settled.hold {
-        None => (settled.order_id, settled.status, findings),
-        Some((id, _)) => (settled.order_id, id, findings),
-    }
-}
-
-/// The detail of the first finding of the order's open exception.
-async fn first_finding_detail(hub: &TestHub, order_id: &str) -> Value {
-    let exception = hub.open_exception_of(order_id).await;
-    let detail = hub.exception(exception["id"].as_str().expect("id")).await;
-    detail["exception"]["details"]["hold"]["findings"][0]["detail"].clone()
-}
-
-fn found(reason: &str, pointer: &str) -> Vec<(String, String)> {
-    vec![(reason.to_owned(), pointer.to_owned())]
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_pricelist_price_passes_and_goes_to_the_matched_customer() {
@@ -116,9 +21,13 @@ async fn the_pricelist_price_passes_and_goes_to_the_matched_customer() {
     // 2 × 22.50 = 45.00, 15 % = 6.75
     let (_, status, findings) = outcome(&hub, &acme_order("VAL-PRICE-OK", "22.50", "6.75")).await;
     assert_eq!((status.as_str(), findings), ("confirmed", vec![]));
-    let orders = hub
-        .sale_orders_with("VAL-PRICE-OK", &["partner_id", "state", "amount_untaxed"])
-        .await;
+    let orders = common::odoo_search_read(
+        &hub.odoo_url,
+        "sale.order",
+        json!([["client_order_ref", "=", "VAL-PRICE-OK"]]),
+        &["partner_id", "state", "amount_untaxed"],
+    )
+    .await;
     assert_eq!(orders.len(), 1);
     // The existing customer, found by email, not a new one.
     assert_eq!(orders[0]["partner_id"][0], json!(acme_id(&hub).await));
@@ -134,17 +43,25 @@ async fn a_price_mismatch_is_held_then_overridden_into_a_confirmed_sale_order() 
     assert_eq!(findings, found("price_mismatch", "/lines/0/unit_price"));
     assert!(hub.sale_orders("VAL-PRICE-HOLD").await.is_empty());
     let overridden = hub
-        .act_on_exception(
-            &exception_id,
-            "override",
-            &json!({ "reason": "list price agreed by sales for this order" }),
-        )
-        .await;
+        .http
+        .post(format!(
+            "{}/v1/exceptions/{exception_id}/override",
+            hub.base
+        ))
+        .bearer_auth(&hub.key)
+        .json(&json!({ "reason": "list price agreed by sales for this order" }))
+        .send()
+        .await
+        .expect("override");
     assert_eq!(overridden.status(), 200);
     hub.wait_for_status(&order_id, "confirmed").await;
-    let orders = hub
-        .sale_orders_with("VAL-PRICE-HOLD", &["state", "amount_untaxed", "partner_id"])
-        .await;
+    let orders = common::odoo_search_read(
+        &hub.odoo_url,
+        "sale.order",
+        json!([["client_order_ref", "=", "VAL-PRICE-HOLD"]]),
+        &["state", "amount_untaxed", "partner_id"],
+    )
+    .await;
     assert_eq!(orders.len(), 1);
     assert_eq!(orders[0]["state"], "sale");
     // The customer the order was checked against, not a new one.
@@ -225,7 +142,14 @@ async fn unknown_and_discontinued_products_are_held_at_validation() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_order_over_the_credit_limit_is_held() {
     let hub = TestHub::sqlite_with(strict_b2b()).await;
-    credit_limit(&hub, 100.0).await;
+    let acme = acme_id(&hub).await;
+    odoo(
+        &hub,
+        "res.partner",
+        "write",
+        json!([[acme], { "credit_limit": 100.0 }]),
+    )
+    .await;
     // 51.75 fits under 100.
     let (_, status, findings) = outcome(&hub, &acme_order("VAL-CREDIT-1", "22.50", "6.75")).await;
     assert_eq!((status.as_str(), findings), ("confirmed", vec![]));
@@ -239,21 +163,47 @@ async fn an_order_over_the_credit_limit_is_held() {
 async fn a_partly_invoiced_order_counts_once_toward_the_credit_limit() {
     let hub = TestHub::sqlite_with(strict_b2b()).await;
     let acme = acme_id(&hub).await;
-    credit_limit(&hub, 115.0).await;
+    odoo(
+        &hub,
+        "res.partner",
+        "write",
+        json!([[acme], { "credit_limit": 115.0 }]),
+    )
+    .await;
     let (_, status, _) = outcome(&hub, &acme_order("VAL-PART-1", "22.50", "6.75")).await;
     assert_eq!(status, "confirmed");
     // One of the two units invoiced (linked to the sale line) and posted,
     // not paid: it is in the receivables now.
-    let sale = hub.sale_orders_with("VAL-PART-1", &["order_line"]).await;
-    let line = sale[0]["order_line"][0].as_i64().expect("sale line");
-    let widget = widget_id(&hub).await;
-    posted_invoice(
-        &hub,
-        json!({ "move_type": "out_invoice", "partner_id": acme,
-            "invoice_line_ids": [[0, 0, { "product_id": widget, "quantity": 1, "price_unit": 22.5,
-                "name": "Widget", "sale_line_ids": [[6, 0, [line]]] }]] }),
+    let sale = common::odoo_search_read(
+        &hub.odoo_url,
+        "sale.order",
+        json!([["client_order_ref", "=", "VAL-PART-1"]]),
+        &["order_line"],
     )
     .await;
+    let line = sale[0]["order_line"][0].as_i64().expect("sale line");
+    let widget = odoo(
+        &hub,
+        "product.product",
+        "search",
+        json!([[["default_code", "=", "SHOP-001"]]]),
+    )
+    .await[0]
+        .clone();
+    let invoice = odoo(
+        &hub,
+        "account.move",
+        "create",
+        json!([{ "move_type": "out_invoice", "partner_id": acme,
+            "invoice_line_ids": [[0, 0, { "product_id": widget, "quantity": 1, "price_unit": 22.5,
+                "name": "Widget", "sale_line_ids": [[6, 0, [line]]] }]] }]),
+    )
+    .await;
+    let invoice = invoice
+        .as_i64()
+        .or_else(|| invoice[0].as_i64())
+        .expect("invoice id");
+    odoo(&hub, "account.move", "action_post", json!([[invoice]])).await;
     // Receivable R + what is left of the first order (51.75 − R) + 51.75 =
     // 103.50 ≤ 115. Counting the first order whole as well would make it
     // R + 103.50 > 115.
@@ -301,9 +251,13 @@ async fn a_rounding_difference_is_posted_so_the_odoo_total_is_the_channels() {
         order["declared_totals"] = json!({ "total": total });
         let (_, status, findings) = outcome(&hub, &order).await;
         assert_eq!((status.as_str(), findings), ("confirmed", vec![]));
-        let sale = hub
-            .sale_orders_with(reference, &["amount_total", "amount_tax", "order_line"])
-            .await;
+        let sale = common::odoo_search_read(
+            &hub.odoo_url,
+            "sale.order",
+            json!([["client_order_ref", "=", reference]]),
+            &["amount_total", "amount_tax", "order_line"],
+        )
+        .await;
         assert_eq!(sale.len(), 1);
         let amount = |field: &str| -> Decimal {
             Decimal::try_from(sale[0][field].as_f64().expect("amount"))
@@ -353,14 +307,28 @@ async fn an_overdue_invoice_holds_unless_within_the_channels_grace() {
     );
     let hub = TestHub::sqlite_with(config).await;
     let acme = acme_id(&hub).await;
-    let widget = widget_id(&hub).await;
-    // An invoice dated long ago, due at once, never paid.
-    posted_invoice(
+    let widget = odoo(
         &hub,
-        json!({ "move_type": "out_invoice", "partner_id": acme, "invoice_date": "2026-01-05",
-            "invoice_line_ids": [[0, 0, { "product_id": widget, "quantity": 1, "price_unit": 100.0, "name": "Widget" }]] }),
+        "product.product",
+        "search",
+        json!([[["default_code", "=", "SHOP-001"]]]),
+    )
+    .await[0]
+        .clone();
+    // An invoice dated long ago, due at once, never paid.
+    let invoice = odoo(
+        &hub,
+        "account.move",
+        "create",
+        json!([{ "move_type": "out_invoice", "partner_id": acme, "invoice_date": "2026-01-05",
+            "invoice_line_ids": [[0, 0, { "product_id": widget, "quantity": 1, "price_unit": 100.0, "name": "Widget" }]] }]),
     )
     .await;
+    let invoice = invoice
+        .as_i64()
+        .or_else(|| invoice[0].as_i64())
+        .expect("invoice id");
+    odoo(&hub, "account.move", "action_post", json!([[invoice]])).await;
     let (_, _, findings) = outcome(&hub, &acme_order("VAL-OVERDUE-1", "22.50", "6.75")).await;
     assert_eq!(findings, found("credit_hold", "/customer"));
     let mut lenient = acme_order("VAL-OVERDUE-2", "22.50", "6.75");
@@ -432,126 +400,18 @@ async fn a_python_code_tax_holds_the_order_as_unverified_naming_the_tax() {
     taxed_product(&hub, "BOTTLED-1", &[code]).await;
     let (order_id, _, findings) = outcome(&hub, &one_line("TAX-CODE", "BOTTLED-1", "0.25")).await;
     assert_eq!(findings, found("tax_unverified", "/lines/0/taxes"));
-    let why = first_finding_detail(&hub, &order_id).await;
+    let exception = hub.open_exception_of(&order_id).await;
+    let id = exception["id"].as_str().expect("id");
+    let detail: Value = hub
+        .get(&format!("/v1/exceptions/{id}"))
+        .await
+        .json()
+        .await
+        .expect("json");
+    let why = &detail["exception"]["details"]["hold"]["findings"][0]["detail"];
     assert!(
         why.as_str().is_some_and(|d| d.contains("Bottle deposit")),
         "the hold names the tax: {why}"
     );
-    hub.shutdown().await;
-}
-
-/// Acme's order `acme_order` in euros, dated `day`.
-fn euro_order(reference: &str, price: &str, tax: &str, day: &str) -> Value {
-    let mut order = acme_order(reference, price, tax);
-    order["currency"] = json!("EUR");
-    order["order_date"] = json!(format!("{day}T10:00:00Z"));
-    order
-}
-
-async fn credit_limit(hub: &TestHub, limit: f64) {
-    let acme = acme_id(hub).await;
-    odoo(
-        hub,
-        "res.partner",
-        "write",
-        json!([[acme], { "credit_limit": limit }]),
-    )
-    .await;
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_euro_order_is_priced_with_odoos_rate_of_its_date() {
-    let hub = TestHub::sqlite_with(strict_b2b()).await;
-    // Acme's 22.50 USD at the seed's 0.92 EUR per USD (from 2026-11-01):
-    // 20.70 EUR; 2 × 20.70 = 41.40, 15 % = 6.21
-    let (_, status, findings) = outcome(
-        &hub,
-        &euro_order("FX-PRICE-OK", "20.70", "6.21", "2026-11-27"),
-    )
-    .await;
-    assert_eq!((status.as_str(), findings), ("confirmed", vec![]));
-    // the dollar figure as euros is a price mismatch
-    let (_, _, findings) = outcome(
-        &hub,
-        &euro_order("FX-PRICE-NO", "22.50", "6.75", "2026-11-27"),
-    )
-    .await;
-    assert_eq!(findings, found("price_mismatch", "/lines/0/unit_price"));
-    // in June the January rate applies: 22.50 × 0.95 = 21.375 -> 21.38
-    let (_, status, findings) = outcome(
-        &hub,
-        &euro_order("FX-PRICE-JUNE", "21.38", "6.41", "2026-06-01"),
-    )
-    .await;
-    assert_eq!((status.as_str(), findings), ("confirmed", vec![]));
-    hub.shutdown().await;
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_euro_order_counts_in_dollars_toward_the_credit_limit() {
-    let hub = TestHub::sqlite_with(strict_b2b()).await;
-    // 47.61 EUR is 51.75 USD: over a 50.00 USD limit, which 47.61 is not
-    credit_limit(&hub, 50.0).await;
-    let (order_id, _, findings) = outcome(
-        &hub,
-        &euro_order("FX-CREDIT", "20.70", "6.21", "2026-11-27"),
-    )
-    .await;
-    assert_eq!(findings, found("credit_hold", "/customer"));
-    let why = first_finding_detail(&hub, &order_id)
-        .await
-        .as_str()
-        .unwrap_or_default()
-        .to_owned();
-    assert!(
-        why.contains("this order 51.75 (47.61 EUR converted)")
-            && why.contains("credit limit 50")
-            && why.ends_with(" USD"),
-        "{why}"
-    );
-    hub.shutdown().await;
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn an_open_order_in_euros_counts_at_its_own_rate() {
-    let hub = TestHub::sqlite_with(strict_b2b()).await;
-    let acme = acme_id(&hub).await;
-    let eur = odoo(
-        &hub,
-        "res.currency",
-        "search",
-        json!([[["name", "=", "EUR"], ["active", "in", [true, false]]]]),
-    )
-    .await[0]
-        .clone();
-    let euro_list = common::odoo_create(
-        &hub.odoo_url,
-        "product.pricelist",
-        json!({ "name": "Export EUR", "currency_id": eur }),
-    )
-    .await;
-    let widget = widget_id(&hub).await;
-    // an open order of 40.00 EUR + 15 % = 46.00 EUR, which is 50.00 USD
-    let open = common::odoo_create(
-        &hub.odoo_url,
-        "sale.order",
-        json!({ "partner_id": acme, "pricelist_id": euro_list, "date_order": "2026-11-20 10:00:00",
-                "order_line": [[0, 0, { "product_id": widget, "product_uom_qty": 1, "price_unit": 40.0 }]] }),
-    )
-    .await;
-    odoo(&hub, "sale.order", "action_confirm", json!([[open]])).await;
-    let rate = common::odoo_search_read(
-        &hub.odoo_url,
-        "sale.order",
-        json!([["id", "=", open]]),
-        &["currency_id", "currency_rate", "amount_total"],
-    )
-    .await;
-    assert_eq!(rate[0]["currency_id"][0], eur);
-    assert_eq!(rate[0]["currency_rate"], json!(0.92));
-    // 50.00 + this order's 51.75 > 100.00; the unconverted 46.00 would fit
-    credit_limit(&hub, 100.0).await;
-    let (_, _, findings) = outcome(&hub, &acme_order("FX-OPEN", "22.50", "6.75")).await;
-    assert_eq!(findings, found("credit_hold", "/customer"));
     hub.shutdown().await;
 }

@@ -807,6 +807,33 @@ struct FakeSalesforce {
     order: Mutex<Value>,
     /// Order queries answered: a test waits for a pass with this.
     order_queries: AtomicUsize,
+    opportunity: Mutex<Value>,
+    /// Queries of the Opportunities out of the won stages answered.
+    unwon_queries: AtomicUsize,
+}
+
+const SF_OPPORTUNITY_ID: &str = "0065g0000000001AAA";
+
+/// The Opportunity as the org holds it at `modstamp`: in `stage`, one line
+/// of 2 × `code`.
+fn sf_opportunity(modstamp: &str, stage: &str, code: &str) -> Value {
+    let mut opportunity = sf_record(
+        "Opportunity",
+        SF_OPPORTUNITY_ID,
+        modstamp,
+        "OpportunityLineItems",
+        sf_line(
+            "OpportunityLineItem",
+            "00k5g0000000001AAA",
+            code,
+            "2.0",
+            "10.50",
+        ),
+    );
+    opportunity["CloseDate"] = json!("2024-05-01");
+    opportunity["StageName"] = json!(stage);
+    opportunity["Name"] = json!("Acme expansion");
+    opportunity
 }
 
 async fn sf_token(
@@ -866,22 +893,28 @@ async fn sf_query(
             .contains(&order["Status"].as_str().unwrap_or_default().to_owned());
         fake.order_queries.fetch_add(1, Ordering::SeqCst);
         (order, wanted)
-    } else if soql.contains(" FROM Opportunity WHERE StageName IN ('Closed Won')") {
-        let mut opportunity = sf_record(
-            "Opportunity",
-            "0065g0000000001AAA",
-            "2024-05-01T11:00:00.000+0000",
-            "OpportunityLineItems",
-            sf_line(
-                "OpportunityLineItem",
-                "00k5g0000000001AAA",
-                "WID-100",
-                "2.0",
-                "10.50",
-            ),
+    } else if soql.contains(" FROM Opportunity WHERE StageName IN (") {
+        let opportunity = fake.opportunity.lock().expect("lock").clone();
+        let wanted = soql_in(&soql, "StageName").contains(
+            &opportunity["StageName"]
+                .as_str()
+                .unwrap_or_default()
+                .to_owned(),
         );
-        opportunity["CloseDate"] = json!("2024-05-01");
-        (opportunity, true)
+        (opportunity, wanted)
+    } else if soql.starts_with(
+        "SELECT Id, Name, StageName, SystemModstamp FROM Opportunity WHERE StageName NOT IN (",
+    ) {
+        // the lean query: only the fields it selects
+        let full = fake.opportunity.lock().expect("lock").clone();
+        let wanted = !soql_in(&soql, "StageName NOT")
+            .contains(&full["StageName"].as_str().unwrap_or_default().to_owned());
+        let mut lean = json!({ "attributes": full["attributes"].clone() });
+        for field in ["Id", "Name", "StageName", "SystemModstamp"] {
+            lean[field] = full[field].clone();
+        }
+        fake.unwon_queries.fetch_add(1, Ordering::SeqCst);
+        (lean, wanted)
     } else {
         return (
             StatusCode::BAD_REQUEST,
@@ -900,10 +933,20 @@ async fn sf_query(
 }
 
 async fn start_salesforce(order: Value) -> (Arc<FakeSalesforce>, String) {
+    start_salesforce_with(
+        order,
+        sf_opportunity("2024-05-01T11:00:00.000+0000", "Closed Won", "WID-100"),
+    )
+    .await
+}
+
+async fn start_salesforce_with(order: Value, opportunity: Value) -> (Arc<FakeSalesforce>, String) {
     let fake = Arc::new(FakeSalesforce {
         base: std::sync::OnceLock::new(),
         order: Mutex::new(order),
         order_queries: AtomicUsize::new(0),
+        opportunity: Mutex::new(opportunity),
+        unwon_queries: AtomicUsize::new(0),
     });
     let app = Router::new()
         .route("/services/oauth2/token", post(sf_token))
@@ -1049,5 +1092,144 @@ async fn a_changed_then_deactivated_salesforce_order_is_revised_then_cancelled_i
         .await
         .expect("jobs");
     assert!(dead.is_empty(), "{dead:?}");
+    hub.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_opportunity_out_of_closed_won_is_withdrawn_only_when_the_hub_holds_it() {
+    let stamp = |minute: u32| format!("2024-05-01T11:{minute:02}:00.000+0000");
+    // an open Opportunity the hub never had
+    let (fake, base) = start_salesforce_with(
+        sf_order("2024-05-01T10:00:00.000+0000", "Draft", "WID-100", "2.0"),
+        sf_opportunity(&stamp(0), "Prospecting", "WID-100"),
+    )
+    .await;
+    let (ctx, _temp) = context().await;
+    let secrets = tempfile::tempdir().expect("tempdir");
+    let puller = SalesforcePuller::from_config(&SalesforcePull {
+        opportunities: true,
+        ..salesforce_config(&base, &secrets)
+    })
+    .expect("puller");
+    let channel = "salesforce:acme-prod";
+    let first = pull_once(&ctx, &puller).await.expect("first pass");
+    // the Draft Order and the open Opportunity: both skipped, nothing held
+    assert_eq!(
+        (first.fetched, first.accepted, first.skipped, first.changes),
+        (2, 0, 2, 0),
+        "{first:?}"
+    );
+    assert!(channel_orders(ctx.store.as_ref(), channel).await.is_empty());
+    assert_eq!(fake.unwon_queries.load(Ordering::SeqCst), 1);
+    // it is won: captured
+    *fake.opportunity.lock().expect("lock") = sf_opportunity(&stamp(5), "Closed Won", "WID-100");
+    let won = pull_once(&ctx, &puller).await.expect("won pass");
+    assert_eq!((won.accepted, won.changes), (1, 0), "{won:?}");
+    assert_eq!(
+        channel_orders(ctx.store.as_ref(), channel).await,
+        [SF_OPPORTUNITY_ID]
+    );
+    // and back to an open stage: one withdrawal queued on the held order
+    *fake.opportunity.lock().expect("lock") =
+        sf_opportunity(&stamp(9), "Negotiation/Review", "WID-100");
+    let reopened = pull_once(&ctx, &puller).await.expect("reopened pass");
+    assert_eq!(
+        (reopened.fetched, reopened.accepted, reopened.changes),
+        (1, 0, 1),
+        "{reopened:?}"
+    );
+    let held = ctx
+        .store
+        .find_order_by_channel_id(channel, SF_OPPORTUNITY_ID)
+        .await
+        .expect("find")
+        .expect("held");
+    let jobs = ctx
+        .store
+        .list_jobs(None, 50)
+        .await
+        .expect("jobs")
+        .into_iter()
+        .filter(|j| j.queue_key == held.order_id.to_string() && j.kind == "channel_change")
+        .count();
+    assert_eq!(jobs, 1);
+    // the same version again (the overlap window): nothing new
+    let again = pull_once(&ctx, &puller).await.expect("again");
+    assert_eq!((again.fetched, again.changes), (0, 0), "{again:?}");
+    let cursor = ctx
+        .store
+        .load_cursor(channel)
+        .await
+        .expect("load")
+        .expect("saved");
+    assert_eq!(
+        cursor.value["unwon_opportunities"]["high_water"],
+        json!("2024-05-01T11:09:00Z")
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_won_opportunity_then_lost_is_cancelled_in_odoo() {
+    let stamp = |minute: u32| format!("2024-05-01T11:{minute:02}:00.000+0000");
+    let shipped = |mut opportunity: Value| {
+        opportunity["CurrencyIsoCode"] = json!("USD");
+        opportunity["ShippingStreet"] = json!("1 Market St");
+        opportunity["ShippingCity"] = json!("San Francisco");
+        opportunity["ShippingPostalCode"] = json!("94105");
+        opportunity["ShippingCountry"] = json!("US");
+        opportunity
+    };
+    let (fake, base) = start_salesforce_with(
+        sf_order("2024-05-01T10:00:00.000+0000", "Draft", "SKU-00001", "1.0"),
+        shipped(sf_opportunity(&stamp(0), "Closed Won", "SKU-00001")),
+    )
+    .await;
+    let secrets = tempfile::tempdir().expect("tempdir");
+    let hub = TestHub::sqlite_with(HubConfig {
+        pull: PullConfig {
+            salesforce: vec![SalesforcePull {
+                interval_secs: 1,
+                opportunities: true,
+                ..salesforce_config(&base, &secrets)
+            }],
+            ..PullConfig::default()
+        },
+        ..HubConfig::default()
+    })
+    .await;
+    let channel = "salesforce:acme-prod";
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let order_id = loop {
+        if let Some(order) = hub
+            .store
+            .find_order_by_channel_id(channel, SF_OPPORTUNITY_ID)
+            .await
+            .expect("find")
+        {
+            break order.order_id.to_string();
+        }
+        assert!(Instant::now() < deadline, "the puller did not run");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    let confirmed = hub.wait_for_status(&order_id, "confirmed").await;
+    let sale_order = confirmed["erp"]["order_id"].as_i64().expect("erp id");
+    // lost after all: the hub order and the Odoo order are cancelled
+    *fake.opportunity.lock().expect("lock") =
+        shipped(sf_opportunity(&stamp(7), "Closed Lost", "SKU-00001"));
+    hub.wait_for_status(&order_id, "cancelled").await;
+    hub.settle().await;
+    let odoo = common::odoo_search_read(
+        &hub.odoo_url,
+        "sale.order",
+        json!([["id", "=", sale_order]]),
+        &["state"],
+    )
+    .await;
+    assert_eq!(odoo[0]["state"], "cancel", "{odoo:?}");
+    let journal = hub.journal_types(&order_id).await;
+    assert!(
+        journal.iter().any(|t| t == "o2c.order.cancelled.v1"),
+        "{journal:?}"
+    );
     hub.shutdown().await;
 }

@@ -360,6 +360,7 @@ fn order(partner_id: i64, products: &[i64]) -> SaleOrderValues {
             },
         ],
         note: Some("leave at the dock".into()),
+        pricelist_id: None,
     }
 }
 

@@ -153,6 +153,7 @@ async fn the_load_upsert_writes_the_line_unit() {
                 },
             ],
             note: None,
+            pricelist_id: None,
         };
         let so = w
             .client

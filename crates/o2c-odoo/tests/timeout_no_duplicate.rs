@@ -125,6 +125,7 @@ async fn a_timed_out_sale_order_load_retried_makes_one_order() {
                     })
                     .collect(),
                 note: None,
+                pricelist_id: None,
             };
             arm_one_timeout(&sandbox, commit);
             let id = client

@@ -1,6 +1,7 @@
 //! Salesforce: approved Orders (and, when enabled, closed-won
-//! Opportunities) pulled through the REST query API with a `SystemModstamp`
-//! cursor, logged in by OAuth 2.0 client credentials or JWT bearer.
+//! Opportunities, plus the Opportunities that left the won stages)
+//! pulled through the REST query API with a `SystemModstamp` cursor,
+//! logged in by OAuth 2.0 client credentials or JWT bearer.
 //!
 //! Each record comes with its lines as a nested subquery (`OrderItems`,
 //! `OpportunityLineItems`). The mapping `mappings/salesforce/v<N>.jq` takes
@@ -92,6 +93,21 @@ pub fn opportunities_soql(
     )
 }
 
+/// The SOQL of Opportunities NOT in one of `stages` changed at or after
+/// `since`: the ones that may have left Closed Won (to Closed Lost, or
+/// back to an open stage). Lean on purpose — no line items, no account —
+/// since most are open Opportunities the hub never held and only their
+/// `Id`, stage and stamp are needed to withdraw the ones it does hold.
+pub fn unwon_opportunities_soql(stages: &[String], since: DateTime<Utc>) -> String {
+    format!(
+        "SELECT Id, Name, StageName, SystemModstamp FROM Opportunity \
+         WHERE StageName NOT IN ({}) AND SystemModstamp >= {} \
+         ORDER BY SystemModstamp ASC, Id ASC",
+        in_list(stages),
+        soql_datetime(since)
+    )
+}
+
 fn in_list(values: &[String]) -> String {
     values
         .iter()
@@ -144,6 +160,11 @@ mod tests {
                 "FROM OpportunityLineItems) FROM Opportunity WHERE StageName IN ('Closed Won')"
             ),
             "{opp}"
+        );
+        let unwon = unwon_opportunities_soql(&["Closed Won".into()], since);
+        assert_eq!(
+            unwon,
+            "SELECT Id, Name, StageName, SystemModstamp FROM Opportunity WHERE StageName NOT IN ('Closed Won') AND SystemModstamp >= 2024-05-01T10:00:00Z ORDER BY SystemModstamp ASC, Id ASC"
         );
     }
 

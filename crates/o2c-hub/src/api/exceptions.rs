@@ -3,7 +3,8 @@
 //! resolve with edits, override with a reason, retry, or cancel. Each action
 //! is one workflow step, committed with the exception's closure and an audit
 //! row in one transaction. An exception opened before any order existed (an
-//! unmappable EDI PO) is settled by `edi::settle`; an action that would
+//! unmappable EDI PO) is settled by `edi::settle`, an 855 deadline alert by
+//! `edi::deadline`; an action that would
 //! create an order an EDI partner was told is refused needs `override_855`
 //! (ADR 0019).
 
@@ -23,7 +24,7 @@ use uuid::Uuid;
 
 use super::AppState;
 use crate::auth::{Principal, Scope};
-use crate::edi::{settle, told};
+use crate::edi::{deadline, settle, told};
 use crate::problem::{Problem, ProblemKind};
 use crate::workflow;
 
@@ -99,7 +100,7 @@ fn actions_of(exception: &ExceptionRecord) -> Vec<&'static str> {
         Vec::new()
     } else if exception.order_id.is_some() {
         vec!["resolve", "override", "retry", "cancel"]
-    } else if settle::handles(exception) {
+    } else if settle::handles(exception) || deadline::handles(exception) {
         vec!["resolve", "retry", "cancel"]
     } else {
         Vec::new()
@@ -176,8 +177,10 @@ pub async fn act_on(
 
 /// An exception opened before any order existed: an unmappable EDI PO is
 /// settled by `edi::settle` (retry maps it again, resolve takes a corrected
-/// order, cancel closes it and answers the partner); others (a deadline
-/// alert) close by themselves once what they are about is done.
+/// order, cancel closes it and answers the partner); an 855 deadline alert
+/// by `edi::deadline` (retry or resolve sends the 855 now if it can be,
+/// cancel dismisses the alert); others close by themselves once what they
+/// are about is done.
 async fn orderless(
     app: &AppState,
     headers: &HeaderMap,
@@ -186,6 +189,26 @@ async fn orderless(
     body: ActionBody,
     action: Action,
 ) -> Result<Response, Problem> {
+    if deadline::handles(exception) {
+        let alert_action = match action {
+            Action::Retry | Action::Resolve => deadline::AlertAction::SendNow,
+            Action::Cancel => deadline::AlertAction::Dismiss,
+            Action::Override => {
+                return Err(Problem::new(
+                    ProblemKind::Conflict,
+                    "an 855 deadline alert holds no order to override: retry it to send the 855 now, or cancel it with a reason to dismiss it",
+                ));
+            }
+        };
+        let correlation_id = crate::correlation::from_headers(headers);
+        let operator = deadline::Operator {
+            actor: principal.actor(),
+            reason: body.reason.unwrap_or_default(),
+            correlation_id: &correlation_id,
+        };
+        let answer = deadline::act(app, exception, alert_action, operator, Utc::now()).await?;
+        return Ok(axum::Json(answer).into_response());
+    }
     if !settle::handles(exception) {
         return Err(Problem::new(
             ProblemKind::Conflict,

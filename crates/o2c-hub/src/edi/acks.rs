@@ -270,6 +270,48 @@ enum Answered {
     Alert,
 }
 
+/// Where one PO's 855 stands after an operator asked for it now.
+#[derive(Debug, PartialEq)]
+pub enum PoAnswer {
+    /// Written now, in this file (its deadline alert closed with it).
+    Sent(String),
+    /// Written before, in this file.
+    AlreadySent(String),
+    /// Not every order of the PO has an outcome yet: the track as it is.
+    NotReady(Box<PoTrack>),
+    /// The partner has no 855 configured, or the PO is not tracked.
+    Untracked,
+}
+
+/// What the sweeper would do for one PO, now: write its 855 when every
+/// order has an outcome. A concurrent sweep that saved first makes this a
+/// [`TrackError::Store`] conflict (the caller reloads).
+pub async fn answer_po(
+    store: &dyn Store,
+    runtime: &EdiRuntime,
+    partner: &EdiPartner,
+    po_number: &str,
+    now: DateTime<Utc>,
+) -> Result<PoAnswer, AckError> {
+    let Some(kind) = partner.acknowledgments.po_855 else {
+        return Ok(PoAnswer::Untracked);
+    };
+    let tracks = Tracks::new(store, &partner.id);
+    let Some(track) = tracks.get(po_number).await? else {
+        return Ok(PoAnswer::Untracked);
+    };
+    if let Some(ack) = track.ack.as_ref().filter(|a| a.written) {
+        return Ok(PoAnswer::AlreadySent(ack.file.clone()));
+    }
+    match sweep_one(store, runtime, partner, kind, &tracks, track, now).await? {
+        Some(Answered::Ack(file)) => Ok(PoAnswer::Sent(file)),
+        _ => Ok(match tracks.get(po_number).await? {
+            Some(track) => PoAnswer::NotReady(Box::new(track)),
+            None => PoAnswer::Untracked,
+        }),
+    }
+}
+
 async fn sweep_one(
     store: &dyn Store,
     runtime: &EdiRuntime,

@@ -5,8 +5,11 @@
 //! (`files`), and control numbers and per-PO tracking kept in the store
 //! (`tracking`; `legacy` imports the state files older hubs kept), and
 //! what a partner was already told guards operator retries (`told`).
+//! Operators settle an unmappable PO (`settle`) and act on a deadline
+//! alert (`deadline`).
 
 pub mod acks;
+pub mod deadline;
 pub mod files;
 pub mod folder;
 pub mod inbound;

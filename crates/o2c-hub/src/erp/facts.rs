@@ -14,6 +14,30 @@ pub struct ErpFacts {
     pub customer: CustomerFacts,
     /// One entry per order line, in the order's line order.
     pub lines: Vec<LineFacts>,
+    /// The pricelist the order gets, as its currency decides.
+    pub pricelist: PricelistFacts,
+}
+
+/// Which Odoo pricelist an order gets. Odoo keeps a sale order in its
+/// pricelist's currency, so an order in another currency than its
+/// customer's pricelist needs one in its own.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum PricelistFacts {
+    /// The customer's own pricelist, in the order's currency (or the
+    /// customer is not known, so nothing was looked at).
+    #[default]
+    Customer,
+    /// Another pricelist, in the order's currency: configured for the
+    /// channel, or found in Odoo.
+    Chosen { pricelist_id: i64, configured: bool },
+    /// No pricelist in the order's currency: configured for the channel
+    /// (`kind:account`) nor usable by the order's company.
+    Unsupported {
+        currency: String,
+        customer_currency: String,
+        channel: String,
+    },
 }
 
 /// How the order's customer maps to an ERP record.

@@ -46,7 +46,7 @@ use sha2::{Digest, Sha256};
 use tokio::sync::Mutex;
 use uuid::Uuid;
 
-use super::facts::LineUom;
+use super::facts::{LineUom, PricelistFacts};
 use super::{
     ConfirmRequest, Erp, ErpCall, ErpCancellation, ErpError, ErpFacts, ErpRevision, ErpSubmission,
     FactsRequest, FactsScope, OrderRevision, SubmitRequest,
@@ -54,6 +54,7 @@ use super::{
 
 mod compute_all;
 mod facts;
+mod pricelists;
 mod revise;
 mod taxes;
 mod units;
@@ -110,6 +111,9 @@ pub struct OdooErp {
     rounding_product: tokio::sync::OnceCell<i64>,
     /// The service product of shipping-charge lines, found or made once.
     shipping_product: tokio::sync::OnceCell<i64>,
+    /// The pricelist per channel and currency for orders in another
+    /// currency than their customer's pricelist.
+    pricelists: crate::pricelists::ChannelPricelists,
 }
 
 impl OdooErp {
@@ -122,7 +126,15 @@ impl OdooErp {
             master: o2c_odoo::cache::MasterDataCache::new(10_000, CACHE_TTL),
             rounding_product: tokio::sync::OnceCell::new(),
             shipping_product: tokio::sync::OnceCell::new(),
+            pricelists: crate::pricelists::ChannelPricelists::default(),
         }
+    }
+
+    /// Uses `pricelists` (the `[pricelists]` setting) for orders in another
+    /// currency than their customer's pricelist.
+    pub fn with_pricelists(mut self, pricelists: crate::pricelists::ChannelPricelists) -> Self {
+        self.pricelists = pricelists;
+        self
     }
 
     async fn resolve_products(
@@ -380,13 +392,39 @@ impl OdooErp {
                 .unwrap_or_else(|| order.channel_order_id.clone()),
             lines,
             note: order.notes.clone(),
+            pricelist_id: None,
         }
     }
 
-    /// ONE `sale.order.load` of several orders (all with lines, all with or
-    /// all without a note: one column layout).
+    /// The pricing of an order at submission: the customer's pricelist
+    /// (cached by the facts' partner search, else ONE read) and, for an
+    /// order in another currency, the one chosen for it. A partner Odoo
+    /// does not have (an order naming a wrong Odoo id) is priced as a
+    /// customer without a pricelist: the `load` then refuses the order in
+    /// Odoo's own words, as before, and the batch isolates it.
+    async fn submission_pricing(
+        &self,
+        cid: &str,
+        order: &Order,
+        partner_id: i64,
+    ) -> Result<pricelists::Pricing, OdooError> {
+        let ops = self.cached_ops(cid).await?;
+        let customer = match self.partner_pricelist(&ops, partner_id).await {
+            Ok(customer) => customer,
+            Err(OdooError::MissingRecord { message }) => {
+                tracing::debug!(partner_id, %message, "the order's partner is not in Odoo; the load will say so");
+                None
+            }
+            Err(other) => return Err(other),
+        };
+        self.order_pricing(&ops, order, customer).await
+    }
+
+    /// ONE `sale.order.load` of several orders (all with lines; all with or
+    /// all without a note, and a pricelist: one column layout).
     async fn load_once(&self, correlation_id: &str, orders: &[&SaleOrderValues]) -> LoadAnswer {
         let with_note = orders.first().is_some_and(|o| o.note.is_some());
+        let with_pricelist = orders.first().is_some_and(|o| o.pricelist_id.is_some());
         let company = o2c_odoo::company::current();
         let mut fields = vec!["id", "partner_id/.id", "client_order_ref"];
         if with_note {
@@ -394,6 +432,9 @@ impl OdooErp {
         }
         if company.is_some() {
             fields.push("company_id/.id");
+        }
+        if with_pricelist {
+            fields.push("pricelist_id/.id");
         }
         let head_width = fields.len();
         fields.extend([
@@ -429,6 +470,9 @@ impl OdooErp {
                     }
                     if let Some(company) = company {
                         head.push(json!(company.0));
+                    }
+                    if with_pricelist {
+                        head.push(json!(order.pricelist_id));
                     }
                     head
                 } else {
@@ -507,11 +551,16 @@ impl OdooErp {
         orders: &[SaleOrderValues],
     ) -> Vec<Result<i64, OdooError>> {
         let mut out: Vec<Option<Result<i64, OdooError>>> = vec![None; orders.len()];
-        // One column layout per chunk: orders with a note apart.
-        let (noted, plain): (Vec<usize>, Vec<usize>) =
-            (0..orders.len()).partition(|i| orders[*i].note.is_some());
+        // One column layout per chunk: orders with a note apart, and those
+        // with a pricelist of their own (an empty cell would write none).
+        let mut layouts: Vec<Vec<usize>> = vec![Vec::new(); 4];
+        for (i, order) in orders.iter().enumerate() {
+            let layout =
+                usize::from(order.note.is_some()) + 2 * usize::from(order.pricelist_id.is_some());
+            layouts[layout].push(i);
+        }
         let mut stack: Vec<Vec<usize>> = Vec::new();
-        for group in [plain, noted] {
+        for group in layouts {
             let (empty, full): (Vec<usize>, Vec<usize>) =
                 group.into_iter().partition(|i| orders[*i].lines.is_empty());
             stack.extend(empty.into_iter().map(|i| vec![i]));
@@ -937,21 +986,51 @@ impl OdooErp {
                     continue;
                 }
             };
-            match partner {
-                Ok(partner_id) => to_load.push((
-                    i,
-                    Self::sale_values(
-                        request.order_id,
-                        &request.order,
-                        &products,
-                        &fits,
-                        partner_id,
-                        rounding,
-                        shipping,
+            let partner_id = match partner {
+                Ok(partner_id) => partner_id,
+                Err(error) => {
+                    out[i] = Some(Err(error));
+                    continue;
+                }
+            };
+            // Odoo keeps the order in its pricelist's currency: one in the
+            // order's, or the order is held (validation holds it first)
+            let pricing = match self
+                .submission_pricing(&request.correlation_id, &request.order, partner_id)
+                .await
+            {
+                Ok(pricing) => pricing,
+                Err(error) => {
+                    out[i] = Some(Err(map_error(error)));
+                    continue;
+                }
+            };
+            if let PricelistFacts::Unsupported {
+                currency,
+                customer_currency,
+                channel,
+            } = &pricing.choice
+            {
+                out[i] = Some(Ok(ErpSubmission::Rejected {
+                    reasons: vec![HoldReason::CurrencyUnsupported],
+                    detail: format!(
+                        "the order is in {currency} but the Odoo pricelist of customer {:?} (Odoo partner {partner_id}) is in {customer_currency}, and no active pricelist in {currency} is configured for channel {channel} ([pricelists]) or usable by the order's company",
+                        request.order.customer.name
                     ),
-                )),
-                Err(error) => out[i] = Some(Err(error)),
+                }));
+                continue;
             }
+            let mut values = Self::sale_values(
+                request.order_id,
+                &request.order,
+                &products,
+                &fits,
+                partner_id,
+                rounding,
+                shipping,
+            );
+            values.pricelist_id = pricing.written();
+            to_load.push((i, values));
         }
         let (positions, values): (Vec<usize>, Vec<SaleOrderValues>) = to_load.into_iter().unzip();
         let loaded = self.load_orders(&first.correlation_id, &values).await;

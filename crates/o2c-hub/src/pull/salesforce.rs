@@ -1,6 +1,14 @@
 //! Salesforce as a puller: approved Orders (and, when enabled, closed-won
 //! Opportunities) changed since the `SystemModstamp` cursor, one cursor per
-//! object kept together in one stored value.
+//! query kept together in one stored value.
+//!
+//! Withdrawals: an Order is fetched in its withdrawn statuses too, and the
+//! Opportunities changed since their own cursor whose stage is no longer a
+//! won one are fetched by a second, lean query (id, name, stage, stamp).
+//! Either kind becomes a withdrawal: the runner cancels an order the hub
+//! holds through its channel-change job (before Odoo: cancelled; after:
+//! the Odoo order is cancelled, or a too-late exception opens, ADR 0008)
+//! and skips one it never held.
 
 use std::time::Duration;
 
@@ -22,6 +30,10 @@ struct Cursors {
     orders: ModstampCursor,
     #[serde(default)]
     opportunities: Option<ModstampCursor>,
+    /// Opportunities out of the won stages (`None` in a cursor saved
+    /// before they were pulled: they start where `opportunities` is).
+    #[serde(default)]
+    unwon_opportunities: Option<ModstampCursor>,
 }
 
 /// What to pull and how it maps.
@@ -138,18 +150,31 @@ impl SalesforcePuller {
             .and_then(Value::as_str)
             .unwrap_or_default()
             .to_owned();
-        let status = record.get("Status").and_then(Value::as_str);
-        let withdrawn = match (object, status) {
-            (SourceObject::Order, Some(status))
-                if !self.queries.order_statuses.iter().any(|s| s == status) =>
-            {
-                Some(Withdrawal {
-                    reason: format!("Salesforce Order {order_id} is {status}"),
-                    capture_unknown: false,
+        let withdrawn = match object {
+            SourceObject::Order => record
+                .get("Status")
+                .and_then(Value::as_str)
+                .filter(|status| !self.queries.order_statuses.iter().any(|s| s == status))
+                .map(|status| format!("Salesforce Order {order_id} is {status}")),
+            SourceObject::Opportunity => record
+                .get("StageName")
+                .and_then(Value::as_str)
+                .filter(|stage| {
+                    self.queries
+                        .opportunity_stages
+                        .as_ref()
+                        .is_some_and(|won| !won.iter().any(|s| s == stage))
                 })
-            }
-            _ => None,
-        };
+                .map(|stage| {
+                    format!(
+                        "Salesforce Opportunity {order_id} moved out of the won stages to {stage}"
+                    )
+                }),
+        }
+        .map(|reason| Withdrawal {
+            reason,
+            capture_unknown: false,
+        });
         RawOrder {
             order_id,
             payload: salesforce::mapping_input(object, record, self.queries.currency.as_deref()),
@@ -172,6 +197,11 @@ impl ChannelPuller for SalesforcePuller {
         serde_json::to_value(Cursors {
             orders: ModstampCursor::starting_at(self.start),
             opportunities: self
+                .queries
+                .opportunity_stages
+                .as_ref()
+                .map(|_| ModstampCursor::starting_at(self.start)),
+            unwon_opportunities: self
                 .queries
                 .opportunity_stages
                 .as_ref()
@@ -203,8 +233,8 @@ impl ChannelPuller for SalesforcePuller {
             .iter()
             .map(|r| self.raw(SourceObject::Order, r))
             .collect();
-        let next_opportunities = match &q.opportunity_stages {
-            None => None,
+        let (next_opportunities, next_unwon) = match &q.opportunity_stages {
+            None => (None, None),
             Some(stages) => {
                 // Turned on later: start where the Orders started.
                 let from = cursors
@@ -223,12 +253,25 @@ impl ChannelPuller for SalesforcePuller {
                         .iter()
                         .map(|r| self.raw(SourceObject::Opportunity, r)),
                 );
-                Some(next)
+                // Those that left the won stages, after the won ones: an
+                // Opportunity won and lost again within one pass is only
+                // in this answer (and skipped unless the hub holds it).
+                let unwon_from = cursors.unwon_opportunities.clone().unwrap_or(from);
+                let (unwon, next_unwon) = self
+                    .client
+                    .pull_since(&unwon_from, |since| {
+                        salesforce::unwon_opportunities_soql(stages, since)
+                    })
+                    .await
+                    .map_err(|e| PullError::new(e.to_string()))?;
+                raw.extend(unwon.iter().map(|r| self.raw(SourceObject::Opportunity, r)));
+                (Some(next), Some(next_unwon))
             }
         };
         let next_cursor = serde_json::to_value(Cursors {
             orders: next_orders,
             opportunities: next_opportunities,
+            unwon_opportunities: next_unwon,
         })
         .map_err(|e| PullError::new(format!("cannot encode the Salesforce cursor: {e}")))?;
         Ok(Page {

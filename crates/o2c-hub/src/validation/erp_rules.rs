@@ -14,6 +14,11 @@
 //! channel's taxes are not authoritative, the order holds with
 //! `tax_unverified`, naming the tax.
 //!
+//! Currency: an order in a currency no pricelist of its customer, its
+//! channel or its company is in holds with `currency_unsupported` (Odoo
+//! would make it an order in the pricelist's currency with the channel's
+//! figures).
+//!
 //! Units: a line in a unit Odoo does not know (`unknown_uom`) or that does
 //! not convert to its product's unit (`uom_mismatch`) holds the order.
 
@@ -23,7 +28,9 @@ use o2c_model::{Order, OrderLine};
 use rust_decimal::Decimal;
 
 use super::{Effective, Finding};
-use crate::erp::facts::{CreditFacts, CustomerFacts, ErpFacts, LineUom, ProductFacts};
+use crate::erp::facts::{
+    CreditFacts, CustomerFacts, ErpFacts, LineUom, PricelistFacts, ProductFacts,
+};
 
 /// Compares the order with the ERP's facts; `today` decides what is overdue.
 pub fn check_facts(
@@ -43,6 +50,9 @@ pub fn check_facts(
             check_credit(order, credit, policy, today, findings);
         }
         _ => {}
+    }
+    if let Some(finding) = check_currency(order, facts) {
+        findings.push(finding);
     }
     for (index, line) in order.lines.iter().enumerate() {
         let Some(product) = facts.lines.get(index).and_then(|f| f.product.as_ref()) else {
@@ -130,6 +140,30 @@ pub fn check_facts(
     if !policy.tax_authoritative {
         check_order_tax(order, facts, policy, findings);
     }
+}
+
+/// The order's currency must be its Odoo pricelist's: the customer's, or
+/// one found for the currency.
+fn check_currency(order: &Order, facts: &ErpFacts) -> Option<Finding> {
+    let PricelistFacts::Unsupported {
+        currency,
+        customer_currency,
+        channel,
+    } = &facts.pricelist
+    else {
+        return None;
+    };
+    let customer = match facts.customer.partner_id() {
+        Some(id) => format!("customer {:?} (Odoo partner {id})", order.customer.name),
+        None => format!("new customer {:?}", order.customer.name),
+    };
+    Some(Finding {
+        reason: HoldReason::CurrencyUnsupported,
+        pointer: "/currency".into(),
+        detail: format!(
+            "the order is in {currency} but the Odoo pricelist of {customer} is in {customer_currency}, and no active pricelist in {currency} is configured for channel {channel} ([pricelists]) or usable by the order's company: create one in Odoo, configure one for the channel, or cancel the order"
+        ),
+    })
 }
 
 /// The line's unit must be one Odoo knows and can convert to the product's

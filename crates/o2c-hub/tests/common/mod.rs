@@ -4,6 +4,7 @@
 
 #![allow(dead_code)]
 
+pub mod rules;
 pub mod validation;
 
 use std::sync::Arc;
@@ -92,8 +93,31 @@ impl TestHub {
         wrap: impl FnOnce(Arc<dyn Erp>) -> Arc<dyn Erp>,
     ) -> TestHub {
         let odoo_url = start_sandbox().await;
+        Self::start_on(config, store, temp, wrap, odoo_url).await
+    }
+
+    /// A SQLite hub on a sandbox the test started (and prepared) itself,
+    /// for settings that name the sandbox's records.
+    pub async fn sqlite_on(config: HubConfig, odoo_url: String) -> TestHub {
+        let temp = tempfile::tempdir().expect("tempdir");
+        let path = temp.path().join("hub.db");
+        let store = o2c_store::open(&path.to_string_lossy())
+            .await
+            .expect("open sqlite store");
+        Self::start_on(fast(config), store, temp, |erp| erp, odoo_url).await
+    }
+
+    async fn start_on(
+        config: HubConfig,
+        store: Arc<dyn Store>,
+        temp: tempfile::TempDir,
+        wrap: impl FnOnce(Arc<dyn Erp>) -> Arc<dyn Erp>,
+        odoo_url: String,
+    ) -> TestHub {
         let client = OdooClient::new(odoo_config(&odoo_url)).expect("odoo client");
-        let erp = wrap(Arc::new(OdooErp::new(client)));
+        let erp = wrap(Arc::new(
+            OdooErp::new(client).with_pricelists(config.pricelists.clone()),
+        ));
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
             .await
             .expect("bind hub");

@@ -18,9 +18,12 @@
 //! The evaluation follows `product.pricelist.item` in
 //! addons/product/models/product_pricelist_item.py (`_is_applicable_for`,
 //! `_compute_price`, `_order = "applied_on, min_quantity desc, categ_id
-//! desc, id desc"`). Not covered: pricelists in another currency than their
-//! base (no conversion is attempted: an error is returned), and 17+'s
-//! `discount_policy` display split (the net price is returned).
+//! desc, id desc"`). A pricelist in another currency than the company's
+//! takes the product prices converted at a rate the caller gives
+//! ([`Ops::price_line_at_rate`]). Not covered: a `base: pricelist` chain
+//! through pricelists of different currencies (the rate is applied once,
+//! to the product price), and 17+'s `discount_policy` display split (the
+//! net price is returned).
 
 use rust_decimal::{Decimal, RoundingStrategy};
 use serde_json::{Value, json};
@@ -325,7 +328,38 @@ impl Ops<'_> {
         uom_id: Option<i64>,
         date: &str,
     ) -> Result<LinePrice, OdooError> {
-        let facts = self.product_facts(product_id).await?;
+        self.price_line_at_rate(
+            partner_id,
+            pricelist_id,
+            product_id,
+            qty,
+            uom_id,
+            date,
+            Decimal::ONE,
+        )
+        .await
+    }
+
+    /// [`Self::price_line`] for a pricelist in another currency than the
+    /// company's: the product's list and cost prices (company currency)
+    /// are multiplied by `base_rate` (pricelist currency units per company
+    /// unit), unrounded, before the rules apply, as Odoo's
+    /// `_compute_base_price` converts them; fixed prices are taken as they
+    /// are (they are in the pricelist's currency).
+    #[allow(clippy::too_many_arguments)]
+    pub async fn price_line_at_rate(
+        &self,
+        partner_id: i64,
+        pricelist_id: Option<i64>,
+        product_id: i64,
+        qty: Decimal,
+        uom_id: Option<i64>,
+        date: &str,
+        base_rate: Decimal,
+    ) -> Result<LinePrice, OdooError> {
+        let mut facts = self.product_facts(product_id).await?;
+        facts.list_price *= base_rate;
+        facts.standard_price *= base_rate;
         let pricelist = match pricelist_id {
             Some(p) => Some(p),
             None => self.partner_pricelist(partner_id).await?,

@@ -35,6 +35,9 @@ pub struct SaleOrderValues {
     pub client_order_ref: String,
     pub lines: Vec<SaleLineValues>,
     pub note: Option<String>,
+    /// Written only when given (Odoo otherwise takes the partner's); the
+    /// order's currency follows it.
+    pub pricelist_id: Option<i64>,
 }
 
 /// A sale order as read back.
@@ -82,6 +85,9 @@ impl OdooClient {
         if company.is_some() {
             fields.push("company_id/.id");
         }
+        if values.pricelist_id.is_some() {
+            fields.push("pricelist_id/.id");
+        }
         let line_fields = [
             "order_line/id",
             "order_line/product_id/.id",
@@ -127,9 +133,15 @@ impl OdooClient {
                 if let Some(c) = company {
                     r.push(json!(c.0));
                 }
+                if let Some(p) = values.pricelist_id {
+                    r.push(json!(p));
+                }
                 r
             } else {
-                let n = 3 + usize::from(values.note.is_some()) + usize::from(company.is_some());
+                let n = 3
+                    + usize::from(values.note.is_some())
+                    + usize::from(company.is_some())
+                    + usize::from(values.pricelist_id.is_some());
                 vec![json!(""); n]
             }
         };

@@ -86,7 +86,7 @@ pub async fn run(settings: Settings, args: DemoArgs) -> Result<ExitCode> {
     };
     let client = OdooClient::new(odoo_config.clone()).context("configuring the Odoo client")?;
     let catalogue = OdooClient::new(odoo_config).context("configuring the Odoo client")?;
-    let erp = Arc::new(OdooErp::new(client));
+    let erp = Arc::new(OdooErp::new(client).with_pricelists(settings.hub.pricelists.clone()));
 
     let mut hub_config = settings.hub.clone();
     hub_config.run_workers = true;

@@ -21,7 +21,7 @@ pub async fn run(mut settings: Settings, args: ServeArgs) -> Result<ExitCode> {
     }
     let store = open_store(&settings, None).await?;
     let client = odoo_client(&settings.odoo)?;
-    let erp = Arc::new(OdooErp::new(client));
+    let erp = Arc::new(OdooErp::new(client).with_pricelists(settings.hub.pricelists.clone()));
     let listener = tokio::net::TcpListener::bind(&settings.hub.listen)
         .await
         .with_context(|| format!("cannot listen on {}", settings.hub.listen))?;

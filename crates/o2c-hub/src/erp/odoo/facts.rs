@@ -47,6 +47,7 @@ use serde_json::{Value, json};
 use o2c_odoo::version::TaxComputation;
 
 use super::compute_all::{self, MAX_GROUP_DEPTH, Rounding};
+use super::pricelists::Pricing;
 use super::taxes::{LineTax, TaxRule, line_tax};
 use super::units::{ProductUnit, UnitFits, fit_of};
 use super::{ODOO_SYSTEM, OdooErp, map_error};
@@ -185,19 +186,17 @@ impl OdooErp {
         // the company currency: what credit limits are in, and what a
         // partner without a pricelist is priced in (one cached read)
         let company = o2c_odoo::company::current().map(|c| c.0);
-        let company_code = if wanted(|s| s.credit || s.prices) {
-            Some(
-                self.cached_ops(cid)
-                    .await?
-                    .company_currency(company)
-                    .await?,
-            )
-        } else {
-            None
-        };
-        let company_digits = company_code
-            .as_deref()
-            .and_then(|c| o2c_model::Currency::parse(c).ok())
+        let company_code = self
+            .cached_ops(cid)
+            .await?
+            .company_currency(company)
+            .await?;
+        // the submission finds the customer's pricelist here, not in Odoo
+        for p in &known {
+            self.remember_partner_pricelist(p.id, p.pricelist);
+        }
+        let company_digits = o2c_model::Currency::parse(&company_code)
+            .ok()
             .map_or(2, |c| c.minor_units());
         let credit = async {
             if wanted(|s| s.credit) && !known.is_empty() {
@@ -221,26 +220,26 @@ impl OdooErp {
             let order = &request.order;
             let scope = request.scope;
             let customer_known = partner.is_some() || scope.create_customers;
-            let prices = if scope.prices && customer_known {
+            let pricing = if customer_known {
+                let ops = self.cached_ops(cid).await?;
                 Some(
-                    self.line_prices(
-                        cid,
-                        order,
-                        &products,
-                        &fits,
-                        partner.as_ref(),
-                        company_code.as_deref(),
-                    )
-                    .await?,
+                    self.order_pricing(&ops, order, partner.as_ref().and_then(|p| p.pricelist))
+                        .await?,
                 )
             } else {
                 None
             };
-            let credit_currency = match company_code.as_deref() {
-                Some(code) if scope.credit && partner.is_some() => {
-                    self.credit_currency(cid, order, code).await?
-                }
+            let prices = match &pricing {
+                Some(pricing) if scope.prices => Some(
+                    self.line_prices(cid, order, &products, &fits, partner.as_ref(), pricing)
+                        .await?,
+                ),
                 _ => None,
+            };
+            let credit_currency = if scope.credit && partner.is_some() {
+                self.credit_currency(cid, order, &company_code).await?
+            } else {
+                None
             };
             let line_taxes = match &taxes {
                 Some(rules) if scope.taxes && customer_known => {
@@ -292,7 +291,11 @@ impl OdooErp {
                     }),
                 })
                 .collect();
-            out.push(ErpFacts { customer, lines });
+            out.push(ErpFacts {
+                customer,
+                lines,
+                pricelist: pricing.map(|p| p.choice).unwrap_or_default(),
+            });
         }
         Ok(out)
     }
@@ -677,9 +680,14 @@ impl OdooErp {
         Ok(book)
     }
 
-    /// The customer's pricelist price per line (a new customer gets the
-    /// first pricelist, as Odoo gives one). The pricelist rules and product
-    /// facts come through the master-data cache.
+    /// The pricelist price per line, from the pricing's pricelist (the
+    /// customer's, or the one chosen for the order's currency; see
+    /// `pricelists.rs`). The rules and product facts come through the
+    /// master-data cache. A pricelist in another currency than the
+    /// company's prices from the products' prices converted to it at
+    /// Odoo's rate of the order date, unrounded, before its rules apply
+    /// (product/models/product_pricelist_item.py `_compute_base_price`);
+    /// a fixed price stands as it is.
     async fn line_prices(
         &self,
         cid: &str,
@@ -687,38 +695,34 @@ impl OdooErp {
         products: &HashMap<String, FoundProduct>,
         fits: &UnitFits,
         partner: Option<&Partner>,
-        company_code: Option<&str>,
+        pricing: &Pricing,
     ) -> Result<Vec<Option<Decimal>>, OdooError> {
-        let ops: Ops<'_> = self.cached_ops(cid).await?;
-        let pricelist = match partner.and_then(|p| p.pricelist) {
-            Some(id) => Some(id),
-            None => self.default_pricelist(&ops).await?,
+        let unpriced = || -> Result<Vec<Option<Decimal>>, OdooError> {
+            Ok(order.lines.iter().map(|_| None).collect())
         };
-        // prices come in the pricelist's currency (the company's without
-        // one); another order currency compares them converted at Odoo's
-        // rate of the order date
-        let priced_in = match pricelist {
-            Some(id) => self.pricelist_currency(&ops, id).await?,
-            None => None,
+        // no pricelist in the order's currency: the currency rule holds it
+        if matches!(pricing.choice, PricelistFacts::Unsupported { .. }) {
+            return unpriced();
         }
-        .or_else(|| company_code.map(str::to_owned));
-        let conversion = match priced_in {
-            Some(code) if code != order.currency.code() => {
-                let company = o2c_odoo::company::current().map(|c| c.0);
-                let day = order.order_date.format("%Y-%m-%d").to_string();
-                let rates = ops
-                    .currency_rates(&[code.as_str(), order.currency.code()], company, &day)
-                    .await?;
-                match (rates.get(&code), rates.get(order.currency.code())) {
-                    (Some(from), Some(to)) => Some((from.clone(), to.clone())),
-                    // Odoo has no such currency: nothing to compare with
-                    _ => {
-                        tracing::warn!(order_currency = order.currency.code(), pricelist_currency = %code, "no Odoo rate for the order's currency; its prices are not checked");
-                        return Ok(order.lines.iter().map(|_| None).collect());
-                    }
+        let ops: Ops<'_> = self.cached_ops(cid).await?;
+        let base_rate = if pricing.currency == pricing.company_currency {
+            Decimal::ONE
+        } else {
+            let company = o2c_odoo::company::current().map(|c| c.0);
+            let day = order.order_date.format("%Y-%m-%d").to_string();
+            let codes = [pricing.currency.as_str(), pricing.company_currency.as_str()];
+            let rates = ops.currency_rates(&codes, company, &day).await?;
+            match (
+                rates.get(&pricing.currency),
+                rates.get(&pricing.company_currency),
+            ) {
+                (Some(to), Some(from)) if !from.rate.is_zero() => to.rate / from.rate,
+                // Odoo has no rate for it: nothing to compare with
+                _ => {
+                    tracing::warn!(pricelist_currency = %pricing.currency, "no Odoo rate for the pricelist's currency; the order's prices are not checked");
+                    return unpriced();
                 }
             }
-            _ => None,
         };
         let partner_id = partner.map(|p| p.id).unwrap_or_default();
         let date = order.order_date.format("%Y-%m-%d %H:%M:%S").to_string();
@@ -740,44 +744,19 @@ impl OdooErp {
                 }
             };
             let priced = ops
-                .price_line(
+                .price_line_at_rate(
                     partner_id,
-                    pricelist,
+                    pricing.pricelist,
                     product.id,
                     line.quantity.value,
                     unit,
                     &date,
+                    base_rate,
                 )
                 .await?;
-            out.push(Some(match &conversion {
-                Some((from, to)) => from.convert(priced.price_unit, to)?,
-                None => priced.price_unit,
-            }));
+            out.push(Some(priced.price_unit));
         }
         Ok(out)
-    }
-
-    /// The currency code of a pricelist, cached (`None`: it names none).
-    async fn pricelist_currency(
-        &self,
-        ops: &Ops<'_>,
-        id: i64,
-    ) -> Result<Option<String>, OdooError> {
-        let key = format!("currency@{id}");
-        if let Some(v) = self.master.get_key("product.pricelist", &key) {
-            return Ok(v.as_str().map(str::to_owned));
-        }
-        let code = ops
-            .read("product.pricelist", &[id], &["currency_id"])
-            .await?
-            .first()
-            .and_then(|r| r.get("currency_id"))
-            .and_then(|c| c.get(1))
-            .and_then(Value::as_str)
-            .map(str::to_owned);
-        self.master
-            .put_key("product.pricelist", &key, id, json!(code));
-        Ok(code)
     }
 
     /// How the order's currency converts to the company's on the order
@@ -807,33 +786,6 @@ impl OdooErp {
             return Ok(None);
         };
         Ok(Some(credit_currency(ordered, home)))
-    }
-
-    /// The first pricelist (what Odoo gives a partner without one), cached.
-    async fn default_pricelist(&self, ops: &Ops<'_>) -> Result<Option<i64>, OdooError> {
-        // Pricelists can be company-restricted: one answer per company.
-        let key = match o2c_odoo::company::current() {
-            Some(company) => format!("default_pricelist@{}", company.0),
-            None => "default_pricelist".to_owned(),
-        };
-        if let Some(v) = self.master.get_key("product.pricelist", &key) {
-            return Ok(v.as_i64());
-        }
-        let id = ops
-            .search_read(
-                "product.pricelist",
-                json!([]),
-                &["id"],
-                Some("sequence, id"),
-                Some(1),
-            )
-            .await?
-            .first()
-            .and_then(|r| r.get("id"))
-            .and_then(Value::as_i64);
-        self.master
-            .put_key("product.pricelist", &key, id.unwrap_or_default(), json!(id));
-        Ok(id)
     }
 }
 

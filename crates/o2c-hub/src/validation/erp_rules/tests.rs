@@ -67,6 +67,7 @@ fn facts() -> ErpFacts {
             },
         },
         lines: vec![product(1, "10.00", "3.00"), product(2, "36.00", "5.40")],
+        pricelist: PricelistFacts::Customer,
     }
 }
 
@@ -245,6 +246,36 @@ fn a_tax_the_hub_cannot_compute_holds_naming_it_unless_taxes_are_authoritative()
         reasons(&o, &f, &strict()),
         vec![(HoldReason::TaxUnverified, "/declared_totals/tax".into())]
     );
+}
+
+#[test]
+fn an_order_in_a_currency_no_pricelist_is_in_holds_naming_currency_and_customer() {
+    let mut o = order(json!({ "currency": "EUR" }));
+    let mut f = facts();
+    // a pricelist in EUR was found or configured: nothing to hold
+    f.pricelist = PricelistFacts::Chosen {
+        pricelist_id: 4,
+        configured: false,
+    };
+    assert_eq!(reasons(&o, &f, &ValidationPolicy::default()), vec![]);
+    f.pricelist = PricelistFacts::Unsupported {
+        currency: "EUR".into(),
+        customer_currency: "USD".into(),
+        channel: "edi:acme".into(),
+    };
+    // whatever the channel's price and tax policy
+    assert_eq!(
+        reasons(&o, &f, &ValidationPolicy::default()),
+        vec![(HoldReason::CurrencyUnsupported, "/currency".into())]
+    );
+    let held = validate_with_facts(&o, &ValidationPolicy::default(), Some(&f), today());
+    let detail = &held.findings[0].detail;
+    for part in ["in EUR", "\"Acme\" (Odoo partner 7)", "in USD", "edi:acme"] {
+        assert!(detail.contains(part), "{part}: {detail}");
+    }
+    o.currency = o2c_model::Currency::parse("USD").expect("USD");
+    f.pricelist = PricelistFacts::Customer;
+    assert_eq!(reasons(&o, &f, &ValidationPolicy::default()), vec![]);
 }
 
 #[test]
