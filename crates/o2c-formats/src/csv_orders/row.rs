@@ -44,13 +44,14 @@ pub(crate) fn order_value(column: &str, v: &str) -> Result<(), String> {
             Err("not an ISO 3166-1 alpha-2 code such as DE".into())
         }
         "ship_to_subdivision" => {
-            let ok = v.len() >= 4
-                && upper(&v[..2.min(v.len())], 2)
-                && v.as_bytes().get(2) == Some(&b'-')
-                && v.bytes()
-                    .skip(3)
-                    .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit())
-                && v.len() <= 6;
+            // Bytes, not a `str` slice: the value may be any UTF-8.
+            let bytes = v.as_bytes();
+            let ok = (4..=6).contains(&bytes.len())
+                && bytes[..2].iter().all(u8::is_ascii_uppercase)
+                && bytes[2] == b'-'
+                && bytes[3..]
+                    .iter()
+                    .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit());
             if ok {
                 Ok(())
             } else {
@@ -68,5 +69,47 @@ pub(crate) fn order_value(column: &str, v: &str) -> Result<(), String> {
             }
         }
         _ => Ok(()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::order_value;
+
+    #[test]
+    fn subdivisions_are_checked_by_bytes_whatever_the_text() {
+        for good in ["US-CA", "DE-BY", "FR-75", "GB-ENG"] {
+            assert_eq!(order_value("ship_to_subdivision", good), Ok(()), "{good}");
+        }
+        // The first found by `cargo fuzz` (csv_orders): a multi-byte
+        // character across the second byte panicked on a `str` slice.
+        for bad in [
+            "Müller, Schmidt & Co",
+            "Mü-AB",
+            "üü-AB",
+            "US-",
+            "US-CAXXX",
+            "us-ca",
+            "USCA",
+        ] {
+            assert!(order_value("ship_to_subdivision", bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn the_fuzzers_input_is_reported_not_a_panic() {
+        let csv = "order_number,order_date,currency,customer_ref,customer_name,ship_to_street,ship_to_city,ship_to_subdivision,ship_to_country,sku,quantity,uom,unit_price\n\
+                   SO-1,2024-05-02,EUR,C-34,Acme,Street 1,Town,\"Müller, Schmidt & Co\",DE,B-200,1,EA,99\n";
+        let import =
+            super::super::parse_orders(csv.as_bytes(), &super::super::CsvOptions::default());
+        assert!(
+            import
+                .report
+                .errors
+                .iter()
+                .any(|e| format!("{e:?}").contains("ship_to_subdivision")),
+            "{:?}",
+            import.report.errors
+        );
     }
 }

@@ -7,71 +7,39 @@
 //! pricelist (USD); SHOP-001 lists at 25.00 (22.50 for Acme) and carries
 //! the 15 % sale tax.
 
-use std::collections::BTreeMap;
-
 use o2c_hub::HubConfig;
-use o2c_hub::validation::{ChannelPolicy, ValidationPolicy};
+use o2c_hub::validation::ChannelPolicy;
 use serde_json::{Value, json};
 
-use super::TestHub;
+use super::validation::{acme_b2b_order, channel_policy};
+use super::{TestHub, odoo_call};
 
 /// `rest:b2b` checks everything against Odoo and creates no customers.
 pub fn strict_b2b() -> HubConfig {
-    let mut channels = BTreeMap::new();
-    channels.insert(
-        "rest:b2b".to_owned(),
+    channel_policy(
+        "rest:b2b",
         ChannelPolicy {
             price_authoritative: Some(false),
             tax_authoritative: Some(false),
             create_customers: Some(false),
             ..ChannelPolicy::default()
         },
-    );
-    HubConfig {
-        validation: ValidationPolicy {
-            channels,
-            ..ValidationPolicy::default()
-        },
-        ..HubConfig::default()
-    }
+    )
 }
 
 /// Acme orders `quantity` SHOP-001 at `price` with `tax` declared on the line.
 pub fn acme_order(reference: &str, price: &str, tax: &str) -> Value {
-    json!({
-        "channel": { "kind": "rest", "account": "b2b" },
-        "channel_order_id": reference,
-        "order_date": "2026-11-27T10:00:00Z",
-        "currency": "USD",
-        "customer": { "name": "Acme Shop Customer Inc", "email": "billing@acme-shop.example.com" },
-        "ship_to": { "name": "Acme Warehouse Dock", "street_lines": ["500 Industrial Way"], "city": "Oakland", "postal_code": "94607", "country": "US" },
-        "lines": [
+    acme_b2b_order(
+        reference,
+        json!([
             { "line_id": "1", "sku": "SHOP-001", "quantity": { "value": "2", "uom": "Units" }, "unit_price": price,
               "taxes": [{ "code": "TAX15", "rate": "15", "amount": tax }] }
-        ]
-    })
+        ]),
+    )
 }
 
 pub async fn odoo(hub: &TestHub, model: &str, method: &str, args: Value) -> Value {
-    let request = json!({
-        "jsonrpc": "2.0", "method": "call", "id": 1,
-        "params": { "service": "object", "method": "execute_kw",
-            "args": ["o2c", 2, "admin", model, method, args] }
-    });
-    let answer: Value = hub
-        .http
-        .post(format!("{}/jsonrpc", hub.odoo_url))
-        .json(&request)
-        .send()
-        .await
-        .expect("rpc")
-        .json()
-        .await
-        .expect("json");
-    answer
-        .get("result")
-        .cloned()
-        .unwrap_or_else(|| panic!("{model}.{method} failed: {answer}"))
+    odoo_call(&hub.odoo_url, model, method, args).await
 }
 
 pub async fn acme_id(hub: &TestHub) -> i64 {
