@@ -131,6 +131,23 @@ impl<'c> Ops<'c> {
         rows(self.call(model, "search_read", json!([domain]), kw).await?)
     }
 
+    /// The id of the first record matching `domain` in `order`, if any
+    /// (`search_read` of `id` with limit 1).
+    pub async fn first_id(
+        &self,
+        model: &str,
+        domain: Value,
+        order: &str,
+    ) -> Result<Option<i64>, OdooError> {
+        let found = self
+            .search_read(model, domain, &["id"], Some(order), Some(1))
+            .await?;
+        Ok(found
+            .first()
+            .and_then(|r| r.get("id"))
+            .and_then(Value::as_i64))
+    }
+
     /// `read(ids, fields)`; missing ids are simply absent (Odoo's behaviour).
     pub async fn read(
         &self,

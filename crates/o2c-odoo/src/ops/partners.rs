@@ -435,19 +435,8 @@ impl Ops<'_> {
         a: &Option<AddressValues>,
     ) -> Result<Option<i64>, OdooError> {
         let Some(a) = a else { return Ok(None) };
-        let found = self
-            .search_read(
-                "res.partner",
-                Self::child_domain(parent, kind, a),
-                &["id"],
-                Some("id asc"),
-                Some(1),
-            )
-            .await?;
-        Ok(found
-            .first()
-            .and_then(|r| r.get("id"))
-            .and_then(Value::as_i64))
+        self.first_id("res.partner", Self::child_domain(parent, kind, a), "id asc")
+            .await
     }
 
     async fn ensure_child(

@@ -351,23 +351,16 @@ impl Ops<'_> {
         partner_id: i64,
         client_order_ref: &str,
     ) -> Result<Option<i64>, OdooError> {
-        let found = self
-            .search_read(
-                "sale.order",
-                json!([
-                    ["client_order_ref", "=", client_order_ref],
-                    ["partner_id", "=", partner_id],
-                    ["state", "!=", "cancel"]
-                ]),
-                &["id"],
-                Some("id asc"),
-                Some(1),
-            )
-            .await?;
-        Ok(found
-            .first()
-            .and_then(|r| r.get("id"))
-            .and_then(Value::as_i64))
+        self.first_id(
+            "sale.order",
+            json!([
+                ["client_order_ref", "=", client_order_ref],
+                ["partner_id", "=", partner_id],
+                ["state", "!=", "cancel"]
+            ]),
+            "id asc",
+        )
+        .await
     }
 
     /// The `create` values of a new order, lines as `[0, 0, vals]`

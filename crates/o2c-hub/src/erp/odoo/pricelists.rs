@@ -159,17 +159,12 @@ impl OdooErp {
             return Ok(Some(id));
         }
         let currency = ops
-            .search_read(
+            .first_id(
                 "res.currency",
                 json!([["name", "=", code], ["active", "in", [true, false]]]),
-                &["id"],
-                Some("id"),
-                Some(1),
+                "id",
             )
-            .await?
-            .first()
-            .and_then(|r| r.get("id"))
-            .and_then(Value::as_i64);
+            .await?;
         let found = match currency {
             Some(currency) => {
                 let mut domain = vec![json!(["currency_id", "=", currency])];
@@ -180,17 +175,8 @@ impl OdooErp {
                         json!(["company_id", "=", company]),
                     ]);
                 }
-                ops.search_read(
-                    "product.pricelist",
-                    Value::Array(domain),
-                    &["id"],
-                    Some("sequence, id"),
-                    Some(1),
-                )
-                .await?
-                .first()
-                .and_then(|r| r.get("id"))
-                .and_then(Value::as_i64)
+                ops.first_id("product.pricelist", Value::Array(domain), "sequence, id")
+                    .await?
             }
             None => None,
         };
@@ -237,17 +223,8 @@ impl OdooErp {
             return Ok(v.as_i64());
         }
         let id = ops
-            .search_read(
-                "product.pricelist",
-                json!([]),
-                &["id"],
-                Some("sequence, id"),
-                Some(1),
-            )
-            .await?
-            .first()
-            .and_then(|r| r.get("id"))
-            .and_then(Value::as_i64);
+            .first_id("product.pricelist", json!([]), "sequence, id")
+            .await?;
         self.master
             .put_key("product.pricelist", &key, id.unwrap_or_default(), json!(id));
         Ok(id)
