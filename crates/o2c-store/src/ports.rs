@@ -325,6 +325,13 @@ pub struct ExceptionRecord {
     pub updated_at: DateTime<Utc>,
 }
 
+impl ExceptionRecord {
+    /// A text member of `details` (e.g. the EDI `partner` or `po_number`).
+    pub fn detail_text(&self, key: &str) -> Option<&str> {
+        self.details.get(key).and_then(Value::as_str)
+    }
+}
+
 /// Closing an open exception as part of a step.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct ExceptionClosure {

@@ -74,14 +74,7 @@ pub async fn act(
     operator: Operator<'_>,
     now: DateTime<Utc>,
 ) -> Result<Value, Problem> {
-    let text = |key: &str| {
-        exception
-            .details
-            .get(key)
-            .and_then(Value::as_str)
-            .unwrap_or_default()
-            .to_owned()
-    };
+    let text = |key: &str| exception.detail_text(key).unwrap_or_default().to_owned();
     let partner_id = text("partner");
     let po_number = text("po_number");
     let mut sent = None;

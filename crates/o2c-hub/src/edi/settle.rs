@@ -79,13 +79,7 @@ pub async fn settle(
     operator: Operator<'_>,
     now: DateTime<Utc>,
 ) -> Result<Value, Problem> {
-    let text = |key: &str| {
-        exception
-            .details
-            .get(key)
-            .and_then(Value::as_str)
-            .map(str::to_owned)
-    };
+    let text = |key: &str| exception.detail_text(key).map(str::to_owned);
     let partner_id = text("partner").unwrap_or_default();
     let partner = app.edi.partner(&partner_id).ok_or_else(|| {
         conflict(format!(
