@@ -76,25 +76,25 @@ impl Address {
     }
 
     /// Every violation (codes, blank texts, e-mail shape), located under `path`.
-    pub fn violations(&self, path: &str) -> Vec<FieldViolation> {
+    pub fn violations(&self, path: impl std::fmt::Display) -> Vec<FieldViolation> {
         let mut v = Violations::default();
         if let Err(e) = self.country_code() {
-            v.push(child(path, "country"), e.to_string());
+            v.push(child(&path, "country"), e.to_string());
         }
         if let Some(sub) = &self.subdivision
             && let Err(e) = check_subdivision(sub, &self.country)
         {
-            v.push(child(path, "subdivision"), e.to_string());
+            v.push(child(&path, "subdivision"), e.to_string());
         }
         for (i, line) in self.street_lines.iter().enumerate() {
-            v.require_text(child(&child(path, "street_lines"), i), line);
+            v.require_text(child(&child(&path, "street_lines"), i), line);
         }
-        v.optional_text(child(path, "city"), self.city.as_deref());
-        v.optional_text(child(path, "postal_code"), self.postal_code.as_deref());
+        v.optional_text(child(&path, "city"), self.city.as_deref());
+        v.optional_text(child(&path, "postal_code"), self.postal_code.as_deref());
         if let Some(email) = &self.email
             && let Some(msg) = email_problem(email)
         {
-            v.push(child(path, "email"), msg);
+            v.push(child(&path, "email"), msg);
         }
         v.finish().err().unwrap_or_default()
     }

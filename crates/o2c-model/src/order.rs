@@ -429,7 +429,7 @@ impl Order {
                 ("total", Some(t.total)),
             ] {
                 if let Some(value) = value {
-                    non_negative(&mut v, &child("/declared_totals", name), value);
+                    non_negative(&mut v, child("/declared_totals", name), value);
                 }
             }
         }
@@ -488,7 +488,7 @@ impl Order {
                 );
             }
             v.require_text(child(&child(&p, "quantity"), "uom"), &line.quantity.uom);
-            non_negative(v, &child(&p, "unit_price"), line.unit_price);
+            non_negative(v, child(&p, "unit_price"), line.unit_price);
             if line.discount_percent < Decimal::ZERO || line.discount_percent > hundred() {
                 v.push(
                     child(&p, "discount_percent"),
@@ -496,7 +496,7 @@ impl Order {
                 );
             }
             if let Some(amount) = line.discount_amount {
-                non_negative(v, &child(&p, "discount_amount"), amount);
+                non_negative(v, child(&p, "discount_amount"), amount);
                 let gross = line.quantity.value.checked_mul(line.unit_price);
                 if gross.is_some_and(|gross| amount > gross) {
                     v.push(
@@ -506,13 +506,13 @@ impl Order {
                 }
             }
             for (k, tax) in line.taxes.iter().enumerate() {
-                let tp = child(&child(&p, "taxes"), k);
+                let tp = child(child(&p, "taxes"), k);
                 v.require_text(child(&tp, "code"), &tax.code);
                 if let Some(rate) = tax.rate {
-                    non_negative(v, &child(&tp, "rate"), rate);
+                    non_negative(v, child(&tp, "rate"), rate);
                 }
                 if let Some(amount) = tax.amount {
-                    non_negative(v, &child(&tp, "amount"), amount);
+                    non_negative(v, child(&tp, "amount"), amount);
                 }
             }
             match checked_line_net(line) {
@@ -526,7 +526,7 @@ impl Order {
     }
 }
 
-fn non_negative(v: &mut Violations, path: &str, value: Decimal) {
+fn non_negative(v: &mut Violations, path: impl Into<String>, value: Decimal) {
     if value.is_sign_negative() && !value.is_zero() {
         v.push(path, format!("must not be negative (got {value})"));
     }

@@ -66,28 +66,28 @@ impl Party {
     }
 
     /// Every violation located under `path` (`""` for a party document).
-    pub fn violations(&self, path: &str) -> Vec<FieldViolation> {
+    pub fn violations(&self, path: impl std::fmt::Display) -> Vec<FieldViolation> {
         let mut v = Violations::default();
         v.extend(refs_violations(
             &self.external_refs,
-            &child(path, "external_refs"),
+            child(&path, "external_refs"),
         ));
-        v.require_text(child(path, "name"), &self.name);
+        v.require_text(child(&path, "name"), &self.name);
         if let Some(msg) = self.email.as_deref().and_then(email_problem) {
-            v.push(child(path, "email"), msg);
+            v.push(child(&path, "email"), msg);
         }
-        v.optional_text(child(path, "vat"), self.vat.as_deref());
+        v.optional_text(child(&path, "vat"), self.vat.as_deref());
         if let Some(a) = &self.billing_address {
-            v.extend(a.violations(&child(path, "billing_address")));
+            v.extend(a.violations(child(&path, "billing_address")));
         }
         for (i, a) in self.shipping_addresses.iter().enumerate() {
-            v.extend(a.violations(&child(&child(path, "shipping_addresses"), i)));
+            v.extend(a.violations(child(&child(&path, "shipping_addresses"), i)));
         }
         if let Some(limit) = &self.credit_limit
             && limit.is_negative()
         {
             v.push(
-                child(&child(path, "credit_limit"), "amount"),
+                child(&child(&path, "credit_limit"), "amount"),
                 "must not be negative",
             );
         }

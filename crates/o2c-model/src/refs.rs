@@ -28,10 +28,10 @@ impl ExternalRef {
     }
 
     /// Violations (blank system or id) located under `path`.
-    pub fn violations(&self, path: &str) -> Vec<FieldViolation> {
+    pub fn violations(&self, path: impl std::fmt::Display) -> Vec<FieldViolation> {
         let mut v = Violations::default();
-        v.require_text(child(path, "system"), &self.system);
-        v.require_text(child(path, "id"), &self.id);
+        v.require_text(child(&path, "system"), &self.system);
+        v.require_text(child(&path, "id"), &self.id);
         v.finish().err().unwrap_or_default()
     }
 }
@@ -44,10 +44,13 @@ impl std::fmt::Display for ExternalRef {
 }
 
 /// Violations of every reference in `refs`, located under `path/<index>`.
-pub(crate) fn refs_violations(refs: &[ExternalRef], path: &str) -> Vec<FieldViolation> {
+pub(crate) fn refs_violations(
+    refs: &[ExternalRef],
+    path: impl std::fmt::Display,
+) -> Vec<FieldViolation> {
     refs.iter()
         .enumerate()
-        .flat_map(|(i, r)| r.violations(&child(path, i)))
+        .flat_map(|(i, r)| r.violations(child(&path, i)))
         .collect()
 }
 

@@ -78,7 +78,33 @@ impl Violations {
     }
 }
 
+/// A parent pointer and a child token, joined only when written out: a
+/// valid document (the usual case) is checked without formatting a single
+/// path.
+#[derive(Clone, Copy)]
+pub(crate) struct Child<P, T>(P, T);
+
 /// Joins a parent pointer and a child token.
-pub(crate) fn child(parent: &str, token: impl std::fmt::Display) -> String {
-    format!("{parent}/{}", escape_pointer_token(&token.to_string()))
+pub(crate) fn child<P: std::fmt::Display, T: std::fmt::Display>(
+    parent: P,
+    token: T,
+) -> Child<P, T> {
+    Child(parent, token)
+}
+
+impl<P: std::fmt::Display, T: std::fmt::Display> std::fmt::Display for Child<P, T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{}/{}",
+            self.0,
+            escape_pointer_token(&self.1.to_string())
+        )
+    }
+}
+
+impl<P: std::fmt::Display, T: std::fmt::Display> From<Child<P, T>> for String {
+    fn from(pointer: Child<P, T>) -> String {
+        pointer.to_string()
+    }
 }

@@ -46,17 +46,13 @@ pub fn from_val(val: &Val) -> Result<Value, String> {
         Val::Null => Value::Null,
         Val::Bool(b) => Value::Bool(*b),
         Val::Num(n) => number(n)?,
-        Val::TStr(bytes) | Val::BStr(bytes) => {
-            Value::String(String::from_utf8_lossy(bytes).into_owned())
-        }
+        Val::TStr(bytes) | Val::BStr(bytes) => Value::String(text_of(bytes)),
         Val::Arr(items) => Value::Array(items.iter().map(from_val).collect::<Result<_, _>>()?),
         Val::Obj(members) => {
             let mut out = Map::with_capacity(members.len());
             for (key, value) in members.iter() {
                 let key = match key {
-                    Val::TStr(bytes) | Val::BStr(bytes) => {
-                        String::from_utf8_lossy(bytes).into_owned()
-                    }
+                    Val::TStr(bytes) | Val::BStr(bytes) => text_of(bytes),
                     other => other.to_string(),
                 };
                 let value = from_val(value)?;
@@ -67,6 +63,15 @@ pub fn from_val(val: &Val) -> Result<Value, String> {
             Value::Object(out)
         }
     })
+}
+
+/// A string's bytes as text; std's strict check is word-at-a-time on
+/// ASCII, the lossy decoder's chunking is not, and invalid bytes are rare.
+fn text_of(bytes: &[u8]) -> String {
+    match std::str::from_utf8(bytes) {
+        Ok(text) => text.to_owned(),
+        Err(_) => String::from_utf8_lossy(bytes).into_owned(),
+    }
 }
 
 fn number(n: &Num) -> Result<Value, String> {

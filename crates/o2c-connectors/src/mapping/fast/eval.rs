@@ -282,12 +282,11 @@ impl<'p> Evaluator<'p> {
         let mut members: Vec<(Vec<Val>, Vec<Val>)> = Vec::new();
         let mut single: Vec<(Val, Val)> = Vec::with_capacity(fields.len());
         for (k, value) in fields {
-            let keys = self.all(k, env, v)?;
-            let values = self.all(value, env, v)?;
-            if members.is_empty() && keys.len() == 1 && values.len() == 1 {
-                single.extend(keys.into_iter().zip(values));
-            } else {
-                members.push((keys, values));
+            let keys = self.outputs(k, env, v)?;
+            let values = self.outputs(value, env, v)?;
+            match (keys, values) {
+                (Outputs::One(k), Outputs::One(x)) if members.is_empty() => single.push((k, x)),
+                (keys, values) => members.push((keys.into_vec(), values.into_vec())),
             }
         }
         if members.is_empty() {
@@ -315,11 +314,12 @@ impl<'p> Evaluator<'p> {
         Ok(())
     }
 
-    fn all(&self, e: &'p Expr, env: &Env<'p>, v: &Val) -> Result<Vec<Val>, Stop> {
+    /// Every output of `e`, without a vector for the usual single one.
+    fn outputs(&self, e: &'p Expr, env: &Env<'p>, v: &Val) -> Result<Outputs, Stop> {
         if let Expr::Lit(lit) = e {
-            return Ok(vec![lit.val()]);
+            return Ok(Outputs::One(lit.val()));
         }
-        let mut outputs = Vec::with_capacity(1);
+        let mut outputs = Outputs::None;
         self.run(e, env, v.clone(), &mut |x| {
             outputs.push(x);
             Ok(())
@@ -342,6 +342,15 @@ impl<'p> Evaluator<'p> {
         };
         let failed = |optional: bool| if optional { Ok(()) } else { Err(Stop::Unsure) };
         match step {
+            // A member named by a literal, the most common step, is looked
+            // up without building a key value (a boxed string in jaq).
+            Step::Index(Expr::Lit(Lit::Str(key))) if matches!(y, Val::Obj(_) | Val::Null) => {
+                let z = match &y {
+                    Val::Obj(members) => members.get(&MemberKey(key)).cloned(),
+                    _ => None,
+                };
+                self.steps(rest, env, input, z.unwrap_or(Val::Null), out)
+            }
             Step::Index(i) => {
                 let index = match i {
                     Expr::Lit(lit) => lit.val(),
@@ -476,6 +485,53 @@ impl<'p> Evaluator<'p> {
     }
 }
 
+/// A filter's outputs, most often exactly one.
+enum Outputs {
+    None,
+    One(Val),
+    Many(Vec<Val>),
+}
+
+impl Outputs {
+    fn push(&mut self, x: Val) {
+        *self = match std::mem::replace(self, Outputs::None) {
+            Outputs::None => Outputs::One(x),
+            Outputs::One(first) => Outputs::Many(vec![first, x]),
+            Outputs::Many(mut all) => {
+                all.push(x);
+                Outputs::Many(all)
+            }
+        };
+    }
+
+    fn into_vec(self) -> Vec<Val> {
+        match self {
+            Outputs::None => Vec::new(),
+            Outputs::One(x) => vec![x],
+            Outputs::Many(all) => all,
+        }
+    }
+}
+
+/// A member's key as bytes, found in an object as the string value it
+/// equals: hashed exactly as jaq hashes `Val::TStr` (tag 5, then the
+/// bytes), and equal to a text or byte string of the same bytes, as
+/// `Val`'s own equality says.
+struct MemberKey<'k>(&'k [u8]);
+
+impl std::hash::Hash for MemberKey<'_> {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        state.write_u8(5);
+        self.0.hash(state);
+    }
+}
+
+impl indexmap::Equivalent<Val> for MemberKey<'_> {
+    fn equivalent(&self, key: &Val) -> bool {
+        matches!(key, Val::TStr(b) | Val::BStr(b) if b.as_ref() == self.0)
+    }
+}
+
 fn object_of(members: Vec<(Val, Val)>) -> Result<Val, Stop> {
     if members.iter().any(|(k, _)| !matches!(k, Val::TStr(_))) {
         return Err(Stop::Unsure);
@@ -491,5 +547,26 @@ impl Lit {
             Lit::Str(bytes) => Val::utf8_str(bytes.clone()),
             Lit::EmptyArr => Val::Arr(Default::default()),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::MemberKey;
+    use jaq_json::Val;
+
+    #[test]
+    fn member_keys_find_the_members_jaq_keys_find() {
+        let names: [&[u8]; 5] = [b"", b"a", b"line_items", "caf\u{e9}".as_bytes(), b"\xff(x)"];
+        let mut map = jaq_json::Map::default();
+        for (i, name) in names.iter().enumerate() {
+            map.insert(Val::utf8_str(name.to_vec()), Val::from(i));
+        }
+        map.insert(Val::byte_str(b"raw".to_vec()), Val::from(9usize));
+        for (i, name) in names.iter().enumerate() {
+            assert_eq!(map.get(&MemberKey(name)), Some(&Val::from(i)), "{name:?}");
+        }
+        assert_eq!(map.get(&MemberKey(b"raw")), Some(&Val::from(9usize)));
+        assert_eq!(map.get(&MemberKey(b"missing")), None);
     }
 }
