@@ -517,7 +517,7 @@ impl Order {
             }
             match checked_line_net(line) {
                 Some(net) => total = total.and_then(|t| t.checked_add(net)),
-                None => v.push(p.clone(), "line amount is out of the decimal range"),
+                None => v.push(p, "line amount is out of the decimal range"),
             }
         }
         if total.is_none() && !self.lines.is_empty() {
