@@ -275,6 +275,37 @@ mod tests {
     }
 
     #[test]
+    fn odd_text_in_skipped_members_answers_as_jaq_does() {
+        // Members no program names are skipped by serde_json's skipper, not
+        // read: the answer (a mapping, or jaq's refusal) must not change.
+        let mapping = MappingProgram::compile("t/v1", "{x: .a}").expect("compiles");
+        for payload in [
+            &br#"{"a": 1, "z": "\ud800"}"#[..],
+            br#"{"a": 1, "z": "\udc00\ud800x"}"#,
+            br#"{"a": 1, "z": "\ud83d\ude00"}"#,
+            b"{\"a\": 1, \"z\": \"tab\there\"}",
+            br#"{"a": 1, "z": "\x"}"#,
+            br#"{"a": 1, "z": "\u12"}"#,
+            br#"{"a": 1, "z": 01}"#,
+            br#"{"a": 1, "z": 1.}"#,
+            br#"{"a": 1, "z": -}"#,
+            br#"{"a": 1, "z": 1e}"#,
+            br#"{"a": 1, "z": [1, ]}"#,
+            br#"{"a": 1, "z": {"k" 1}}"#,
+            br#"{"a": 1, "z": nul}"#,
+            br#"{"a": 1, "z": [[[[[[[[[[]]]]]]]]]]}"#,
+            br#"{"a": 1, "z": 1e400, "y": -0.0, "w": 123456789012345678901234567890}"#,
+        ] {
+            let text = String::from_utf8_lossy(payload);
+            assert_eq!(
+                mapping.run(payload, "a", "b"),
+                mapping.run_reference(payload, "a", "b"),
+                "{text}"
+            );
+        }
+    }
+
+    #[test]
     fn programs_using_what_it_does_not_run_stay_on_jaq() {
         for program in [
             ".a |= 1",

@@ -77,7 +77,14 @@ pub fn parse(payload: &[u8], keys: &KeySet, plain: Plain) -> Option<Val> {
     // each string of a byte slice on its own.
     let text = std::str::from_utf8(payload).ok()?;
     let mut de = serde_json::Deserializer::from_str(text);
-    let val = Seed { keys, plain }.deserialize(&mut de).ok()?;
+    let skips_fast = memchr::memmem::find(payload, b"\\u").is_none();
+    let val = Seed {
+        keys,
+        plain,
+        skips_fast,
+    }
+    .deserialize(&mut de)
+    .ok()?;
     de.end().ok()?;
     Some(val)
 }
@@ -100,6 +107,10 @@ pub fn holds_pruned(v: &Val) -> bool {
 struct Seed<'k> {
     keys: &'k KeySet,
     plain: Plain,
+    /// Whether skipped members may go through serde_json's skipper: not
+    /// when the payload has a `\u` escape, which the skipper does not
+    /// check for lone surrogates while jaq's reader refuses them.
+    skips_fast: bool,
 }
 
 impl<'de> DeserializeSeed<'de> for Seed<'_> {
@@ -208,6 +219,13 @@ impl<'de> Visitor<'de> for Seed<'_> {
                 Some(shared) => {
                     let value = map.next_value_seed(self)?;
                     members.push((Val::utf8_str(shared.clone()), value));
+                }
+                // Skipped whole by serde_json's own skipper, as strict as
+                // its parser but without a visitor call per token, nor
+                // the unescaping of strings and numbers' text.
+                None if self.plain == Plain::Skip && self.skips_fast => {
+                    map.next_value::<IgnoredAny>()?;
+                    pruned = true;
                 }
                 None => match map.next_value_seed(Unnamed { plain: self })? {
                     Some(value) => members.push((Val::utf8_str(key.0.into_owned()), value)),
