@@ -1215,3 +1215,109 @@ async fn a_deadline_alert_is_retried_into_its_855_or_dismissed_with_a_reason() {
     assert_eq!(exception_status(&hub, &other["id"]).await, "cancelled");
     hub.shutdown().await;
 }
+
+/// The `edi.855.written` entries of `partner`'s PO `po`.
+async fn audited_855s(store: &dyn o2c_store::Store, partner: &str, po: &str) -> Vec<Value> {
+    let subject = format!("edi:{partner}:po:{po}");
+    store
+        .list_audit(0, 1000)
+        .await
+        .expect("audit")
+        .into_iter()
+        .filter(|a| a.action == "edi.855.written" && a.subject == subject)
+        .map(|a| a.details)
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_855_written_is_audited_once_even_when_the_store_fails_around_its_close() {
+    use common::faulty::{Fault, FaultyStore};
+    let folders = Folders::new();
+    // The test sweeps itself (the hub's sweeper runs once at start, then
+    // sleeps): each sweep is one step of the story.
+    let edi = EdiConfig {
+        state_dir: folders.root.join("state").display().to_string(),
+        poll_interval_ms: 600_000,
+        deadline_alert_lead_minutes: 120,
+        partners: vec![slow_partner(&folders, "slow", "SLOWDIST")],
+    };
+    let runtime = o2c_hub::edi::EdiRuntime::new(edi.clone());
+    let temp = tempfile::tempdir().expect("tempdir");
+    let real = o2c_store::open(&temp.path().join("hub.db").to_string_lossy())
+        .await
+        .expect("store");
+    let faulty = FaultyStore::new(real);
+    let hub = TestHub::start_wrapped(
+        common::fast(HubConfig {
+            edi,
+            ..HubConfig::default()
+        }),
+        faulty.clone(),
+        temp,
+        |erp| erp,
+    )
+    .await;
+    let sweep = || async {
+        o2c_hub::edi::acks::sweep(hub.store.as_ref(), &runtime, chrono::Utc::now()).await
+    };
+    let audited = || audited_855s(hub.store.as_ref(), "slow", "325011");
+    // The PO's order is held (no ship-to) and its deadline alert raised;
+    // then the order is cancelled, so the 855 (RD) is due.
+    let text = String::from_utf8(enveloped("x12types_850_5010_rk_sdq_2stores.edi", 9))
+        .expect("utf8")
+        .replace("ACMEDIST", "SLOWDIST");
+    let order = first_order_id(&post_x12_report(&hub, "slow", text.into_bytes()).await);
+    hub.wait_for_status(&order, "on_hold").await;
+    assert_eq!(sweep().await.expect("sweep").alerts_raised, 1);
+    let alert = alert_of(&hub, "slow").await;
+    let hold = hub.open_exception_of(&order).await;
+    let cancelled = act(&hub, &hold["id"], "cancel", json!({"reason": "withdrawn"})).await;
+    assert_eq!(cancelled.status(), 200);
+    hub.wait_for_status(&order, "cancelled").await;
+
+    // The store fails the close: the file is out, but nothing records it as
+    // done — no audit entry, the alert open, the PO open.
+    faulty.fail_next("close_edi_po", Fault::Before);
+    assert!(sweep().await.is_err(), "the close failed");
+    assert_eq!(faulty.injected("close_edi_po"), 1);
+    assert_eq!(files(&folders.out("slow"), "855-"), 1);
+    let (name, first) = wait_for_file(&folders.out("slow"), "855-").await;
+    assert!(audited().await.is_empty());
+    assert_eq!(exception_status(&hub, &alert["id"]).await, "open");
+    assert_eq!(
+        hub.store
+            .open_edi_pos("slow", 10)
+            .await
+            .expect("open")
+            .len(),
+        1
+    );
+
+    // The next sweep (after a restart, say) writes the same 855 again, byte
+    // for byte into the same file; this time the close commits, but its
+    // answer is lost on the way back.
+    faulty.fail_next("close_edi_po", Fault::After);
+    assert!(sweep().await.is_err(), "the answer was lost");
+    assert_eq!(files(&folders.out("slow"), "855-"), 1);
+    let again = std::fs::read_to_string(folders.out("slow").join(&name)).expect("855");
+    assert_eq!(again, first);
+    // Committed together: one entry, the alert resolved, the PO closed.
+    let entries = audited().await;
+    assert_eq!(entries.len(), 1, "{entries:?}");
+    assert_eq!(entries[0]["file"], json!(name));
+    assert_eq!(entries[0]["ack_type"], "RD");
+    assert_eq!(exception_status(&hub, &alert["id"]).await, "resolved");
+    assert!(
+        hub.store
+            .open_edi_pos("slow", 10)
+            .await
+            .expect("open")
+            .is_empty()
+    );
+
+    // Nothing is left to do: no third write, no second entry.
+    assert_eq!(sweep().await.expect("sweep"), Default::default());
+    assert_eq!(audited().await.len(), 1);
+    assert_eq!(faulty.injected("close_edi_po"), 2);
+    hub.shutdown().await;
+}

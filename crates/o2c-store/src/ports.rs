@@ -591,8 +591,31 @@ pub trait EdiState: Send + Sync {
         expected_version: Option<i64>,
         at: DateTime<Utc>,
     ) -> Result<i64>;
+    /// Closes an answered PO in ONE transaction: its track (saved with
+    /// `open = false` over `expected_version`), the deadline alert it
+    /// resolves, and its audit entry. [`StoreError::Conflict`] when another
+    /// writer moved the track on; nothing is written then, so an answer
+    /// is audited exactly once however many writers race to close it.
+    async fn close_edi_po(&self, close: EdiPoClose) -> Result<i64>;
     /// The partner's open POs, oldest first.
     async fn open_edi_pos(&self, partner: &str, limit: i64) -> Result<Vec<EdiPoRecord>>;
+}
+
+/// What closing an answered PO writes ([`EdiState::close_edi_po`]).
+#[derive(Debug, Clone, PartialEq)]
+pub struct EdiPoClose {
+    pub partner: String,
+    pub po_number: String,
+    /// The track as answered.
+    pub track: Value,
+    /// The track's version it was answered from.
+    pub expected_version: i64,
+    /// The deadline alert the answer resolves. Closed when still open; one
+    /// an operator dismissed meanwhile stays as they left it (no error).
+    pub alert: Option<ExceptionClosure>,
+    /// The entry that records the answer (`edi.855.written`).
+    pub audit: NewAuditEntry,
+    pub at: DateTime<Utc>,
 }
 
 /// The whole store, as the runtime sees it.
