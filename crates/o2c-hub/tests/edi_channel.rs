@@ -1321,3 +1321,115 @@ async fn every_855_written_is_audited_once_even_when_the_store_fails_around_its_
     assert_eq!(faulty.injected("close_edi_po"), 2);
     hub.shutdown().await;
 }
+
+/// `POST /v1/dlq/{id}/retry` with `body`, as an operator.
+async fn retry_dead(hub: &TestHub, id: i64, body: Value) -> reqwest::Response {
+    hub.http
+        .post(format!("{}/v1/dlq/{id}/retry", hub.base))
+        .bearer_auth(&hub.key)
+        .json(&body)
+        .send()
+        .await
+        .expect("retry")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_override_whose_po_reopen_failed_still_gets_its_replacing_855() {
+    use common::faulty::{Fault, FaultyStore};
+    let folders = Folders::new();
+    let config = common::fast(edi_config(
+        &folders,
+        vec![rk_per_store(&folders, "rk"), rk_per_store(&folders, "rk2")],
+        0,
+    ));
+    let temp = tempfile::tempdir().expect("tempdir");
+    let real = o2c_store::open(&temp.path().join("hub.db").to_string_lossy())
+        .await
+        .expect("store");
+    let faulty = FaultyStore::new(real);
+    let hub = TestHub::start_wrapped(config, faulty.clone(), temp, |inner| {
+        Arc::new(RefusingOdoo { inner })
+    })
+    .await;
+    create_products(&hub.odoo_url, &["LED-STRING-2400L"]).await;
+
+    // rk2: Odoo refuses both store orders outright (dead-lettered): RD.
+    let report = post_x12_report(
+        &hub,
+        "rk2",
+        enveloped("x12types_850_5010_rk_sdq_2stores.edi", 61),
+    )
+    .await;
+    assert_eq!(report["orders"].as_array().map(Vec::len), Some(2));
+    let told = nth_855(&folders, "rk2", 0).await;
+    assert!(segments(&told, "BAK")[0].starts_with("BAK*00*RD*325011*"));
+    let dead = hub
+        .store
+        .list_jobs(Some(o2c_store::JobState::Dead), 10)
+        .await
+        .expect("dlq");
+    assert_eq!(dead.len(), 2);
+
+    // The overriding retry commits (with its audit entry), and the store
+    // fails the reopen of the PO that follows: the retry is still done...
+    faulty.fail_next("save_edi_po", Fault::Before);
+    let retried = retry_dead(
+        &hub,
+        dead[0].id,
+        json!({"override_855": true, "reason": "customer asked by phone"}),
+    )
+    .await;
+    assert_eq!(retried.status(), 200);
+    assert_eq!(faulty.injected("save_edi_po"), 1, "the reopen failed");
+    // ...and the sweeper reopens the PO from the audit entry: the partner
+    // gets its replacing 855 (Odoo refuses again here: still RD).
+    let replacing = nth_855(&folders, "rk2", 1).await;
+    assert!(
+        segments(&replacing, "BAK")[0].starts_with("BAK*05*RD*325011*"),
+        "{replacing}"
+    );
+
+    // rk: store 899's order is held by Odoo's refusal, told IQ; the
+    // exception's overriding retry has its reopen fail the same way.
+    let report = post_x12_report(
+        &hub,
+        "rk",
+        enveloped("x12types_850_5010_rk_sdq_2stores.edi", 62),
+    )
+    .await;
+    let orders = report["orders"].as_array().expect("orders");
+    hub.wait_for_status(orders[0]["order_id"].as_str().expect("id"), "confirmed")
+        .await;
+    let refused = orders[1]["order_id"].as_str().expect("id").to_owned();
+    hub.wait_for_status(&refused, "on_hold").await;
+    let told = nth_855(&folders, "rk", 0).await;
+    assert!(segments(&told, "BAK")[0].starts_with("BAK*00*AC*325011*"));
+    let held = hub.open_exception_of(&refused).await;
+    faulty.fail_next("save_edi_po", Fault::Before);
+    let answer = act(
+        &hub,
+        &held["id"],
+        "retry",
+        json!({"reason": "sale_ok is fixed", "override_855": true}),
+    )
+    .await;
+    assert_eq!(answer.status(), 200);
+    assert_eq!(faulty.injected("save_edi_po"), 2, "the reopen failed");
+    let replacing = nth_855(&folders, "rk", 1).await;
+    assert!(
+        segments(&replacing, "BAK")[0].starts_with("BAK*05*AC*325011*"),
+        "{replacing}"
+    );
+
+    // One replacement each, however often the sweeper reads the overrides;
+    // each override audited once, with what the partner had been told.
+    tokio::time::sleep(Duration::from_millis(600)).await;
+    assert_eq!(files(&folders.out("rk2"), "855-"), 2);
+    assert_eq!(files(&folders.out("rk"), "855-"), 2);
+    let audit = hub.store.list_audit(0, 1000).await.expect("audit");
+    let actions = |action: &str| audit.iter().filter(|a| a.action == action).count();
+    assert_eq!(actions("dlq.retry"), 1);
+    assert_eq!(actions("exception.retry"), 1);
+    assert_eq!(actions("edi.855.written"), 4);
+    hub.shutdown().await;
+}

@@ -287,8 +287,10 @@ pub trait Jobs: Send + Sync {
     async fn release_job(&self, lease: &Lease, now: DateTime<Utc>) -> Result<bool>;
     async fn get_job(&self, id: i64) -> Result<Option<Job>>;
     async fn list_jobs(&self, state: Option<JobState>, limit: i64) -> Result<Vec<Job>>;
-    /// DLQ → pending with attempts reset. False if the job is not dead.
-    async fn retry_dead(&self, id: i64, now: DateTime<Utc>) -> Result<bool>;
+    /// DLQ → pending with attempts reset, and the operator's `audit` entry
+    /// appended in the same commit. False (nothing written) if the job is
+    /// not dead.
+    async fn retry_dead(&self, id: i64, audit: NewAuditEntry, now: DateTime<Utc>) -> Result<bool>;
     /// DLQ → discarded. False if the job is not dead.
     async fn discard_dead(&self, id: i64, now: DateTime<Utc>) -> Result<bool>;
     async fn count_jobs_by_state(&self) -> Result<Vec<(JobState, i64)>>;

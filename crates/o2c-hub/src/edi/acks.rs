@@ -242,6 +242,12 @@ pub async fn sweep(
     now: DateTime<Utc>,
 ) -> Result<Swept, AckError> {
     let mut swept = Swept::default();
+    // First the POs an operator's override reopens (when the reopen after
+    // the override failed), so they are answered in this pass. A failure
+    // here holds no other PO back: the next pass reads the same overrides.
+    if let Err(error) = super::told::reconcile(store, now).await {
+        tracing::warn!(error = %error, "reading 855 overrides failed; will retry");
+    }
     for partner in &runtime.config.partners {
         let Some(kind) = partner.acknowledgments.po_855 else {
             continue;

@@ -198,8 +198,8 @@ impl Jobs for FaultyStore {
     async fn list_jobs(&self, state: Option<JobState>, limit: i64) -> Result<Vec<Job>> {
         self.inner.list_jobs(state, limit).await
     }
-    async fn retry_dead(&self, id: i64, now: DateTime<Utc>) -> Result<bool> {
-        self.guarded("retry_dead", self.inner.retry_dead(id, now))
+    async fn retry_dead(&self, id: i64, audit: NewAuditEntry, now: DateTime<Utc>) -> Result<bool> {
+        self.guarded("retry_dead", self.inner.retry_dead(id, audit, now))
             .await
     }
     async fn discard_dead(&self, id: i64, now: DateTime<Utc>) -> Result<bool> {

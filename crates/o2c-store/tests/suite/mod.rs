@@ -594,10 +594,23 @@ pub async fn dead_job_blocks_key_until_retried_or_discarded(h: Harness) {
     );
 
     // Retry: back to pending with attempts reset, and it runs before b.
-    assert!(s.retry_dead(a, at(4)).await.unwrap());
-    assert!(!s.retry_dead(a, at(4)).await.unwrap(), "not dead any more");
+    let retry = || audit_entry("dlq.retry", &format!("job:{a}"));
+    assert!(s.retry_dead(a, retry(), at(4)).await.unwrap());
+    assert!(
+        !s.retry_dead(a, retry(), at(4)).await.unwrap(),
+        "not dead any more"
+    );
     let retried = s.get_job(a).await.unwrap().unwrap();
     assert_eq!((retried.state, retried.attempts), (JobState::Pending, 0));
+    // Audited with the retry, once: the refused second retry wrote nothing.
+    let audited = s.list_audit(0, 10).await.unwrap();
+    assert_eq!(
+        audited
+            .iter()
+            .map(|e| e.action.as_str())
+            .collect::<Vec<_>>(),
+        ["dlq.retry"]
+    );
     let claimed = s
         .claim_jobs("w", 10, Duration::seconds(30), at(5))
         .await
