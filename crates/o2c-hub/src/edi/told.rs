@@ -165,7 +165,17 @@ pub async fn reconcile(store: &dyn Store, now: DateTime<Utc>) -> Result<usize, T
                 continue;
             };
             overrides += 1;
-            reopen_for_replacement(store, &told, entry.at).await?;
+            match reopen_for_replacement(store, &told, entry.at).await {
+                Ok(()) => {}
+                // A track that does not read back would stop every later
+                // override here for good: it is left to an operator.
+                Err(error @ TrackError::Corrupt { .. }) => {
+                    tracing::error!(error = %error, seq = entry.seq, "an 855 override could not reopen its PO");
+                }
+                // The store: this entry and the ones after it are read
+                // again on the next pass.
+                Err(other) => return Err(other),
+            }
         }
         match page.last() {
             Some(last) => after = last.seq,
