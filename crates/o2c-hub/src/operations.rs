@@ -55,24 +55,34 @@ pub async fn retry_dead_job(
     {
         return Ok(DeadRetry::PartnerTold(told.clone()));
     }
-    if !store.retry_dead(job_id, now).await? {
+    // The retry and its audit entry in one commit: the entry (with what
+    // the partner was told) is also what the acknowledgment sweeper reads
+    // to reopen the PO if the reopen below does not happen.
+    let entry = NewAuditEntry {
+        actor: actor.to_owned(),
+        action: "dlq.retry".into(),
+        subject: format!("job:{job_id}"),
+        details: json!({ "reason": reason, "override_855": told }),
+        correlation_id: Uuid::now_v7().to_string(),
+        at: now,
+    };
+    if !store.retry_dead(job_id, entry, now).await? {
         return Ok(DeadRetry::NotDead);
     }
     // Reopened after the retry: the sweeper then reads the order's outcome
-    // as it is from here on, never the refusal it is replacing.
-    if let Some(told) = &told {
-        told::reopen_for_replacement(store, told, now).await?;
+    // as it is from here on, never the refusal it is replacing. A store
+    // error here is no failure of the retry: the sweeper reopens the PO
+    // from the audit entry (`edi::told::reconcile`).
+    if let Some(told) = &told
+        && let Err(error) = told::reopen_for_replacement(store, told, now).await
+    {
+        tracing::warn!(
+            error = %error,
+            partner = told.partner,
+            po = told.po_number,
+            "the PO will be reopened for its replacing 855 by the next acknowledgment sweep"
+        );
     }
-    store
-        .append_audit(NewAuditEntry {
-            actor: actor.to_owned(),
-            action: "dlq.retry".into(),
-            subject: format!("job:{job_id}"),
-            details: json!({ "reason": reason, "override_855": told }),
-            correlation_id: Uuid::now_v7().to_string(),
-            at: now,
-        })
-        .await?;
     Ok(DeadRetry::Retried)
 }
 

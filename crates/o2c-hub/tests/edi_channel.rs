@@ -1215,3 +1215,221 @@ async fn a_deadline_alert_is_retried_into_its_855_or_dismissed_with_a_reason() {
     assert_eq!(exception_status(&hub, &other["id"]).await, "cancelled");
     hub.shutdown().await;
 }
+
+/// The `edi.855.written` entries of `partner`'s PO `po`.
+async fn audited_855s(store: &dyn o2c_store::Store, partner: &str, po: &str) -> Vec<Value> {
+    let subject = format!("edi:{partner}:po:{po}");
+    store
+        .list_audit(0, 1000)
+        .await
+        .expect("audit")
+        .into_iter()
+        .filter(|a| a.action == "edi.855.written" && a.subject == subject)
+        .map(|a| a.details)
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_855_written_is_audited_once_even_when_the_store_fails_around_its_close() {
+    use common::faulty::{Fault, FaultyStore};
+    let folders = Folders::new();
+    // The test sweeps itself (the hub's sweeper runs once at start, then
+    // sleeps): each sweep is one step of the story.
+    let edi = EdiConfig {
+        state_dir: folders.root.join("state").display().to_string(),
+        poll_interval_ms: 600_000,
+        deadline_alert_lead_minutes: 120,
+        partners: vec![slow_partner(&folders, "slow", "SLOWDIST")],
+    };
+    let runtime = o2c_hub::edi::EdiRuntime::new(edi.clone());
+    let temp = tempfile::tempdir().expect("tempdir");
+    let real = o2c_store::open(&temp.path().join("hub.db").to_string_lossy())
+        .await
+        .expect("store");
+    let faulty = FaultyStore::new(real);
+    let hub = TestHub::start_wrapped(
+        common::fast(HubConfig {
+            edi,
+            ..HubConfig::default()
+        }),
+        faulty.clone(),
+        temp,
+        |erp| erp,
+    )
+    .await;
+    let sweep = || async {
+        o2c_hub::edi::acks::sweep(hub.store.as_ref(), &runtime, chrono::Utc::now()).await
+    };
+    let audited = || audited_855s(hub.store.as_ref(), "slow", "325011");
+    // The PO's order is held (no ship-to) and its deadline alert raised;
+    // then the order is cancelled, so the 855 (RD) is due.
+    let text = String::from_utf8(enveloped("x12types_850_5010_rk_sdq_2stores.edi", 9))
+        .expect("utf8")
+        .replace("ACMEDIST", "SLOWDIST");
+    let order = first_order_id(&post_x12_report(&hub, "slow", text.into_bytes()).await);
+    hub.wait_for_status(&order, "on_hold").await;
+    assert_eq!(sweep().await.expect("sweep").alerts_raised, 1);
+    let alert = alert_of(&hub, "slow").await;
+    let hold = hub.open_exception_of(&order).await;
+    let cancelled = act(&hub, &hold["id"], "cancel", json!({"reason": "withdrawn"})).await;
+    assert_eq!(cancelled.status(), 200);
+    hub.wait_for_status(&order, "cancelled").await;
+
+    // The store fails the close: the file is out, but nothing records it as
+    // done — no audit entry, the alert open, the PO open.
+    faulty.fail_next("close_edi_po", Fault::Before);
+    assert!(sweep().await.is_err(), "the close failed");
+    assert_eq!(faulty.injected("close_edi_po"), 1);
+    assert_eq!(files(&folders.out("slow"), "855-"), 1);
+    let (name, first) = wait_for_file(&folders.out("slow"), "855-").await;
+    assert!(audited().await.is_empty());
+    assert_eq!(exception_status(&hub, &alert["id"]).await, "open");
+    assert_eq!(
+        hub.store
+            .open_edi_pos("slow", 10)
+            .await
+            .expect("open")
+            .len(),
+        1
+    );
+
+    // The next sweep (after a restart, say) writes the same 855 again, byte
+    // for byte into the same file; this time the close commits, but its
+    // answer is lost on the way back.
+    faulty.fail_next("close_edi_po", Fault::After);
+    assert!(sweep().await.is_err(), "the answer was lost");
+    assert_eq!(files(&folders.out("slow"), "855-"), 1);
+    let again = std::fs::read_to_string(folders.out("slow").join(&name)).expect("855");
+    assert_eq!(again, first);
+    // Committed together: one entry, the alert resolved, the PO closed.
+    let entries = audited().await;
+    assert_eq!(entries.len(), 1, "{entries:?}");
+    assert_eq!(entries[0]["file"], json!(name));
+    assert_eq!(entries[0]["ack_type"], "RD");
+    assert_eq!(exception_status(&hub, &alert["id"]).await, "resolved");
+    assert!(
+        hub.store
+            .open_edi_pos("slow", 10)
+            .await
+            .expect("open")
+            .is_empty()
+    );
+
+    // Nothing is left to do: no third write, no second entry.
+    assert_eq!(sweep().await.expect("sweep"), Default::default());
+    assert_eq!(audited().await.len(), 1);
+    assert_eq!(faulty.injected("close_edi_po"), 2);
+    hub.shutdown().await;
+}
+
+/// `POST /v1/dlq/{id}/retry` with `body`, as an operator.
+async fn retry_dead(hub: &TestHub, id: i64, body: Value) -> reqwest::Response {
+    hub.http
+        .post(format!("{}/v1/dlq/{id}/retry", hub.base))
+        .bearer_auth(&hub.key)
+        .json(&body)
+        .send()
+        .await
+        .expect("retry")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_override_whose_po_reopen_failed_still_gets_its_replacing_855() {
+    use common::faulty::{Fault, FaultyStore};
+    let folders = Folders::new();
+    let config = common::fast(edi_config(
+        &folders,
+        vec![rk_per_store(&folders, "rk"), rk_per_store(&folders, "rk2")],
+        0,
+    ));
+    let temp = tempfile::tempdir().expect("tempdir");
+    let real = o2c_store::open(&temp.path().join("hub.db").to_string_lossy())
+        .await
+        .expect("store");
+    let faulty = FaultyStore::new(real);
+    let hub = TestHub::start_wrapped(config, faulty.clone(), temp, |inner| {
+        Arc::new(RefusingOdoo { inner })
+    })
+    .await;
+    create_products(&hub.odoo_url, &["LED-STRING-2400L"]).await;
+
+    // rk2: Odoo refuses both store orders outright (dead-lettered): RD.
+    let report = post_x12_report(
+        &hub,
+        "rk2",
+        enveloped("x12types_850_5010_rk_sdq_2stores.edi", 61),
+    )
+    .await;
+    assert_eq!(report["orders"].as_array().map(Vec::len), Some(2));
+    let told = nth_855(&folders, "rk2", 0).await;
+    assert!(segments(&told, "BAK")[0].starts_with("BAK*00*RD*325011*"));
+    let dead = hub
+        .store
+        .list_jobs(Some(o2c_store::JobState::Dead), 10)
+        .await
+        .expect("dlq");
+    assert_eq!(dead.len(), 2);
+
+    // The overriding retry commits (with its audit entry), and the store
+    // fails the reopen of the PO that follows: the retry is still done...
+    faulty.fail_next("save_edi_po", Fault::Before);
+    let retried = retry_dead(
+        &hub,
+        dead[0].id,
+        json!({"override_855": true, "reason": "customer asked by phone"}),
+    )
+    .await;
+    assert_eq!(retried.status(), 200);
+    assert_eq!(faulty.injected("save_edi_po"), 1, "the reopen failed");
+    // ...and the sweeper reopens the PO from the audit entry: the partner
+    // gets its replacing 855 (Odoo refuses again here: still RD).
+    let replacing = nth_855(&folders, "rk2", 1).await;
+    assert!(
+        segments(&replacing, "BAK")[0].starts_with("BAK*05*RD*325011*"),
+        "{replacing}"
+    );
+
+    // rk: store 899's order is held by Odoo's refusal, told IQ; the
+    // exception's overriding retry has its reopen fail the same way.
+    let report = post_x12_report(
+        &hub,
+        "rk",
+        enveloped("x12types_850_5010_rk_sdq_2stores.edi", 62),
+    )
+    .await;
+    let orders = report["orders"].as_array().expect("orders");
+    hub.wait_for_status(orders[0]["order_id"].as_str().expect("id"), "confirmed")
+        .await;
+    let refused = orders[1]["order_id"].as_str().expect("id").to_owned();
+    hub.wait_for_status(&refused, "on_hold").await;
+    let told = nth_855(&folders, "rk", 0).await;
+    assert!(segments(&told, "BAK")[0].starts_with("BAK*00*AC*325011*"));
+    let held = hub.open_exception_of(&refused).await;
+    faulty.fail_next("save_edi_po", Fault::Before);
+    let answer = act(
+        &hub,
+        &held["id"],
+        "retry",
+        json!({"reason": "sale_ok is fixed", "override_855": true}),
+    )
+    .await;
+    assert_eq!(answer.status(), 200);
+    assert_eq!(faulty.injected("save_edi_po"), 2, "the reopen failed");
+    let replacing = nth_855(&folders, "rk", 1).await;
+    assert!(
+        segments(&replacing, "BAK")[0].starts_with("BAK*05*AC*325011*"),
+        "{replacing}"
+    );
+
+    // One replacement each, however often the sweeper reads the overrides;
+    // each override audited once, with what the partner had been told.
+    tokio::time::sleep(Duration::from_millis(600)).await;
+    assert_eq!(files(&folders.out("rk2"), "855-"), 2);
+    assert_eq!(files(&folders.out("rk"), "855-"), 2);
+    let audit = hub.store.list_audit(0, 1000).await.expect("audit");
+    let actions = |action: &str| audit.iter().filter(|a| a.action == action).count();
+    assert_eq!(actions("dlq.retry"), 1);
+    assert_eq!(actions("exception.retry"), 1);
+    assert_eq!(actions("edi.855.written"), 4);
+    hub.shutdown().await;
+}

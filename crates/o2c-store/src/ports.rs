@@ -287,8 +287,10 @@ pub trait Jobs: Send + Sync {
     async fn release_job(&self, lease: &Lease, now: DateTime<Utc>) -> Result<bool>;
     async fn get_job(&self, id: i64) -> Result<Option<Job>>;
     async fn list_jobs(&self, state: Option<JobState>, limit: i64) -> Result<Vec<Job>>;
-    /// DLQ → pending with attempts reset. False if the job is not dead.
-    async fn retry_dead(&self, id: i64, now: DateTime<Utc>) -> Result<bool>;
+    /// DLQ → pending with attempts reset, and the operator's `audit` entry
+    /// appended in the same commit. False (nothing written) if the job is
+    /// not dead.
+    async fn retry_dead(&self, id: i64, audit: NewAuditEntry, now: DateTime<Utc>) -> Result<bool>;
     /// DLQ → discarded. False if the job is not dead.
     async fn discard_dead(&self, id: i64, now: DateTime<Utc>) -> Result<bool>;
     async fn count_jobs_by_state(&self) -> Result<Vec<(JobState, i64)>>;
@@ -591,8 +593,31 @@ pub trait EdiState: Send + Sync {
         expected_version: Option<i64>,
         at: DateTime<Utc>,
     ) -> Result<i64>;
+    /// Closes an answered PO in ONE transaction: its track (saved with
+    /// `open = false` over `expected_version`), the deadline alert it
+    /// resolves, and its audit entry. [`StoreError::Conflict`] when another
+    /// writer moved the track on; nothing is written then, so an answer
+    /// is audited exactly once however many writers race to close it.
+    async fn close_edi_po(&self, close: EdiPoClose) -> Result<i64>;
     /// The partner's open POs, oldest first.
     async fn open_edi_pos(&self, partner: &str, limit: i64) -> Result<Vec<EdiPoRecord>>;
+}
+
+/// What closing an answered PO writes ([`EdiState::close_edi_po`]).
+#[derive(Debug, Clone, PartialEq)]
+pub struct EdiPoClose {
+    pub partner: String,
+    pub po_number: String,
+    /// The track as answered.
+    pub track: Value,
+    /// The track's version it was answered from.
+    pub expected_version: i64,
+    /// The deadline alert the answer resolves. Closed when still open; one
+    /// an operator dismissed meanwhile stays as they left it (no error).
+    pub alert: Option<ExceptionClosure>,
+    /// The entry that records the answer (`edi.855.written`).
+    pub audit: NewAuditEntry,
+    pub at: DateTime<Utc>,
 }
 
 /// The whole store, as the runtime sees it.

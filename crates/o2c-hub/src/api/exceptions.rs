@@ -444,18 +444,20 @@ async fn act(
         }
         Err(error) => return Err(unavailable(error)),
     }
-    if let Some(told) = &told {
-        // After the step: the sweeper then answers with the order's outcome
-        // from here on, never the refusal being replaced.
-        told::reopen_for_replacement(app.store.as_ref(), told, now)
-            .await
-            .map_err(|e| {
-                tracing::error!(error = %e, "reopening the EDI PO failed");
-                Problem::new(
-                    ProblemKind::Unavailable,
-                    "the order goes on, but its PO could not be reopened for a replacing 855; tell the partner by hand",
-                )
-            })?;
+    // After the step: the sweeper then answers with the order's outcome
+    // from here on, never the refusal being replaced. The step's audit
+    // entry names what the partner was told, so if this reopen fails the
+    // sweeper reopens the PO from it (`edi::told::reconcile`): the action
+    // is done either way.
+    if let Some(told) = &told
+        && let Err(error) = told::reopen_for_replacement(app.store.as_ref(), told, now).await
+    {
+        tracing::warn!(
+            error = %error,
+            partner = told.partner,
+            po = told.po_number,
+            "the PO will be reopened for its replacing 855 by the next acknowledgment sweep"
+        );
     }
     app.work_ready.notify_one();
     Ok(axum::Json(json!({ "exception_id": exception.id, "order_id": record.order_id, "action": action.name(), "order_status": next.status.as_str() })).into_response())

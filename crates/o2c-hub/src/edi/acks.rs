@@ -17,7 +17,7 @@ use o2c_formats::x12::ack855::{
 use o2c_formats::x12::doc850::PurchaseOrder;
 use o2c_formats::x12::envelope::{EnvelopeParams, wrap};
 use o2c_formats::x12::{Separators, Transaction, render_interchange};
-use o2c_store::{NewAuditEntry, NewException, Store};
+use o2c_store::{ExceptionClosure, NewAuditEntry, NewException, Store};
 use rust_decimal::Decimal;
 use serde_json::{Value, json};
 use tokio_util::sync::CancellationToken;
@@ -242,6 +242,12 @@ pub async fn sweep(
     now: DateTime<Utc>,
 ) -> Result<Swept, AckError> {
     let mut swept = Swept::default();
+    // First the POs an operator's override reopens (when the reopen after
+    // the override failed), so they are answered in this pass. A failure
+    // here holds no other PO back: the next pass reads the same overrides.
+    if let Err(error) = super::told::reconcile(store, now).await {
+        tracing::warn!(error = %error, "reading 855 overrides failed; will retry");
+    }
     for partner in &runtime.config.partners {
         let Some(kind) = partner.acknowledgments.po_855 else {
             continue;
@@ -330,14 +336,19 @@ async fn sweep_one(
     };
     let seller = seller_order(store, &track).await;
     let text = render_855(partner, kind, &track, &plan, seller)?;
+    // The file first, then one commit that closes the track, resolves its
+    // deadline alert and audits the 855. A crash or a store error in
+    // between leaves the track open with its plan: the next sweep renders
+    // the same bytes into the same file and commits again, so every 855
+    // out is audited, and once (a second closer finds the version moved).
     write_atomic(&partner.outbound_dir().join(&plan.file), text.as_bytes())?;
-    clear_alert(store, &mut track, &plan, now).await?;
+    let alert = alert_closure(&mut track, &plan);
     track.ack = Some(PlannedAck {
         written: true,
         ..plan.clone()
     });
-    tracks.close(&track).await?;
-    audit(store, partner, &track, &plan, now).await;
+    let entry = audit_entry(partner, &track, &plan, now);
+    tracks.close(&track, alert, entry).await?;
     tracing::info!(
         partner = partner.id,
         po = track.po_number,
@@ -615,32 +626,25 @@ async fn raise_alert(
     Ok(true)
 }
 
-async fn clear_alert(
-    store: &dyn Store,
-    track: &mut PoTrack,
-    plan: &PlannedAck,
-    now: DateTime<Utc>,
-) -> Result<(), AckError> {
-    if let Some(id) = track.alert
-        && track.alert_open
-    {
-        let resolution = json!({ "by": "edi", "detail": format!("855 sent in {}", plan.file) });
-        store
-            .close_exception(id, "resolved", resolution, now)
-            .await?;
-        track.alert_open = false;
-    }
-    Ok(())
+/// The close of the deadline alert the 855 resolves, if one is open.
+fn alert_closure(track: &mut PoTrack, plan: &PlannedAck) -> Option<ExceptionClosure> {
+    let id = track.alert.filter(|_| track.alert_open)?;
+    track.alert_open = false;
+    Some(ExceptionClosure {
+        id,
+        status: "resolved".into(),
+        resolution: json!({ "by": "edi", "detail": format!("855 sent in {}", plan.file) }),
+    })
 }
 
-async fn audit(
-    store: &dyn Store,
+/// The `edi.855.written` entry of the 855 `plan` of `track`.
+fn audit_entry(
     partner: &EdiPartner,
     track: &PoTrack,
     plan: &PlannedAck,
     now: DateTime<Utc>,
-) {
-    let entry = NewAuditEntry {
+) -> NewAuditEntry {
+    NewAuditEntry {
         actor: "system:edi".into(),
         action: "edi.855.written".into(),
         subject: format!("edi:{}:po:{}", partner.id, track.po_number),
@@ -655,9 +659,6 @@ async fn audit(
         }),
         correlation_id: format!("edi:{}:{}", partner.id, track.po_number),
         at: now,
-    };
-    if let Err(error) = store.append_audit(entry).await {
-        tracing::warn!(error = %error, "could not audit a written 855");
     }
 }
 

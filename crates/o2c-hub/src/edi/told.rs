@@ -8,8 +8,8 @@
 //! (BAK01 `05`) tells the partner the outcome once the order has one.
 
 use chrono::{DateTime, Utc};
-use o2c_store::Store;
-use serde::Serialize;
+use o2c_store::{Store, StoreError};
+use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use uuid::Uuid;
 
@@ -17,7 +17,7 @@ use super::tracking::{PoTrack, TrackError, Tracks};
 use crate::problem::{Problem, ProblemKind};
 
 /// An 855 (written, or planned and about to be) that refused the order.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ToldRefused {
     pub partner: String,
     pub po_number: String,
@@ -95,23 +95,102 @@ fn refusal_in(track: &PoTrack, order_id: Uuid) -> Option<ToldRefused> {
     })
 }
 
+/// How many times a reopen that lost a race is read and tried again.
+const REOPEN_ATTEMPTS: usize = 5;
+
 /// Reopens the PO's track after an operator overrode the refusal: the
 /// sweeper answers again (BAK01 `05`, replacing the last 855) once every
 /// order of the PO has an outcome, within the partner's original window
-/// from now.
+/// from now. Only while the track's 855 is still the one `told` names:
+/// once reopened (by this override, another one, or [`reconcile`]) or
+/// answered again, there is nothing to do, so repeating it is safe.
 pub async fn reopen_for_replacement(
     store: &dyn Store,
     told: &ToldRefused,
     now: DateTime<Utc>,
 ) -> Result<(), TrackError> {
     let tracks = Tracks::new(store, &told.partner);
-    let Some(mut track) = tracks.get(&told.po_number).await? else {
-        return Ok(());
-    };
-    if reopen(&mut track, now) {
-        tracks.save(&track).await?;
+    let mut last = None;
+    for _ in 0..REOPEN_ATTEMPTS {
+        let Some(mut track) = tracks.get(&told.po_number).await? else {
+            return Ok(());
+        };
+        if track.ack.as_ref().map(|a| a.file.as_str()) != Some(told.file.as_str()) {
+            return Ok(());
+        }
+        reopen(&mut track, now);
+        match tracks.save(&track).await {
+            Ok(_) => return Ok(()),
+            // Another writer (a second override, the sweeper) moved the
+            // track on: read it again.
+            Err(TrackError::Store(StoreError::Conflict(message))) => last = Some(message),
+            Err(other) => return Err(other),
+        }
     }
-    Ok(())
+    Err(TrackError::Store(StoreError::Conflict(
+        last.unwrap_or_default(),
+    )))
+}
+
+/// The store cursor of [`reconcile`]: the last audit entry it read.
+pub const RECONCILE_CURSOR: &str = "edi:855-overrides";
+
+/// Audit entries read per page by [`reconcile`].
+const AUDIT_PAGE: i64 = 500;
+
+/// Reopens the PO of every override of an 855 refusal recorded since the
+/// last call, in case the reopen that follows the override's commit did
+/// not happen (a store error or a crash in between). The overrides are
+/// read from the audit log, where each one is committed with the retry it
+/// allowed (`override_855` names what the partner was told); the reopen is
+/// idempotent, so an override read twice (two hub instances, a lost
+/// cursor save) reopens once. Returns how many entries named an override.
+pub async fn reconcile(store: &dyn Store, now: DateTime<Utc>) -> Result<usize, TrackError> {
+    let start = store
+        .load_cursor(RECONCILE_CURSOR)
+        .await?
+        .and_then(|c| c.value.as_i64())
+        .unwrap_or(0);
+    let mut after = start;
+    let mut overrides = 0;
+    loop {
+        let page = store.list_audit(after, AUDIT_PAGE).await?;
+        for entry in &page {
+            let Some(told) = entry
+                .details
+                .get("override_855")
+                .filter(|t| t.is_object())
+                .and_then(|t| serde_json::from_value::<ToldRefused>(t.clone()).ok())
+            else {
+                continue;
+            };
+            overrides += 1;
+            match reopen_for_replacement(store, &told, entry.at).await {
+                Ok(()) => {}
+                // A track that does not read back would stop every later
+                // override here for good: it is left to an operator.
+                Err(error @ TrackError::Corrupt { .. }) => {
+                    tracing::error!(error = %error, seq = entry.seq, "an 855 override could not reopen its PO");
+                }
+                // The store: this entry and the ones after it are read
+                // again on the next pass.
+                Err(other) => return Err(other),
+            }
+        }
+        match page.last() {
+            Some(last) => after = last.seq,
+            None => break,
+        }
+        if (page.len() as i64) < AUDIT_PAGE {
+            break;
+        }
+    }
+    if after != start {
+        store
+            .save_cursor(RECONCILE_CURSOR, &json!(after), now)
+            .await?;
+    }
+    Ok(overrides)
 }
 
 /// Makes the track due for a replacing 855; false when it already is
@@ -133,6 +212,106 @@ mod tests {
     use super::*;
     use crate::edi::tracking::{Outbound, PlannedAck, RejectReason, TrackedOrder};
     use o2c_formats::x12::ack855::LineDecision;
+    use o2c_store::NewAuditEntry;
+
+    #[tokio::test]
+    async fn an_override_read_from_the_audit_log_reopens_its_po_once() {
+        let store = o2c_store::open("sqlite::memory:").await.expect("store");
+        let tracks = Tracks::new(store.as_ref(), "acme");
+        let at = Utc::now();
+        let order = Uuid::now_v7();
+        let track = tracks
+            .record(
+                PoTrack::received(
+                    "acme",
+                    "PO-9",
+                    at,
+                    at + chrono::Duration::hours(24),
+                    json!({}),
+                )
+                .with_orders(vec![TrackedOrder {
+                    order_id: order,
+                    channel_order_id: "PO-9".into(),
+                    lines: vec![(0, rust_decimal::Decimal::ONE)],
+                }]),
+            )
+            .await
+            .expect("record");
+        let told = ToldRefused {
+            partner: "acme".into(),
+            po_number: "PO-9".into(),
+            file: "855-acme-000000003.x12".into(),
+            ack_type: "RD".into(),
+            reason: "refused by Odoo: archived".into(),
+            written: true,
+        };
+        let answered = PoTrack {
+            ack: Some(PlannedAck {
+                ack_type: "RD".into(),
+                decisions: vec![LineDecision::Reject],
+                numbers: Outbound {
+                    interchange: 3,
+                    group: 3,
+                    set: 3,
+                    at,
+                },
+                file: told.file.clone(),
+                written: true,
+                reasons: vec![RejectReason {
+                    order_id: order,
+                    reason: told.reason.clone(),
+                    code: "REFUSED".into(),
+                }],
+            }),
+            ..track
+        };
+        let entry = |action: &str, details: Value| NewAuditEntry {
+            actor: "test".into(),
+            action: action.into(),
+            subject: "po".into(),
+            details,
+            correlation_id: "c".into(),
+            at,
+        };
+        tracks
+            .close(&answered, None, entry("edi.855.written", json!({})))
+            .await
+            .expect("close");
+        // Entries without an override (or with a plain flag) are passed by.
+        store
+            .append_audit(entry("exception.cancel", json!({"override_855": null})))
+            .await
+            .expect("audit");
+        store
+            .append_audit(entry("exception.retry", json!({"override_855": true})))
+            .await
+            .expect("audit");
+        assert_eq!(reconcile(store.as_ref(), at).await.expect("reconcile"), 0);
+        assert!(tracks.open().await.expect("open").is_empty());
+
+        // An override whose reopen never happened: reconciled.
+        store
+            .append_audit(entry(
+                "dlq.retry",
+                json!({"reason": "asked", "override_855": told}),
+            ))
+            .await
+            .expect("audit");
+        assert_eq!(reconcile(store.as_ref(), at).await.expect("reconcile"), 1);
+        let reopened = tracks.get("PO-9").await.expect("get").expect("track");
+        assert_eq!(reopened.ack, None);
+        assert_eq!(reopened.revision, 1);
+        assert_eq!(reopened.replaces, vec![told.file.clone()]);
+        assert_eq!(tracks.open().await.expect("open").len(), 1);
+        // Read again (the cursor lost, another instance): nothing changes.
+        assert_eq!(reconcile(store.as_ref(), at).await.expect("reconcile"), 0);
+        store
+            .save_cursor(RECONCILE_CURSOR, &json!(0), at)
+            .await
+            .expect("cursor");
+        assert_eq!(reconcile(store.as_ref(), at).await.expect("reconcile"), 1);
+        assert_eq!(tracks.get("PO-9").await.expect("get"), Some(reopened));
+    }
 
     #[test]
     fn only_an_order_named_in_the_855s_reasons_was_refused() {

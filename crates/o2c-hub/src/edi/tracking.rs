@@ -6,7 +6,7 @@
 //! instances sharing a PostgreSQL database share it safely (ADR 0014).
 
 use chrono::{DateTime, Utc};
-use o2c_store::{EdiNumbers, Store, StoreError};
+use o2c_store::{EdiNumbers, EdiPoClose, ExceptionClosure, NewAuditEntry, Store, StoreError};
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -275,16 +275,12 @@ impl<'a> Tracks<'a> {
     /// Saves an open track over the version it was read at (or creates
     /// it); [`StoreError::Conflict`] when another writer got there first.
     pub async fn save(&self, track: &PoTrack) -> Result<PoTrack, TrackError> {
-        self.write(track, true).await
-    }
-
-    async fn write(&self, track: &PoTrack, open: bool) -> Result<PoTrack, TrackError> {
         let version = self
             .store
             .save_edi_po(
                 &self.partner,
                 &track.po_number,
-                open,
+                true,
                 &Self::json(track)?,
                 track.received_at,
                 track.version,
@@ -307,9 +303,40 @@ impl<'a> Tracks<'a> {
             .collect()
     }
 
-    /// Marks an answered track done.
-    pub async fn close(&self, track: &PoTrack) -> Result<PoTrack, TrackError> {
-        self.write(track, false).await
+    /// Marks an answered track done, in one store commit with the audit
+    /// entry of the answer and the close of the deadline alert it resolves
+    /// (when still open): an answer is on record exactly when its track is
+    /// closed. [`StoreError::Conflict`] (nothing written) when another
+    /// writer moved the track on.
+    pub async fn close(
+        &self,
+        track: &PoTrack,
+        alert: Option<ExceptionClosure>,
+        audit: NewAuditEntry,
+    ) -> Result<PoTrack, TrackError> {
+        let Some(expected_version) = track.version else {
+            // Only a stored track is answered (its plan is saved first).
+            return Err(TrackError::Store(StoreError::Conflict(format!(
+                "EDI PO {} of {} is not stored yet",
+                track.po_number, self.partner
+            ))));
+        };
+        let version = self
+            .store
+            .close_edi_po(EdiPoClose {
+                partner: self.partner.clone(),
+                po_number: track.po_number.clone(),
+                track: Self::json(track)?,
+                expected_version,
+                alert,
+                audit,
+                at: Utc::now(),
+            })
+            .await?;
+        Ok(PoTrack {
+            version: Some(version),
+            ..track.clone()
+        })
     }
 
     /// The track of a PO, answered or not.
@@ -359,6 +386,17 @@ mod tests {
         ])
     }
 
+    fn written(po: &str) -> NewAuditEntry {
+        NewAuditEntry {
+            actor: "system:edi".into(),
+            action: "edi.855.written".into(),
+            subject: format!("edi:rk:po:{po}"),
+            details: json!({}),
+            correlation_id: format!("edi:rk:{po}"),
+            at: Utc::now(),
+        }
+    }
+
     async fn store() -> std::sync::Arc<dyn Store> {
         o2c_store::open("sqlite::memory:").await.expect("store")
     }
@@ -388,7 +426,10 @@ mod tests {
             2
         );
         assert_eq!(tracks.open().await.expect("open").len(), 1);
-        tracks.close(&merged).await.expect("close");
+        tracks
+            .close(&merged, None, written("PO1"))
+            .await
+            .expect("close");
         assert!(tracks.open().await.expect("open").is_empty());
         tracks.record(track("PO1", a)).await.expect("resent");
         assert!(tracks.open().await.expect("open").is_empty());
@@ -408,10 +449,12 @@ mod tests {
         tracks.save(&mine).await.expect("first writer");
         // Another instance read the same version and saves after us.
         assert!(matches!(
-            tracks.close(&saved).await,
+            tracks.close(&saved, None, written("PO2")).await,
             Err(TrackError::Store(StoreError::Conflict(_)))
         ));
         assert!(tracks.open().await.expect("open")[0].alert_open);
+        // ...and the lost close audited nothing.
+        assert!(store.list_audit(0, 10).await.expect("audit").is_empty());
     }
 
     #[tokio::test]

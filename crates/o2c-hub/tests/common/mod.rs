@@ -4,6 +4,7 @@
 
 #![allow(dead_code)]
 
+pub mod faulty;
 pub mod rules;
 pub mod validation;
 

@@ -14,7 +14,7 @@ use sqlx::types::Json;
 
 use super::PostgresStore;
 use crate::edi_rows::{EdiColumns, PO_COLUMNS, lost_save, next_numbers, numbers, po_record};
-use crate::ports::{EdiNumbers, EdiPoRecord, EdiState, Result};
+use crate::ports::{EdiNumbers, EdiPoClose, EdiPoRecord, EdiState, Result};
 
 /// PostgreSQL's columns as they are typed: `boolean`, `jsonb`,
 /// `timestamptz`.
@@ -178,6 +178,35 @@ impl EdiState for PostgresStore {
             return Err(lost_save(partner, po_number));
         }
         Ok(expected_version.map_or(1, |v| v + 1))
+    }
+
+    async fn close_edi_po(&self, close: EdiPoClose) -> Result<i64> {
+        // Dropping `tx` on an early return rolls it back. The track's row
+        // lock (taken by the UPDATE) makes a racing closer wait and then
+        // find the version moved; the audit goes last, so its chain lock
+        // is held only for the commit.
+        let mut tx = self.pool().begin().await?;
+        let written = sqlx::query(
+            "UPDATE edi_po_tracks SET open = false, track = $1, version = version + 1, updated_at = $2 \
+             WHERE partner = $3 AND po_number = $4 AND version = $5",
+        )
+        .bind(Json(&close.track))
+        .bind(close.at)
+        .bind(&close.partner)
+        .bind(&close.po_number)
+        .bind(close.expected_version)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        if written != 1 {
+            return Err(lost_save(&close.partner, &close.po_number));
+        }
+        if let Some(alert) = &close.alert {
+            super::exceptions::close_if_open_in_tx(&mut tx, alert, close.at).await?;
+        }
+        super::audit::append_in_tx(&mut tx, std::slice::from_ref(&close.audit)).await?;
+        tx.commit().await?;
+        Ok(close.expected_version + 1)
     }
 
     async fn open_edi_pos(&self, partner: &str, limit: i64) -> Result<Vec<EdiPoRecord>> {

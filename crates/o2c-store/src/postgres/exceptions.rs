@@ -20,14 +20,7 @@ pub(super) async fn close_in_tx(
     c: &ExceptionClosure,
     now: DateTime<Utc>,
 ) -> Result<()> {
-    let res = sqlx::query("UPDATE exceptions SET status = $1, resolution = $2, updated_at = $3 WHERE id = $4 AND status = 'open'")
-        .bind(&c.status)
-        .bind(Json(&c.resolution))
-        .bind(now)
-        .bind(c.id)
-        .execute(&mut *conn)
-        .await?;
-    if res.rows_affected() == 1 {
+    if close_if_open_in_tx(conn, c, now).await? {
         Ok(())
     } else {
         Err(StoreError::Conflict(format!(
@@ -35,6 +28,23 @@ pub(super) async fn close_in_tx(
             c.id
         )))
     }
+}
+
+/// Closes the exception inside the caller's transaction if it is still
+/// open; false when it is not (closed by someone else, or missing).
+pub(super) async fn close_if_open_in_tx(
+    conn: &mut PgConnection,
+    c: &ExceptionClosure,
+    now: DateTime<Utc>,
+) -> Result<bool> {
+    let res = sqlx::query("UPDATE exceptions SET status = $1, resolution = $2, updated_at = $3 WHERE id = $4 AND status = 'open'")
+        .bind(&c.status)
+        .bind(Json(&c.resolution))
+        .bind(now)
+        .bind(c.id)
+        .execute(&mut *conn)
+        .await?;
+    Ok(res.rows_affected() == 1)
 }
 
 pub(super) async fn insert_in_tx(conn: &mut PgConnection, e: &NewException) -> Result<()> {

@@ -6,7 +6,7 @@ use sqlx::{PgConnection, Row};
 
 use super::{LOCK_JOB_KEY, PostgresStore};
 use crate::codec::{clamp_limit, job_state_str, parse_job_state};
-use crate::ports::{Job, JobState, Jobs, Lease, NewJob, Result};
+use crate::ports::{Job, JobState, Jobs, Lease, NewAuditEntry, NewJob, Result};
 
 pub(super) const COLUMNS: &str = "id, queue_key, kind, payload, idempotency_key, state, attempts, max_attempts, run_at, \
      lease_owner, lease_until, last_error, correlation_id, created_at, updated_at";
@@ -242,15 +242,21 @@ impl Jobs for PostgresStore {
         rows.iter().map(decode).collect()
     }
 
-    async fn retry_dead(&self, id: i64, now: DateTime<Utc>) -> Result<bool> {
+    async fn retry_dead(&self, id: i64, audit: NewAuditEntry, now: DateTime<Utc>) -> Result<bool> {
+        let mut tx = self.pool.begin().await?;
         let res = sqlx::query(
             "UPDATE jobs SET state = 'pending', attempts = 0, run_at = $1, updated_at = $1 WHERE id = $2 AND state = 'dead'",
         )
         .bind(now)
         .bind(id)
-        .execute(&self.pool)
+        .execute(&mut *tx)
         .await?;
-        Ok(res.rows_affected() == 1)
+        if res.rows_affected() != 1 {
+            return Ok(false);
+        }
+        super::audit::append_in_tx(&mut tx, std::slice::from_ref(&audit)).await?;
+        tx.commit().await?;
+        Ok(true)
     }
 
     async fn discard_dead(&self, id: i64, now: DateTime<Utc>) -> Result<bool> {

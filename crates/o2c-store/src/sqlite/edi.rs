@@ -11,7 +11,7 @@ use sqlx::sqlite::SqliteRow;
 
 use super::{SqliteStore, from_ts, json_text, parse_json, ts};
 use crate::edi_rows::{EdiColumns, PO_COLUMNS, lost_save, next_numbers, numbers, po_record};
-use crate::ports::{EdiNumbers, EdiPoRecord, EdiState, Result};
+use crate::ports::{EdiNumbers, EdiPoClose, EdiPoRecord, EdiState, Result};
 
 /// SQLite's columns as this store writes them: `open` as 0 or 1, `track`
 /// as JSON text, times as microseconds since the epoch.
@@ -174,6 +174,32 @@ impl EdiState for SqliteStore {
         }
         tx.commit().await?;
         Ok(expected_version.map_or(1, |v| v + 1))
+    }
+
+    async fn close_edi_po(&self, close: EdiPoClose) -> Result<i64> {
+        // Dropping `tx` on an early return writes nothing.
+        let mut tx = self.begin_write().await?;
+        let written = sqlx::query(
+            "UPDATE edi_po_tracks SET open = 0, track = ?, version = version + 1, updated_at = ? \
+             WHERE partner = ? AND po_number = ? AND version = ?",
+        )
+        .bind(json_text(&close.track)?)
+        .bind(ts(close.at))
+        .bind(&close.partner)
+        .bind(&close.po_number)
+        .bind(close.expected_version)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        if written != 1 {
+            return Err(lost_save(&close.partner, &close.po_number));
+        }
+        if let Some(alert) = &close.alert {
+            super::exceptions::close_if_open_in_tx(&mut tx, alert, close.at).await?;
+        }
+        super::audit::append_in_tx(&mut tx, std::slice::from_ref(&close.audit)).await?;
+        tx.commit().await?;
+        Ok(close.expected_version + 1)
     }
 
     async fn open_edi_pos(&self, partner: &str, limit: i64) -> Result<Vec<EdiPoRecord>> {

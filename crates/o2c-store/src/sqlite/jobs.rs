@@ -5,7 +5,7 @@ use sqlx::{Row, SqliteConnection};
 
 use super::{SqliteStore, from_opt_ts, from_ts, json_text, parse_json, ts};
 use crate::codec::{clamp_limit, job_state_str, parse_job_state};
-use crate::ports::{Job, JobState, Jobs, Lease, NewJob, Result};
+use crate::ports::{Job, JobState, Jobs, Lease, NewAuditEntry, NewJob, Result};
 
 pub(super) const COLUMNS: &str = "id, queue_key, kind, payload, idempotency_key, state, attempts, max_attempts, run_at, \
      lease_owner, lease_until, last_error, correlation_id, created_at, updated_at";
@@ -264,7 +264,7 @@ impl Jobs for SqliteStore {
         rows.iter().map(decode).collect()
     }
 
-    async fn retry_dead(&self, id: i64, now: DateTime<Utc>) -> Result<bool> {
+    async fn retry_dead(&self, id: i64, audit: NewAuditEntry, now: DateTime<Utc>) -> Result<bool> {
         let mut tx = self.begin_write().await?;
         let res = sqlx::query(
             "UPDATE jobs SET state = 'pending', attempts = 0, run_at = ?, updated_at = ? WHERE id = ? AND state = 'dead'",
@@ -274,8 +274,12 @@ impl Jobs for SqliteStore {
         .bind(id)
         .execute(&mut *tx)
         .await?;
+        if res.rows_affected() != 1 {
+            return Ok(false);
+        }
+        super::audit::append_in_tx(&mut tx, std::slice::from_ref(&audit)).await?;
         tx.commit().await?;
-        Ok(res.rows_affected() == 1)
+        Ok(true)
     }
 
     async fn discard_dead(&self, id: i64, now: DateTime<Utc>) -> Result<bool> {

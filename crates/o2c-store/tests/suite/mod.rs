@@ -14,7 +14,7 @@ use o2c_store::{
     NewAuditEntry, NewException, NewInboxMessage, NewJob, NewJournalEvent, NewOrder,
     NewOutboxEvent, OrderFingerprint, RejectedMessage, StepCommit, Store, StoreError,
 };
-use o2c_store::{EDI_CONTROL_MAX, EdiNumbers};
+use o2c_store::{EDI_CONTROL_MAX, EdiNumbers, EdiPoClose};
 use serde_json::{Value, json};
 use uuid::Uuid;
 
@@ -81,6 +81,7 @@ macro_rules! all_store_tests {
             edi_numbers_chosen_once_per_document,
             edi_counters_raised_never_lowered,
             edi_po_tracks_versioned_and_listed,
+            edi_po_closed_with_its_audit_and_alert_in_one_commit,
             edi_allocators_never_share_a_number,
         );
     };
@@ -593,10 +594,23 @@ pub async fn dead_job_blocks_key_until_retried_or_discarded(h: Harness) {
     );
 
     // Retry: back to pending with attempts reset, and it runs before b.
-    assert!(s.retry_dead(a, at(4)).await.unwrap());
-    assert!(!s.retry_dead(a, at(4)).await.unwrap(), "not dead any more");
+    let retry = || audit_entry("dlq.retry", &format!("job:{a}"));
+    assert!(s.retry_dead(a, retry(), at(4)).await.unwrap());
+    assert!(
+        !s.retry_dead(a, retry(), at(4)).await.unwrap(),
+        "not dead any more"
+    );
     let retried = s.get_job(a).await.unwrap().unwrap();
     assert_eq!((retried.state, retried.attempts), (JobState::Pending, 0));
+    // Audited with the retry, once: the refused second retry wrote nothing.
+    let audited = s.list_audit(0, 10).await.unwrap();
+    assert_eq!(
+        audited
+            .iter()
+            .map(|e| e.action.as_str())
+            .collect::<Vec<_>>(),
+        ["dlq.retry"]
+    );
     let claimed = s
         .claim_jobs("w", 10, Duration::seconds(30), at(5))
         .await
@@ -1604,6 +1618,159 @@ pub async fn edi_po_tracks_versioned_and_listed(h: Harness) {
             .map(|p| p.po_number.as_str())
             .collect::<Vec<_>>(),
         ["PO0"]
+    );
+}
+
+fn alert(id: Uuid) -> NewException {
+    NewException {
+        id,
+        order_id: None,
+        inbox_id: None,
+        reasons: vec!["ack_deadline_at_risk".into()],
+        details: json!({"partner": "rk", "po_number": "PO1"}),
+        correlation_id: "edi:rk:PO1".into(),
+        created_at: at(0),
+    }
+}
+
+fn answered(po: &str, expected_version: i64, alert: Option<Uuid>) -> EdiPoClose {
+    EdiPoClose {
+        partner: "rk".into(),
+        po_number: po.into(),
+        track: json!({"answered": po}),
+        expected_version,
+        alert: alert.map(|id| ExceptionClosure {
+            id,
+            status: "resolved".into(),
+            resolution: json!({"by": "edi", "detail": "855 sent"}),
+        }),
+        audit: NewAuditEntry {
+            actor: "system:edi".into(),
+            action: "edi.855.written".into(),
+            subject: format!("edi:rk:po:{po}"),
+            details: json!({"file": format!("855-{po}.x12")}),
+            correlation_id: format!("edi:rk:{po}"),
+            at: at(30),
+        },
+        at: at(30),
+    }
+}
+
+/// The track's close, its deadline alert's close and its audit entry
+/// land together or not at all; of two writers closing one version, one
+/// wins and one entry is written.
+pub async fn edi_po_closed_with_its_audit_and_alert_in_one_commit(h: Harness) {
+    let s = h.store;
+    let written = |s: Arc<dyn Store>| async move {
+        s.list_audit(0, 100)
+            .await
+            .unwrap()
+            .into_iter()
+            .filter(|a| a.action == "edi.855.written")
+            .collect::<Vec<_>>()
+    };
+    let alert_id = Uuid::now_v7();
+    s.open_exception(alert(alert_id)).await.unwrap();
+    s.save_edi_po("rk", "PO1", true, &json!({}), at(10), None, at(10))
+        .await
+        .unwrap();
+    // Another instance moved the track on (v2): closing v1 writes nothing.
+    h.twin
+        .save_edi_po(
+            "rk",
+            "PO1",
+            true,
+            &json!({"alert": true}),
+            at(10),
+            Some(1),
+            at(20),
+        )
+        .await
+        .unwrap();
+    assert!(matches!(
+        s.close_edi_po(answered("PO1", 1, Some(alert_id))).await,
+        Err(StoreError::Conflict(_))
+    ));
+    assert!(written(s.clone()).await.is_empty());
+    let open = s.get_exception(alert_id).await.unwrap().expect("alert");
+    assert_eq!(open.status, "open");
+    let track = s.load_edi_po("rk", "PO1").await.unwrap().expect("track");
+    assert_eq!((track.open, track.version), (true, 2));
+
+    // Over the version it was read at: all three, at once.
+    assert_eq!(
+        s.close_edi_po(answered("PO1", 2, Some(alert_id)))
+            .await
+            .unwrap(),
+        3
+    );
+    let track = s.load_edi_po("rk", "PO1").await.unwrap().expect("track");
+    assert_eq!((track.open, track.version), (false, 3));
+    assert_eq!(track.track, json!({"answered": "PO1"}));
+    assert_eq!(track.updated_at, at(30));
+    let closed = s.get_exception(alert_id).await.unwrap().expect("alert");
+    assert_eq!(closed.status, "resolved");
+    assert_eq!(
+        closed.resolution,
+        Some(json!({"by": "edi", "detail": "855 sent"}))
+    );
+    let entries = written(s.clone()).await;
+    assert_eq!(entries.len(), 1);
+    assert_eq!(entries[0].subject, "edi:rk:po:PO1");
+    assert_eq!(entries[0].details, json!({"file": "855-PO1.x12"}));
+    // A second closer of the same version (another instance that wrote
+    // the same file) is refused and audits nothing.
+    assert!(matches!(
+        h.twin
+            .close_edi_po(answered("PO1", 2, Some(alert_id)))
+            .await,
+        Err(StoreError::Conflict(_))
+    ));
+    assert_eq!(written(s.clone()).await.len(), 1);
+    assert!(s.open_edi_pos("rk", 10).await.unwrap().is_empty());
+
+    // An alert an operator dismissed meanwhile stays dismissed; the close
+    // goes through.
+    let dismissed = Uuid::now_v7();
+    s.open_exception(alert(dismissed)).await.unwrap();
+    assert!(
+        s.close_exception(dismissed, "cancelled", json!({"by": "ops"}), at(15))
+            .await
+            .unwrap()
+    );
+    s.save_edi_po("rk", "PO2", true, &json!({}), at(10), None, at(10))
+        .await
+        .unwrap();
+    s.close_edi_po(answered("PO2", 1, Some(dismissed)))
+        .await
+        .unwrap();
+    let kept = s.get_exception(dismissed).await.unwrap().expect("alert");
+    assert_eq!(
+        (kept.status.as_str(), kept.resolution),
+        ("cancelled", Some(json!({"by": "ops"})))
+    );
+    assert_eq!(written(s.clone()).await.len(), 2);
+
+    // Two instances closing one version at once: one commit, one entry.
+    for po in ["PO3", "PO4", "PO5"] {
+        s.save_edi_po("rk", po, true, &json!({}), at(10), None, at(10))
+            .await
+            .unwrap();
+        let (a, b) = tokio::join!(
+            s.close_edi_po(answered(po, 1, None)),
+            h.twin.close_edi_po(answered(po, 1, None))
+        );
+        assert!(
+            a.is_ok() != b.is_ok(),
+            "exactly one closer wins: {a:?} {b:?}"
+        );
+        let lost = if a.is_ok() { b } else { a };
+        assert!(matches!(lost, Err(StoreError::Conflict(_))), "{lost:?}");
+    }
+    assert_eq!(written(s.clone()).await.len(), 5);
+    assert_eq!(
+        s.verify_audit().await.unwrap(),
+        AuditVerification::Intact { rows: 5 }
     );
 }
 
