@@ -86,7 +86,8 @@ pub async fn retry_dead_job(
     Ok(DeadRetry::Retried)
 }
 
-/// Removes a dead-lettered job for good. False if it was not dead.
+/// Removes a dead-lettered job for good, audited in the same commit.
+/// False if it was not dead.
 pub async fn discard_dead_job(
     store: &dyn Store,
     job_id: i64,
@@ -94,18 +95,13 @@ pub async fn discard_dead_job(
     reason: &str,
 ) -> Result<bool, StoreError> {
     let now = Utc::now();
-    let done = store.discard_dead(job_id, now).await?;
-    if done {
-        store
-            .append_audit(NewAuditEntry {
-                actor: actor.to_owned(),
-                action: "dlq.discard".into(),
-                subject: format!("job:{job_id}"),
-                details: json!({ "reason": reason }),
-                correlation_id: Uuid::now_v7().to_string(),
-                at: now,
-            })
-            .await?;
-    }
-    Ok(done)
+    let entry = NewAuditEntry {
+        actor: actor.to_owned(),
+        action: "dlq.discard".into(),
+        subject: format!("job:{job_id}"),
+        details: json!({ "reason": reason }),
+        correlation_id: Uuid::now_v7().to_string(),
+        at: now,
+    };
+    store.discard_dead(job_id, entry, now).await
 }

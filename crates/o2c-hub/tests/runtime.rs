@@ -216,6 +216,43 @@ async fn exhausted_retries_end_in_the_dlq() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_discarded_dead_job_is_audited_once_with_who_and_why() {
+    let (hub, _erp) = hub_with(HubConfig::default(), |erp| {
+        erp.transient_failures_left
+            .store(u32::MAX, Ordering::SeqCst)
+    })
+    .await;
+    post(&hub, "RT-DISCARD-1").await;
+    let dead = wait_for_job(&hub, JobState::Dead).await;
+    let discard = || {
+        hub.http
+            .post(format!("{}/v1/dlq/{}/discard", hub.base, dead.id))
+            .bearer_auth(&hub.key)
+            .json(&serde_json::json!({ "reason": "duplicate of RT-DISCARD-0" }))
+            .send()
+    };
+    let discarded = discard().await.expect("discard");
+    assert_eq!(discarded.status(), 200);
+    let job = hub
+        .store
+        .get_job(dead.id)
+        .await
+        .expect("job")
+        .expect("kept");
+    assert_eq!(job.state, JobState::Discarded);
+    // The job is no longer dead: a second discard is refused, unaudited.
+    assert_eq!(discard().await.expect("discard").status(), 404);
+    let audit = hub.store.list_audit(0, 100).await.expect("audit");
+    let entries: Vec<_> = audit.iter().filter(|a| a.action == "dlq.discard").collect();
+    assert_eq!(entries.len(), 1, "{audit:?}");
+    assert_eq!(entries[0].subject, format!("job:{}", dead.id));
+    assert_eq!(entries[0].details["reason"], "duplicate of RT-DISCARD-0");
+    assert_eq!(entries[0].actor, "api-key:test");
+    assert!(hub.sale_orders("RT-DISCARD-1").await.is_empty());
+    hub.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn replay_rebuilds_the_state_from_the_journal_and_repairs_a_drifted_projection() {
     let hub = TestHub::sqlite().await;
     let order_id = post(&hub, "RT-REPLAY-1").await;

@@ -291,8 +291,10 @@ pub trait Jobs: Send + Sync {
     /// appended in the same commit. False (nothing written) if the job is
     /// not dead.
     async fn retry_dead(&self, id: i64, audit: NewAuditEntry, now: DateTime<Utc>) -> Result<bool>;
-    /// DLQ → discarded. False if the job is not dead.
-    async fn discard_dead(&self, id: i64, now: DateTime<Utc>) -> Result<bool>;
+    /// DLQ → discarded, and the operator's `audit` entry appended in the
+    /// same commit. False (nothing written) if the job is not dead.
+    async fn discard_dead(&self, id: i64, audit: NewAuditEntry, now: DateTime<Utc>)
+    -> Result<bool>;
     async fn count_jobs_by_state(&self) -> Result<Vec<(JobState, i64)>>;
     /// Enqueue outside a step (replay, operator actions). Idempotent by key.
     async fn enqueue(&self, job: NewJob) -> Result<Option<i64>>;

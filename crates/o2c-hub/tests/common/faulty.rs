@@ -202,8 +202,13 @@ impl Jobs for FaultyStore {
         self.guarded("retry_dead", self.inner.retry_dead(id, audit, now))
             .await
     }
-    async fn discard_dead(&self, id: i64, now: DateTime<Utc>) -> Result<bool> {
-        self.inner.discard_dead(id, now).await
+    async fn discard_dead(
+        &self,
+        id: i64,
+        audit: NewAuditEntry,
+        now: DateTime<Utc>,
+    ) -> Result<bool> {
+        self.inner.discard_dead(id, audit, now).await
     }
     async fn count_jobs_by_state(&self) -> Result<Vec<(JobState, i64)>> {
         self.inner.count_jobs_by_state().await

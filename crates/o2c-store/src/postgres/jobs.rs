@@ -259,15 +259,26 @@ impl Jobs for PostgresStore {
         Ok(true)
     }
 
-    async fn discard_dead(&self, id: i64, now: DateTime<Utc>) -> Result<bool> {
+    async fn discard_dead(
+        &self,
+        id: i64,
+        audit: NewAuditEntry,
+        now: DateTime<Utc>,
+    ) -> Result<bool> {
+        let mut tx = self.pool.begin().await?;
         let res = sqlx::query(
             "UPDATE jobs SET state = 'discarded', updated_at = $1 WHERE id = $2 AND state = 'dead'",
         )
         .bind(now)
         .bind(id)
-        .execute(&self.pool)
+        .execute(&mut *tx)
         .await?;
-        Ok(res.rows_affected() == 1)
+        if res.rows_affected() != 1 {
+            return Ok(false);
+        }
+        super::audit::append_in_tx(&mut tx, std::slice::from_ref(&audit)).await?;
+        tx.commit().await?;
+        Ok(true)
     }
 
     async fn count_jobs_by_state(&self) -> Result<Vec<(JobState, i64)>> {

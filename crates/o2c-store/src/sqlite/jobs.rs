@@ -282,7 +282,12 @@ impl Jobs for SqliteStore {
         Ok(true)
     }
 
-    async fn discard_dead(&self, id: i64, now: DateTime<Utc>) -> Result<bool> {
+    async fn discard_dead(
+        &self,
+        id: i64,
+        audit: NewAuditEntry,
+        now: DateTime<Utc>,
+    ) -> Result<bool> {
         let mut tx = self.begin_write().await?;
         let res = sqlx::query(
             "UPDATE jobs SET state = 'discarded', updated_at = ? WHERE id = ? AND state = 'dead'",
@@ -291,8 +296,12 @@ impl Jobs for SqliteStore {
         .bind(id)
         .execute(&mut *tx)
         .await?;
+        if res.rows_affected() != 1 {
+            return Ok(false);
+        }
+        super::audit::append_in_tx(&mut tx, std::slice::from_ref(&audit)).await?;
         tx.commit().await?;
-        Ok(res.rows_affected() == 1)
+        Ok(true)
     }
 
     async fn count_jobs_by_state(&self) -> Result<Vec<(JobState, i64)>> {

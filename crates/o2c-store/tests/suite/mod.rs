@@ -528,7 +528,11 @@ pub async fn claim_one_per_key_in_id_order(h: Harness) {
             .await
             .unwrap()
     );
-    assert!(s.discard_dead(j1, at(3)).await.unwrap());
+    assert!(
+        s.discard_dead(j1, audit_entry("dlq.discard", "job"), at(3))
+            .await
+            .unwrap()
+    );
     let next = s
         .claim_jobs("w3", 10, Duration::seconds(30), at(4))
         .await
@@ -624,11 +628,27 @@ pub async fn dead_job_blocks_key_until_retried_or_discarded(h: Harness) {
             .await
             .unwrap()
     );
-    assert!(!s.discard_dead(b, at(7)).await.unwrap(), "b is not dead");
-    assert!(s.discard_dead(a, at(7)).await.unwrap());
+    let discard = |id: i64| audit_entry("dlq.discard", &format!("job:{id}"));
+    assert!(
+        !s.discard_dead(b, discard(b), at(7)).await.unwrap(),
+        "b is not dead"
+    );
+    assert!(s.discard_dead(a, discard(a), at(7)).await.unwrap());
     assert_eq!(
         s.get_job(a).await.unwrap().unwrap().state,
         JobState::Discarded
+    );
+    // Audited with the discard; the refused one (b) wrote nothing.
+    let audited = s.list_audit(0, 10).await.unwrap();
+    assert_eq!(
+        audited
+            .iter()
+            .map(|e| (e.action.as_str(), e.subject.clone()))
+            .collect::<Vec<_>>(),
+        [
+            ("dlq.retry", format!("job:{a}")),
+            ("dlq.discard", format!("job:{a}"))
+        ]
     );
     let claimed = s
         .claim_jobs("w", 10, Duration::seconds(30), at(8))
