@@ -702,7 +702,7 @@ impl OdooErp {
                 break;
             }
             // the taxes and their repartition lines, side by side
-            let (read, mut factors) = tokio::join!(
+            let (read, factors) = tokio::join!(
                 self.client.execute_kw(
                     "account.tax",
                     "read",
