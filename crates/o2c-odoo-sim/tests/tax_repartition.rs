@@ -77,9 +77,20 @@ async fn a_reverse_charge_tax_gives_no_tax_on_every_version() {
             ],
         )
         .await;
-        // a base line and two tax lines each
+        // a base line and two tax lines each, which say their tax and
+        // document (computed from `invoice_tax_id` / `refund_tax_id` on 16)
         assert_eq!(ids(&tax["invoice_repartition_line_ids"]).len(), 3, "{v}");
-        assert_eq!(ids(&tax["refund_repartition_line_ids"]).len(), 3, "{v}");
+        let refunds = ids(&tax["refund_repartition_line_ids"]);
+        assert_eq!(refunds.len(), 3, "{v}");
+        let line = read(
+            &rpc,
+            "account.tax.repartition.line",
+            refunds[0],
+            &["tax_id", "document_type"],
+        )
+        .await;
+        assert_eq!(line["tax_id"][0], json!(reverse), "{v}");
+        assert_eq!(line["document_type"], json!("refund"), "{v}");
         assert_eq!(line_tax(&rpc, v, reverse).await, json!(0.0), "{v}");
         // the plain 15 %: one base and one tax line of 100 %, 15.00
         let plain = find(
