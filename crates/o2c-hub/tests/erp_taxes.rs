@@ -1,13 +1,19 @@
 //! A sale line's tax as each Odoo version computes it, through the adapter
 //! against the sandbox of that version: 16/17 follow `compute_all`, 18/19
 //! `_get_tax_details` (ADR 0021, "Odoo 16 and 17"), and 16/17 round as the
-//! company's `tax_calculation_rounding_method` says.
+//! company's `tax_calculation_rounding_method` says. A reverse charge tax
+//! (the seed's "15% EU RC", tax repartition lines of +100 % and -100 %) is
+//! no tax on any version: an order declaring none passes, one declaring
+//! the rate is held.
 
 mod common;
 
-use common::{odoo_call, odoo_config, odoo_create};
+use common::rules::{found, outcome};
+use common::validation::{acme_b2b_order, channel_policy};
+use common::{TestHub, odoo_call, odoo_config, odoo_create, odoo_search_read};
 use o2c_hub::erp::odoo::OdooErp;
 use o2c_hub::erp::{Erp, FactsRequest, FactsScope};
+use o2c_hub::validation::ChannelPolicy;
 use o2c_model::Order;
 use o2c_odoo::OdooClient;
 use o2c_odoo_sim::{OdooVersion, Sandbox, SimConfig};
@@ -140,4 +146,68 @@ async fn sixteen_rounds_as_the_company_says() {
     .await;
     // a new adapter: the rounding method is cached per adapter
     assert_eq!(line_tax(&url, "LEVIED-1", "0.59").await, Some(d("0.12")));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_reverse_charge_line_is_checked_against_no_tax() {
+    // `rest:b2b` checks taxes only (the price is the channel's)
+    let config = channel_policy(
+        "rest:b2b",
+        ChannelPolicy {
+            price_authoritative: Some(true),
+            tax_authoritative: Some(false),
+            create_customers: Some(false),
+            ..ChannelPolicy::default()
+        },
+    );
+    for version in [
+        OdooVersion::V16,
+        OdooVersion::V17,
+        OdooVersion::V18,
+        OdooVersion::V19,
+    ] {
+        let url = sandbox(version).await;
+        let reverse = odoo_search_read(
+            &url,
+            "account.tax",
+            json!([["name", "=", "15% EU RC"]]),
+            &["id"],
+        )
+        .await[0]["id"]
+            .as_i64()
+            .expect("the seed's reverse charge tax");
+        product(&url, "RC-1", &[reverse]).await;
+        let hub = TestHub::sqlite_on(config.clone(), url).await;
+        let order = |reference: &str, tax: &str| {
+            acme_b2b_order(
+                &format!("{reference}-{version:?}"),
+                json!([{ "line_id": "1", "sku": "RC-1", "quantity": { "value": "1", "uom": "Units" },
+                         "unit_price": "90.00",
+                         "taxes": [{ "code": "RC15", "rate": "15", "amount": tax }] }]),
+            )
+        };
+        // the buyer accounts for the VAT: no tax on the line
+        let (_, status, findings) = outcome(&hub, &order("RC-NONE", "0.00")).await;
+        assert_eq!(
+            (status.as_str(), findings),
+            ("confirmed", vec![]),
+            "{version:?}"
+        );
+        let sold = hub
+            .sale_orders_with(&format!("RC-NONE-{version:?}"), &["amount_tax"])
+            .await;
+        assert_eq!(
+            sold[0]["amount_tax"],
+            json!(0.0),
+            "{version:?}: the sandbox agrees"
+        );
+        // the rate declared as tax is what Odoo does not compute
+        let (_, _, findings) = outcome(&hub, &order("RC-RATE", "13.50")).await;
+        assert_eq!(
+            findings,
+            found("tax_mismatch", "/lines/0/taxes"),
+            "{version:?}"
+        );
+        hub.shutdown().await;
+    }
 }

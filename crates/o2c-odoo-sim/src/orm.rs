@@ -263,7 +263,13 @@ impl<'a> Env<'a> {
     pub fn read_value(&self, spec: &ModelSpec, id: i64, rec: &Record, f: &FieldDef) -> Value {
         match f.ftype {
             FieldType::Many2one => {
-                let Some(target) = rec.get(&f.name).and_then(Value::as_i64) else {
+                // a stored id, else a computed one (16's repartition `tax_id`)
+                let target = rec.get(&f.name).and_then(Value::as_i64).or_else(|| {
+                    spec.hooks
+                        .compute(self, id, rec, &f.name)
+                        .and_then(|v| v.as_i64())
+                });
+                let Some(target) = target else {
                     return json!(false);
                 };
                 let rel = f.relation.as_deref().unwrap_or("");

@@ -119,6 +119,7 @@ pub fn models(version: OdooVersion) -> Vec<ModelSpec> {
             .field(FieldDef::new("name", T::Char, "Name").readonly())
             .hooks(Arc::new(PricelistItem)),
         super::tax::model(version),
+        super::tax::repartition_model(version),
         ModelSpec::new("account.payment.term", "Payment Terms")
             .order("sequence, id")
             .field(FieldDef::new("name", T::Char, "Payment Terms").required())

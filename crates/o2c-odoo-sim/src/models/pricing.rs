@@ -5,7 +5,7 @@
 //! windows, fixed / percentage / formula prices on the sales price, the
 //! cost or another pricelist), 16's `price_compute`, and percent taxes
 //! excluded from the price (account/models/account_tax.py `compute_all`,
-//! one level). No currency conversion: pricelists share the company's.
+//! one level) over their repartition lines. No currency conversion: pricelists share the company's.
 
 use rust_decimal::{Decimal, RoundingStrategy};
 use serde_json::{Value, json};
@@ -231,15 +231,31 @@ pub fn product_taxes(env: &Env, product: i64) -> Vec<i64> {
         .unwrap_or_default()
 }
 
-/// Tax on an untaxed base, rounded per tax to cents.
+/// Tax on an untaxed base, rounded per tax to cents, counted over the
+/// tax's invoice 'tax' repartition lines as the version does: 16/17's
+/// `compute_all` multiplies the rounded amount by the sum of their factors
+/// and rounds again (the lines' total; +100 % / -100 % gives 0); 18+'s
+/// `_get_tax_details` cancels a tax with a negative factor by its mirror
+/// and does not apply positive factors (18+ require them to add up to
+/// 100 %).
 pub fn tax_amount(env: &Env, taxes: &[i64], base: Decimal) -> Decimal {
     let mut total = Decimal::ZERO;
     for t in taxes {
         let kind = string(env, "account.tax", *t, "amount_type");
         let amount = dec(number(env, "account.tax", *t, "amount"));
-        total += match kind.as_str() {
+        let each = match kind.as_str() {
             "fixed" => amount,
             _ => round2(base * amount / Decimal::ONE_HUNDRED),
+        };
+        let factors = super::tax::invoice_factors(env, *t);
+        total += if env.version >= OdooVersion::V18 {
+            if factors.iter().any(|f| *f < Decimal::ZERO) {
+                Decimal::ZERO
+            } else {
+                each
+            }
+        } else {
+            round2(each * factors.iter().sum::<Decimal>())
         };
     }
     total

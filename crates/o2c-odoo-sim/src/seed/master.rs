@@ -1,5 +1,6 @@
 //! Deterministic order-to-cash master data of the `demo` seed: accounts,
-//! the 15 % sale tax, payment terms, journals, pricelists, two warehouses
+//! the 15 % sale tax and its reverse charge twin ("15% EU RC", +100 % and
+//! -100 % tax repartition lines), payment terms, journals, pricelists, two warehouses
 //! with locations and picking types, a carrier, a shop customer with
 //! delivery/invoice addresses (as in the recordings), shop products and
 //! stock on hand in both warehouses.
@@ -17,6 +18,23 @@ fn make(env: &mut Env, model: &str, v: Value) -> Result<i64, Fault> {
     let spec = env.spec(model)?;
     let m: Map<String, Value> = vals(v).into_iter().filter(|(k, _)| spec.has(k)).collect();
     env.create(model, m)
+}
+
+/// Turns `tax`'s default 'tax' repartition lines (invoice and refund) into
+/// a reverse charge: the 100 % line stays, a -100 % one follows it.
+fn reverse_charge(env: &mut Env, tax: i64) -> Result<(), Fault> {
+    for document_type in ["invoice", "refund"] {
+        let mut line = json!({"repartition_type": "tax", "factor_percent": -100.0,
+            "sequence": 3, "use_in_tax_closing": true, "company_id": 1});
+        if env.version >= OdooVersion::V17 {
+            line["tax_id"] = json!(tax);
+            line["document_type"] = json!(document_type);
+        } else {
+            line[format!("{document_type}_tax_id")] = json!(tax);
+        }
+        make(env, crate::models::tax::REPARTITION, line)?;
+    }
+    Ok(())
 }
 
 /// Accounting and pricing records (created before the demo products, so
@@ -50,6 +68,15 @@ pub fn accounting(env: &mut Env) -> Result<(), Fault> {
         json!({"name": "15%", "description": "Tax 15%", "amount": 15.0,
         "amount_type": "percent", "type_tax_use": "purchase", "sequence": 1, "company_id": 1}),
     )?;
+    // an EU intra-community reverse charge: the buyer accounts for the
+    // VAT, so its 'tax' lines of +100 % and -100 % cancel out on the sale
+    let reverse = make(
+        env,
+        "account.tax",
+        json!({"name": "15% EU RC", "description": "Reverse charge 15%", "amount": 15.0,
+        "amount_type": "percent", "type_tax_use": "sale", "sequence": 1, "company_id": 1}),
+    )?;
+    reverse_charge(env, reverse)?;
     env.set_raw(
         "res.company",
         1,

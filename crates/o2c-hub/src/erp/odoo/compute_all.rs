@@ -20,12 +20,20 @@
 //!   is then each tax rounded to the currency, as `_compute_taxes` totals
 //!   it); `round_per_line` to the currency.
 //!
-//! Not modelled (the hub reads no repartition lines): a tax whose
-//! repartition lines do not add up to 100 % (intra-community +100/-100 %
-//! taxes give 0 tax in Odoo, here their rate).
+//! - repartition lines: each tax counts for the sum of its invoice 'tax'
+//!   lines' factors (`sum_repartition_factor`): price-included taxes are
+//!   taken out of the price at their rate times that sum, and a tax's
+//!   amount, rounded, is multiplied by it and rounded again
+//!   (`factorized_tax_amount`, what raises later bases and what included
+//!   taxes add up to); each line gets its factor of the rounded amount,
+//!   rounded, the rounding difference spread a cent at a time over the
+//!   first lines, and `_compute_taxes` totals the lines each rounded to
+//!   the currency. An intra-community reverse charge (+100 % / -100 %)
+//!   thus gives 0; one line of 50 % half the tax.
 
 use std::collections::HashMap;
 
+use rust_decimal::prelude::ToPrimitive;
 use rust_decimal::{Decimal, RoundingStrategy};
 
 use super::taxes::{LineTax, TaxRule, unsupported};
@@ -116,8 +124,9 @@ fn compute_amount(tax: &TaxRule, base: Decimal, quantity: Decimal) -> Decimal {
     }
 }
 
-/// The amounts `compute_all` gives the flattened taxes, in their order, for
-/// a line of `net` (the discounted unit price times the quantity) and
+/// The amounts `compute_all` gives the repartition lines of the flattened
+/// taxes (`['taxes']`, one per invoice 'tax' line), in their order, for a
+/// line of `net` (the discounted unit price times the quantity) and
 /// `quantity` units, in a currency of `digits` decimals.
 fn amounts(
     sorted: &[&TaxRule],
@@ -152,10 +161,11 @@ fn amounts(
             store = true;
         }
         if tax.price_include {
+            let factor = tax.factor_sum();
             match tax.amount_type.as_str() {
-                "percent" => percent += tax.amount,
-                "division" => division += tax.amount,
-                "fixed" => fixed += quantity.abs() * tax.amount,
+                "percent" => percent += tax.amount * factor,
+                "division" => division += tax.amount * factor,
+                "fixed" => fixed += quantity.abs() * tax.amount * factor,
                 _ => {}
             }
             // a zero tax takes no remainder
@@ -172,14 +182,19 @@ fn amounts(
     let mut skip_checkpoint = false;
     let mut cumulated_included = Decimal::ZERO;
     let mut out = Vec::with_capacity(sorted.len());
+    // a rounding step of the currency (`currency.rounding`), also when
+    // the amounts keep five more decimals
+    let cent = Decimal::new(1, digits);
     for (i, tax) in sorted.iter().enumerate() {
+        let factor = tax.factor_sum();
         let tax_base = if tax.price_include || tax.is_base_affected {
             base
         } else {
             total_excluded
         };
         let amount = match checkpoints[i] {
-            Some(total) if tax.price_include && !skip_checkpoint => {
+            // a tax whose lines cancel out takes no remainder
+            Some(total) if tax.price_include && !skip_checkpoint && !factor.is_zero() => {
                 let rest = total - (base + cumulated_included);
                 cumulated_included = Decimal::ZERO;
                 rest
@@ -187,18 +202,35 @@ fn amounts(
             _ => compute_amount(tax, tax_base, quantity),
         };
         let amount = round(amount, tax_digits);
+        let factorized = round(amount * factor, tax_digits);
         if tax.price_include && checkpoints[i].is_none() {
-            cumulated_included += amount;
+            cumulated_included += factorized;
         }
         if tax.include_base_amount {
-            base += amount;
+            base += factorized;
             // an excluded tax raising the base invalidates the totals the
             // included ones were to reach
             if !tax.price_include {
                 skip_checkpoint = true;
             }
         }
-        out.push(sign * amount);
+        // each repartition line its factor of the amount, the rounding
+        // difference spread over the first lines
+        let mut lines: Vec<Decimal> = tax
+            .factors
+            .iter()
+            .map(|f| round(amount * f, tax_digits))
+            .collect();
+        let error = round(factorized - lines.iter().sum::<Decimal>(), tax_digits);
+        let steps = (error / cent).abs().trunc();
+        if !steps.is_zero() {
+            let step = round(error / steps, tax_digits);
+            let steps = steps.to_usize().unwrap_or(usize::MAX);
+            for line in lines.iter_mut().take(steps) {
+                *line += step;
+            }
+        }
+        out.extend(lines.into_iter().map(|line| sign * line));
     }
     out
 }
@@ -229,7 +261,7 @@ pub(crate) fn line_tax(
         return LineTax::Unchecked(why);
     }
     let amounts = amounts(&sorted, net, quantity, digits, rounding);
-    // `_compute_taxes` totals each tax rounded to the currency
+    // `_compute_taxes` totals each repartition line rounded to the currency
     LineTax::Computed(amounts.into_iter().map(|a| round(a, digits)).sum())
 }
 

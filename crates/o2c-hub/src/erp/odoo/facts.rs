@@ -18,7 +18,10 @@
 //! `compute_all.rs`, rounded as the company's
 //! `tax_calculation_rounding_method` says, one cached read; 18/19's
 //! `_get_tax_details` in `taxes.rs`, per line); ONE read of the taxes, ONE
-//! more per level of group children. A Python-code tax, or a customer whose fiscal position
+//! more per level of group children, each alongside ONE `search_read` of
+//! their invoice 'tax' repartition lines (the factors that make a reverse
+//! charge tax 0; a server that refuses it has every tax count at 100 %).
+//! A Python-code tax, or a customer whose fiscal position
 //! mapping cannot be read, is not computed: the line says why and the tax
 //! rule holds the order as `tax_unverified` rather than passing it.
 //!
@@ -48,7 +51,7 @@ use o2c_odoo::version::TaxComputation;
 
 use super::compute_all::{self, MAX_GROUP_DEPTH, Rounding};
 use super::pricelists::Pricing;
-use super::taxes::{LineTax, TaxRule, line_tax};
+use super::taxes::{LineTax, TaxRule, line_tax, whole};
 use super::units::{ProductUnit, UnitFits, fit_of};
 use super::{ODOO_SYSTEM, OdooErp, map_error};
 use crate::erp::facts::*;
@@ -104,7 +107,48 @@ fn tax_rule(id: i64, r: &Value) -> TaxRule {
         is_base_affected: flag("is_base_affected", true),
         sequence: r.get("sequence").and_then(Value::as_i64).unwrap_or(1),
         children: super::x2many_ids(r, "children_tax_ids"),
+        factors: whole(),
     }
+}
+
+/// `account.tax.repartition.line`: the taxes' invoice 'tax' lines, in
+/// Odoo's order of them (`sequence`, then id), by tax. 16 links a line to
+/// its tax by `invoice_tax_id` / `refund_tax_id` (its `tax_id` and
+/// `document_type` are computed and cannot be searched); 17+ store
+/// `tax_id` and `document_type`.
+fn repartition_query(major: u32, taxes: &[i64]) -> (Value, &'static str) {
+    if major >= 17 {
+        (
+            json!([[
+                ["tax_id", "in", taxes],
+                ["document_type", "=", "invoice"],
+                ["repartition_type", "=", "tax"]
+            ]]),
+            "tax_id",
+        )
+    } else {
+        (
+            json!([[
+                ["invoice_tax_id", "in", taxes],
+                ["repartition_type", "=", "tax"]
+            ]]),
+            "invoice_tax_id",
+        )
+    }
+}
+
+/// The factors (`factor_percent / 100`) of repartition `lines` by tax,
+/// in their order.
+fn factors_by_tax(lines: &[Value], tax_field: &str) -> HashMap<i64, Vec<Decimal>> {
+    let mut out: HashMap<i64, Vec<Decimal>> = HashMap::new();
+    for line in lines {
+        if let Some(tax) = many2one(line, tax_field) {
+            out.entry(tax)
+                .or_default()
+                .push(decimal(line, "factor_percent") / Decimal::ONE_HUNDRED);
+        }
+    }
+    out
 }
 
 /// The company currency of a credit check: the order's rate against it
@@ -657,27 +701,65 @@ impl OdooErp {
             if wanted.is_empty() {
                 break;
             }
-            let read = rows(
-                self.client
-                    .execute_kw(
-                        "account.tax",
-                        "read",
-                        json!([wanted]),
-                        json!({ "fields": TAX_FIELDS }),
-                        Some(cid),
-                    )
-                    .await?,
-            )?;
+            // the taxes and their repartition lines, side by side
+            let (read, factors) = tokio::join!(
+                self.client.execute_kw(
+                    "account.tax",
+                    "read",
+                    json!([wanted]),
+                    json!({ "fields": TAX_FIELDS }),
+                    Some(cid),
+                ),
+                self.repartition_factors(cid, dialect.major, &wanted),
+            );
+            let read = rows(read?)?;
+            let mut factors = factors?;
             wanted = Vec::new();
             for r in read {
                 if let Some(id) = r.get("id").and_then(Value::as_i64) {
-                    let rule = tax_rule(id, &r);
+                    let mut rule = tax_rule(id, &r);
+                    // a tax without 'tax' lines in the answer (lines not
+                    // readable here) counts whole, as before they were read
+                    if let Some(f) = factors.as_mut().and_then(|f| f.remove(&id)) {
+                        rule.factors = f;
+                    }
                     wanted.extend(rule.children.iter().copied());
                     book.taxes.insert(id, rule);
                 }
             }
         }
         Ok(book)
+    }
+
+    /// The invoice 'tax' repartition factors of `taxes`: ONE `search_read`.
+    /// `None` when the server does not let them be read (no such model or
+    /// field, no access): every tax then counts whole, with a warning.
+    async fn repartition_factors(
+        &self,
+        cid: &str,
+        major: u32,
+        taxes: &[i64],
+    ) -> Result<Option<HashMap<i64, Vec<Decimal>>>, OdooError> {
+        let (domain, tax_field) = repartition_query(major, taxes);
+        let answer = self
+            .client
+            .execute_kw(
+                "account.tax.repartition.line",
+                "search_read",
+                domain,
+                json!({ "fields": [tax_field, "factor_percent"], "order": "sequence, id" }),
+                Some(cid),
+            )
+            .await
+            .and_then(rows);
+        match answer {
+            Ok(lines) => Ok(Some(factors_by_tax(&lines, tax_field))),
+            Err(error) if error.is_transient() => Err(error),
+            Err(error) => {
+                tracing::warn!(%error, "tax repartition lines unreadable; taxes count at 100 %");
+                Ok(None)
+            }
+        }
     }
 
     /// The pricelist price per line, from the pricing's pricelist (the
@@ -1021,6 +1103,45 @@ mod tests {
             assert_eq!(
                 book.for_order(&o, &products, None),
                 vec![Some(LineTax::Computed(d(expected)))],
+                "{computation:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn repartition_lines_are_asked_as_each_version_links_them() {
+        let (domain, field) = repartition_query(16, &[3]);
+        assert_eq!(field, "invoice_tax_id");
+        assert_eq!(domain[0][0], json!(["invoice_tax_id", "in", [3]]));
+        let (domain, field) = repartition_query(19, &[3]);
+        assert_eq!(field, "tax_id");
+        assert!(domain[0].as_array().is_some_and(|d| d.contains(&json!([
+            "document_type",
+            "=",
+            "invoice"
+        ]))));
+        let lines = [
+            json!({"id": 8, "tax_id": [3, "RC"], "factor_percent": 100.0}),
+            json!({"id": 9, "tax_id": [3, "RC"], "factor_percent": -100.0}),
+        ];
+        assert_eq!(
+            factors_by_tax(&lines, "tax_id").get(&3),
+            Some(&vec![Decimal::ONE, Decimal::NEGATIVE_ONE])
+        );
+    }
+
+    #[test]
+    fn a_reverse_charge_tax_is_no_tax_in_either_computation() {
+        let products = found(vec![1]);
+        let o = order();
+        for computation in [TaxComputation::ComputeAll, TaxComputation::TaxDetails] {
+            let mut book = TaxBook::new(computation);
+            let mut reverse = percent(1, "21");
+            reverse.factors = vec![Decimal::ONE, Decimal::NEGATIVE_ONE];
+            book.taxes.insert(1, reverse);
+            assert_eq!(
+                book.for_order(&o, &products, None),
+                vec![Some(LineTax::Computed(d("0")))],
                 "{computation:?}"
             );
         }

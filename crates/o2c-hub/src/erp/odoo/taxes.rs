@@ -14,6 +14,19 @@
 //! `compute_all` instead, which gives other amounts for price-included,
 //! division and nested group taxes: `compute_all.rs`.
 //!
+//! Repartition lines (18.0 as patched, 19.0): a tax with a negative
+//! invoice 'tax' repartition factor (`has_negative_factor`, the EU
+//! intra-community reverse charge of +100 % / -100 %) is evaluated as
+//! price-excluded and `_get_tax_details` adds its mirror, the same amount
+//! negated (`reverse_charge_taxes_data`), so it adds nothing to the line's
+//! tax; positive factors are not applied (18+ refuse a distribution whose
+//! positive factors do not add up to 100 %, and `_add_accounting_data_to_
+//! base_line_tax_details` puts the whole amount on the lines). The first
+//! 18.0 builds split the amount by factor instead, so a distribution
+//! outside that constraint (say one 'tax' line of 50 %, possible on a
+//! database from before it) gives a tax that depends on the build: it is
+//! [`LineTax::Unchecked`], saying so.
+//!
 //! Python-code taxes (`amount_type: code`, module `account_tax_python`:
 //! `python_compute` in 16/17, a `formula` in 18/19) are not evaluated here:
 //! the line's tax is then [`LineTax::Unchecked`] naming the tax, and the
@@ -38,6 +51,42 @@ pub(crate) struct TaxRule {
     pub sequence: i64,
     /// A group's children.
     pub children: Vec<i64>,
+    /// The factors of its invoice 'tax' repartition lines
+    /// (`factor_percent / 100`), in their order (`sequence, id`); one line
+    /// of 100 % when the server did not say ([`whole`]).
+    pub factors: Vec<Decimal>,
+}
+
+/// One 'tax' repartition line of 100 %: Odoo's default distribution, and
+/// what a tax is taken to have when its lines could not be read.
+pub(crate) fn whole() -> Vec<Decimal> {
+    vec![Decimal::ONE]
+}
+
+impl TaxRule {
+    /// `sum_repartition_factor`: the sum of the 'tax' line factors.
+    pub(crate) fn factor_sum(&self) -> Decimal {
+        self.factors.iter().sum()
+    }
+
+    /// `has_negative_factor` (18+): a 'tax' line below zero, as reverse
+    /// charge taxes have.
+    pub(crate) fn has_negative_factor(&self) -> bool {
+        self.factors.iter().any(|f| *f < Decimal::ZERO)
+    }
+
+    /// Whether the distribution is one 18+ accept: positive factors adding
+    /// up to 100 %, negative ones to nothing or -100 % (`float_compare` at
+    /// two digits). Only then do all 18/19 builds give the same tax.
+    fn distribution_is_whole(&self) -> bool {
+        let near = |value: Decimal, target: Decimal| {
+            (value - target).abs() < Decimal::new(5, 3) // 0.005
+        };
+        let positive: Decimal = self.factors.iter().filter(|f| **f > Decimal::ZERO).sum();
+        let negative: Decimal = self.factors.iter().filter(|f| **f < Decimal::ZERO).sum();
+        near(positive, Decimal::ONE)
+            && (negative.is_zero() || near(negative, Decimal::NEGATIVE_ONE))
+    }
 }
 
 /// The tax Odoo computes for a line, or why it is not computed here.
@@ -164,6 +213,21 @@ pub(crate) fn line_tax(
     if let Some(why) = unsupported(&sorted) {
         return LineTax::Unchecked(why);
     }
+    if let Some(odd) = sorted.iter().find(|t| !t.distribution_is_whole()) {
+        let percents: Vec<String> = odd
+            .factors
+            .iter()
+            .map(|f| format!("{} %", (f * Decimal::ONE_HUNDRED).normalize()))
+            .collect();
+        return LineTax::Unchecked(format!(
+            "tax {:?} distributes its amount as {} on invoices, which Odoo 18+ refuse and their builds compute differently",
+            odd.name,
+            percents.join(" / ")
+        ));
+    }
+    // a reverse charge tax is evaluated as price-excluded (its batch and
+    // its effect on the others' bases still follow the record)
+    let included = |t: &TaxRule| t.price_include && !t.has_negative_factor();
     let per_batch = batches(&sorted);
     let mut slots: Vec<Slot> = per_batch
         .into_iter()
@@ -193,12 +257,12 @@ pub(crate) fn line_tax(
     order.extend(
         (0..sorted.len())
             .rev()
-            .filter(|&i| sorted[i].price_include)
+            .filter(|&i| included(sorted[i]))
             .map(|i| (i, 1)),
     );
     order.extend(
         (0..sorted.len())
-            .filter(|&i| !sorted[i].price_include)
+            .filter(|&i| !included(sorted[i]))
             .map(|i| (i, 2)),
     );
     for (i, pass) in order {
@@ -242,7 +306,15 @@ pub(crate) fn line_tax(
         slots[i].amount = Some(amount);
         propagate(&sorted, &mut slots, i, amount);
     }
-    LineTax::Computed(slots.iter().filter_map(|s| s.amount).sum())
+    // a reverse charge tax's mirror takes back what it added
+    LineTax::Computed(
+        slots
+            .iter()
+            .zip(&sorted)
+            .filter(|(_, tax)| !tax.has_negative_factor())
+            .filter_map(|(s, _)| s.amount)
+            .sum(),
+    )
 }
 
 /// `_propagate_extra_taxes_base` without a special mode: how tax `i`'s
@@ -300,6 +372,7 @@ mod tests {
             is_base_affected: true,
             sequence: 1,
             children: Vec::new(),
+            factors: whole(),
         }
     }
 
@@ -419,6 +492,52 @@ mod tests {
         assert_eq!(
             computed("122", "1", &[1, 2], &b),
             LineTax::Computed(d("12.00"))
+        );
+    }
+
+    fn factored(mut t: TaxRule, percents: &[&str]) -> TaxRule {
+        t.factors = percents
+            .iter()
+            .map(|p| d(p) / Decimal::ONE_HUNDRED)
+            .collect();
+        t
+    }
+
+    #[test]
+    fn a_reverse_charge_tax_adds_nothing_to_the_line() {
+        // EU intra-community reverse charge: 21 % split +100 % / -100 %;
+        // `_get_tax_details` adds its mirror, -21.00, next to its 21.00
+        let reverse = factored(tax(1, "percent", "21", false), &["100", "-100"]);
+        let b = book(vec![reverse.clone(), tax(2, "percent", "15", false)]);
+        assert_eq!(computed("100", "1", &[1], &b), LineTax::Computed(d("0")));
+        // next to a plain tax, only the plain one counts
+        assert_eq!(
+            computed("100", "1", &[1, 2], &b),
+            LineTax::Computed(d("15.00"))
+        );
+        // price-included on the record, it is still computed excluded: the
+        // price keeps its base (and the tax nets to zero)
+        let mut included = reverse;
+        included.price_include = true;
+        let b = book(vec![included]);
+        assert_eq!(computed("121", "1", &[1], &b), LineTax::Computed(d("0")));
+    }
+
+    #[test]
+    fn a_distribution_outside_eighteens_constraint_is_not_guessed() {
+        // one 'tax' line of 50 %: the first 18.0 builds charged half (6.25
+        // of 12.50), later ones refuse the tax and charge it whole
+        let half = factored(tax(1, "percent", "12.5", false), &["50"]);
+        // two lines of 50 % add up to 100 %: the whole amount
+        let split = factored(tax(2, "percent", "12.5", false), &["50", "50"]);
+        let b = book(vec![half, split]);
+        match computed("100", "1", &[1], &b) {
+            LineTax::Unchecked(why) => assert!(why.contains("50 %"), "{why}"),
+            other => panic!("computed {other:?}"),
+        }
+        assert_eq!(
+            computed("100", "1", &[2], &b),
+            LineTax::Computed(d("12.50"))
         );
     }
 

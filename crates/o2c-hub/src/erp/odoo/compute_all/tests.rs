@@ -3,7 +3,8 @@
 //! `_check_compute_all_results(total_included, total_excluded, [(base,
 //! amount), ...])`), and lines recorded from real 16 and 17 servers
 //! (shared/odoo16, shared/odoo17). Taxes there have one tax repartition
-//! line of 100 % unless said (50 % + 50 % adds up to the same).
+//! line of 100 % unless said (50 % + 50 % adds up to the same); the
+//! reverse charge cases are Odoo's `test_reverse_charge_percent_tax`.
 
 use super::*;
 use crate::erp::odoo::taxes;
@@ -23,7 +24,17 @@ fn tax(id: i64, kind: &str, amount: &str, sequence: i64) -> TaxRule {
         is_base_affected: true,
         sequence,
         children: Vec::new(),
+        factors: taxes::whole(),
     }
+}
+
+/// `t` with invoice 'tax' repartition lines of `percents`.
+fn factored(mut t: TaxRule, percents: &[&str]) -> TaxRule {
+    t.factors = percents
+        .iter()
+        .map(|p| d(p) / Decimal::ONE_HUNDRED)
+        .collect();
+    t
 }
 
 fn included(mut t: TaxRule) -> TaxRule {
@@ -432,4 +443,80 @@ fn the_rounding_method_reads_as_odoo_names_it() {
         Rounding::PerLine
     );
     assert_eq!(Rounding::from_odoo(None), Rounding::PerLine);
+}
+
+#[test]
+fn a_reverse_charge_tax_gives_its_lines_and_no_tax() {
+    // 21 % split +100 % / -100 %: on 100, lines 21 and -21, tax 0
+    let b = book(vec![factored(tax(1, "percent", "21", 1), &["100", "-100"])]);
+    assert_eq!(per_line(&b, &[1], "100"), ds(&["21", "-21"]));
+    assert_eq!(
+        line_tax(d("100"), d("1"), &[1], &b, 2, Rounding::PerLine),
+        LineTax::Computed(d("0"))
+    );
+    // price-included, the sum of its factors (0) takes nothing out of the
+    // price: 121 stays the base, lines 25.41 and -25.41, tax 0
+    let b = book(vec![included(factored(
+        tax(1, "percent", "21", 1),
+        &["100", "-100"],
+    ))]);
+    assert_eq!(per_line(&b, &[1], "121"), ds(&["25.41", "-25.41"]));
+    assert_eq!(
+        line_tax(d("121"), d("1"), &[1], &b, 2, Rounding::PerLine),
+        LineTax::Computed(d("0"))
+    );
+    // next to a 15 % tax only the 15 % counts
+    let b = book(vec![
+        factored(tax(1, "percent", "21", 1), &["100", "-100"]),
+        tax(2, "percent", "15", 2),
+    ]);
+    assert_eq!(
+        line_tax(d("100"), d("1"), &[1, 2], &b, 2, Rounding::PerLine),
+        LineTax::Computed(d("15.00"))
+    );
+}
+
+#[test]
+fn a_partly_deductible_tax_gives_its_factor_of_the_rounded_tax() {
+    // 10 % of 100.05 is 10.005 -> 10.01, and half of that 5.005 -> 5.01
+    // (not 5.00, half of the unrounded 10.005 rounded)
+    let b = book(vec![factored(tax(1, "percent", "10", 1), &["50"])]);
+    assert_eq!(per_line(&b, &[1], "100.05"), ds(&["5.01"]));
+    assert_eq!(
+        line_tax(d("100.05"), d("1"), &[1], &b, 2, Rounding::PerLine),
+        LineTax::Computed(d("5.01"))
+    );
+    // price-included, half the rate comes out of the price (105 / 1.05 =
+    // 100) and the tax takes what is left of it (5), which Odoo then
+    // factors once more: 2.50
+    let b = book(vec![included(factored(
+        tax(1, "percent", "10", 1),
+        &["50"],
+    ))]);
+    assert_eq!(per_line(&b, &[1], "105"), ds(&["2.5"]));
+    // what it adds to the base of the next tax is the factored amount: 10 %
+    // affecting at 50 %, then 10 %, on 100: 5 + 10.5
+    let b = book(vec![
+        affecting(factored(tax(1, "percent", "10", 1), &["50"])),
+        tax(2, "percent", "10", 2),
+    ]);
+    assert_eq!(per_line(&b, &[1, 2], "100"), ds(&["5", "10.5"]));
+}
+
+#[test]
+fn the_rounding_of_the_lines_is_spread_to_reach_the_factored_tax() {
+    // Odoo's own example: four lines of 50 % on a tax of 0.03 make 0.06 in
+    // all, each line a cent or two (0.015 rounded), the difference spread
+    // a cent at a time over the first lines
+    let b = book(vec![factored(
+        tax(1, "fixed", "0.03", 1),
+        &["50", "50", "50", "50"],
+    )]);
+    let lines = per_line(&b, &[1], "10");
+    assert_eq!(lines.len(), 4);
+    assert_eq!(lines.iter().sum::<Decimal>(), d("0.06"));
+    assert_eq!(
+        line_tax(d("10"), d("1"), &[1], &b, 2, Rounding::PerLine),
+        LineTax::Computed(d("0.06"))
+    );
 }
