@@ -1048,6 +1048,29 @@ fn slow_partner(folders: &Folders, id: &str, ours: &str) -> EdiPartner {
     slow
 }
 
+/// EDI set up with slow partners (id, our ISA id) for a test that sweeps
+/// itself: the hub's own sweeper runs once at start, then sleeps, so each
+/// sweep the test makes is one step of its story.
+fn swept_by_the_test(folders: &Folders, partners: &[(&str, &str)]) -> EdiConfig {
+    EdiConfig {
+        state_dir: folders.root.join("state").display().to_string(),
+        poll_interval_ms: 600_000,
+        deadline_alert_lead_minutes: 120,
+        partners: partners
+            .iter()
+            .map(|(id, ours)| slow_partner(folders, id, ours))
+            .collect(),
+    }
+}
+
+/// The two-store SDQ sample as a slow partner receiving as `ours` sends it.
+fn slow_po(ours: &str) -> Vec<u8> {
+    String::from_utf8(enveloped("x12types_850_5010_rk_sdq_2stores.edi", 9))
+        .expect("utf8")
+        .replace("ACMEDIST", ours)
+        .into_bytes()
+}
+
 /// The open deadline alert of `partner`.
 async fn alert_of(hub: &TestHub, partner: &str) -> Value {
     exceptions_with(hub, "ack_deadline_at_risk")
@@ -1073,17 +1096,8 @@ async fn exception_status(hub: &TestHub, id: &Value) -> String {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_deadline_alert_is_retried_into_its_855_or_dismissed_with_a_reason() {
     let folders = Folders::new();
-    // The hub's own sweeper runs once at start and then sleeps: the test
-    // sweeps itself, so it is the retry that writes the 855.
-    let edi = EdiConfig {
-        state_dir: folders.root.join("state").display().to_string(),
-        poll_interval_ms: 600_000,
-        deadline_alert_lead_minutes: 120,
-        partners: vec![
-            slow_partner(&folders, "slow", "SLOWDIST"),
-            slow_partner(&folders, "slow2", "SLOWDIS2"),
-        ],
-    };
+    // The test sweeps itself, so it is the retry that writes the 855.
+    let edi = swept_by_the_test(&folders, &[("slow", "SLOWDIST"), ("slow2", "SLOWDIS2")]);
     let runtime = o2c_hub::edi::EdiRuntime::new(edi.clone());
     let hub = TestHub::sqlite_with(HubConfig {
         edi,
@@ -1097,10 +1111,7 @@ async fn a_deadline_alert_is_retried_into_its_855_or_dismissed_with_a_reason() {
     };
     let mut held = Vec::new();
     for (partner, ours) in [("slow", "SLOWDIST"), ("slow2", "SLOWDIS2")] {
-        let text = String::from_utf8(enveloped("x12types_850_5010_rk_sdq_2stores.edi", 9))
-            .expect("utf8")
-            .replace("ACMEDIST", ours);
-        let report: Value = post_x12(&hub, partner, text.into_bytes())
+        let report: Value = post_x12(&hub, partner, slow_po(ours))
             .await
             .json()
             .await
@@ -1233,14 +1244,7 @@ async fn audited_855s(store: &dyn o2c_store::Store, partner: &str, po: &str) -> 
 async fn every_855_written_is_audited_once_even_when_the_store_fails_around_its_close() {
     use common::faulty::{Fault, FaultyStore};
     let folders = Folders::new();
-    // The test sweeps itself (the hub's sweeper runs once at start, then
-    // sleeps): each sweep is one step of the story.
-    let edi = EdiConfig {
-        state_dir: folders.root.join("state").display().to_string(),
-        poll_interval_ms: 600_000,
-        deadline_alert_lead_minutes: 120,
-        partners: vec![slow_partner(&folders, "slow", "SLOWDIST")],
-    };
+    let edi = swept_by_the_test(&folders, &[("slow", "SLOWDIST")]);
     let runtime = o2c_hub::edi::EdiRuntime::new(edi.clone());
     let temp = tempfile::tempdir().expect("tempdir");
     let real = o2c_store::open(&temp.path().join("hub.db").to_string_lossy())
@@ -1263,10 +1267,7 @@ async fn every_855_written_is_audited_once_even_when_the_store_fails_around_its_
     let audited = || audited_855s(hub.store.as_ref(), "slow", "325011");
     // The PO's order is held (no ship-to) and its deadline alert raised;
     // then the order is cancelled, so the 855 (RD) is due.
-    let text = String::from_utf8(enveloped("x12types_850_5010_rk_sdq_2stores.edi", 9))
-        .expect("utf8")
-        .replace("ACMEDIST", "SLOWDIST");
-    let order = first_order_id(&post_x12_report(&hub, "slow", text.into_bytes()).await);
+    let order = first_order_id(&post_x12_report(&hub, "slow", slow_po("SLOWDIST")).await);
     hub.wait_for_status(&order, "on_hold").await;
     assert_eq!(sweep().await.expect("sweep").alerts_raised, 1);
     let alert = alert_of(&hub, "slow").await;
