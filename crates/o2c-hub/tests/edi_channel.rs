@@ -1246,11 +1246,7 @@ async fn every_855_written_is_audited_once_even_when_the_store_fails_around_its_
     let folders = Folders::new();
     let edi = swept_by_the_test(&folders, &[("slow", "SLOWDIST")]);
     let runtime = o2c_hub::edi::EdiRuntime::new(edi.clone());
-    let temp = tempfile::tempdir().expect("tempdir");
-    let real = o2c_store::open(&temp.path().join("hub.db").to_string_lossy())
-        .await
-        .expect("store");
-    let faulty = FaultyStore::new(real);
+    let (faulty, temp) = FaultyStore::sqlite().await;
     let hub = TestHub::start_wrapped(
         common::fast(HubConfig {
             edi,
@@ -1343,11 +1339,7 @@ async fn an_override_whose_po_reopen_failed_still_gets_its_replacing_855() {
         vec![rk_per_store(&folders, "rk"), rk_per_store(&folders, "rk2")],
         0,
     ));
-    let temp = tempfile::tempdir().expect("tempdir");
-    let real = o2c_store::open(&temp.path().join("hub.db").to_string_lossy())
-        .await
-        .expect("store");
-    let faulty = FaultyStore::new(real);
+    let (faulty, temp) = FaultyStore::sqlite().await;
     let hub = TestHub::start_wrapped(config, faulty.clone(), temp, |inner| {
         Arc::new(RefusingOdoo { inner })
     })

@@ -44,6 +44,16 @@ impl FaultyStore {
         })
     }
 
+    /// A faulty store over a fresh SQLite file in its own folder (kept
+    /// alive by the returned guard).
+    pub async fn sqlite() -> (Arc<Self>, tempfile::TempDir) {
+        let temp = tempfile::tempdir().expect("tempdir");
+        let real = o2c_store::open(&temp.path().join("hub.db").to_string_lossy())
+            .await
+            .expect("store");
+        (Self::new(real), temp)
+    }
+
     /// Makes the next call of `method` fail `fault`-wise (once per call
     /// to this; queued faults strike in order).
     pub fn fail_next(&self, method: &'static str, fault: Fault) {
