@@ -63,16 +63,27 @@ async fn seller_order(store: &dyn Store, track: &PoTrack) -> Option<String> {
 pub struct Swept {
     pub acks_written: Vec<String>,
     pub alerts_raised: usize,
+    /// The POs (or whole partners, `po: None`) the store or the outbound
+    /// folder failed for: left as they were for the next pass, the others
+    /// swept regardless.
+    pub failed: Vec<SweepFailure>,
+}
+
+/// One PO a sweep could not answer or alert on, and why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SweepFailure {
+    pub partner: String,
+    /// `None`: the partner's open POs could not be listed.
+    pub po: Option<String>,
+    pub error: String,
 }
 
 /// One pass over every partner's open POs at `now`. A PO another hub
 /// instance moved on meanwhile (a lost optimistic save) is left to the next
-/// pass, which reads what that instance wrote.
-pub async fn sweep(
-    store: &dyn Store,
-    runtime: &EdiRuntime,
-    now: DateTime<Utc>,
-) -> Result<Swept, AckError> {
+/// pass, which reads what that instance wrote. A PO that fails (its store
+/// write, its file) is reported in [`Swept::failed`] and holds no other PO
+/// or partner back: every step of a PO is safe to run again.
+pub async fn sweep(store: &dyn Store, runtime: &EdiRuntime, now: DateTime<Utc>) -> Swept {
     let mut swept = Swept::default();
     // First the POs an operator's override reopens (when the reopen after
     // the override failed), so they are answered in this pass. A failure
@@ -85,7 +96,19 @@ pub async fn sweep(
             continue;
         };
         let tracks = Tracks::new(store, &partner.id);
-        for track in tracks.open().await? {
+        let open = match tracks.open().await {
+            Ok(open) => open,
+            Err(error) => {
+                swept.failed.push(SweepFailure {
+                    partner: partner.id.clone(),
+                    po: None,
+                    error: error.to_string(),
+                });
+                continue;
+            }
+        };
+        for track in open {
+            let po = track.po_number.clone();
             match sweep_one(store, runtime, partner, kind, &tracks, track, now).await {
                 Ok(Some(Answered::Ack(file))) => swept.acks_written.push(file),
                 Ok(Some(Answered::Alert)) => swept.alerts_raised += 1,
@@ -93,14 +116,19 @@ pub async fn sweep(
                 Err(AckError::Track(TrackError::Store(o2c_store::StoreError::Conflict(_)))) => {
                     tracing::debug!(
                         partner = partner.id,
+                        po,
                         "an EDI PO moved on in another instance"
                     );
                 }
-                Err(other) => return Err(other),
+                Err(error) => swept.failed.push(SweepFailure {
+                    partner: partner.id.clone(),
+                    po: Some(po),
+                    error: error.to_string(),
+                }),
             }
         }
     }
-    Ok(swept)
+    swept
 }
 
 enum Answered {
@@ -412,8 +440,13 @@ fn audit_entry(
 /// Sweeps until shutdown.
 pub async fn run(store: Arc<dyn Store>, runtime: Arc<EdiRuntime>, shutdown: CancellationToken) {
     loop {
-        if let Err(error) = sweep(store.as_ref(), &runtime, Utc::now()).await {
-            tracing::error!(error = %error, "EDI acknowledgment sweep failed; will retry");
+        for failure in sweep(store.as_ref(), &runtime, Utc::now()).await.failed {
+            tracing::error!(
+                partner = failure.partner,
+                po = failure.po,
+                error = failure.error,
+                "EDI acknowledgment sweep failed for this PO; will retry"
+            );
         }
         tokio::select! {
             _ = shutdown.cancelled() => return,
