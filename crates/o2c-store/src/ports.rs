@@ -354,12 +354,15 @@ pub trait Exceptions: Send + Sync {
         status: Option<&str>,
         limit: i64,
     ) -> Result<Vec<ExceptionRecord>>;
-    /// Moves an open exception to `status` with a resolution note. False if not open.
+    /// Moves an open exception to `status` with a resolution note, and
+    /// appends the `audit` entry of whoever closed it, in one commit. False
+    /// (nothing written) if it is not open.
     async fn close_exception(
         &self,
         id: Uuid,
         status: &str,
         resolution: Value,
+        audit: NewAuditEntry,
         now: DateTime<Utc>,
     ) -> Result<bool>;
 }

@@ -112,35 +112,36 @@ pub async fn act(
         AlertAction::SendNow => "resolved",
         AlertAction::Dismiss => "cancelled",
     };
-    // Writing the 855 closed the alert already (as the sweeper does); a
-    // dismissal closes it here.
+    let audit = NewAuditEntry {
+        actor: operator.actor.clone(),
+        action: format!("exception.{name}"),
+        subject: format!("exception:{}", exception.id),
+        details: json!({
+            "reasons": exception.reasons,
+            "partner": partner_id,
+            "po_number": po_number,
+            "reason": operator.reason,
+            "file": sent,
+        }),
+        correlation_id: operator.correlation_id.to_owned(),
+        at: now,
+    };
+    // A dismissal closes the alert with its audit entry, in one commit.
+    // Writing the 855 closed it already (as the sweeper does, in the 855's
+    // own commit): the operator's entry is then written alone.
     let closed = app
         .store
-        .close_exception(exception.id, status, resolution, now)
+        .close_exception(exception.id, status, resolution, audit.clone(), now)
         .await
         .map_err(unavailable)?;
-    if !closed && action == AlertAction::Dismiss {
-        return Err(conflict(
-            "someone else closed this exception first; reload it",
-        ));
+    if !closed {
+        if action == AlertAction::Dismiss {
+            return Err(conflict(
+                "someone else closed this exception first; reload it",
+            ));
+        }
+        app.store.append_audit(audit).await.map_err(unavailable)?;
     }
-    app.store
-        .append_audit(NewAuditEntry {
-            actor: operator.actor.clone(),
-            action: format!("exception.{name}"),
-            subject: format!("exception:{}", exception.id),
-            details: json!({
-                "reasons": exception.reasons,
-                "partner": partner_id,
-                "po_number": po_number,
-                "reason": operator.reason,
-                "file": sent,
-            }),
-            correlation_id: operator.correlation_id.to_owned(),
-            at: now,
-        })
-        .await
-        .map_err(unavailable)?;
     Ok(json!({
         "exception_id": exception.id,
         "action": name,

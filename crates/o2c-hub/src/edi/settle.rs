@@ -166,9 +166,26 @@ pub async fn settle(
         "override_855": operator.override_855,
         "at": now,
     });
+    // Closed and audited in one commit: a closed exception always says
+    // who closed it and why.
+    let audit = NewAuditEntry {
+        actor: operator.actor.clone(),
+        action: format!("exception.{name}"),
+        subject: format!("exception:{}", exception.id),
+        details: json!({
+            "reasons": exception.reasons,
+            "partner": partner.id,
+            "po_number": po_number,
+            "reason": operator.reason,
+            "order_ids": order_ids,
+            "override_855": operator.override_855,
+        }),
+        correlation_id: operator.src.correlation_id.to_owned(),
+        at: now,
+    };
     let closed = app
         .store
-        .close_exception(exception.id, status, resolution.clone(), now)
+        .close_exception(exception.id, status, resolution, audit, now)
         .await
         .map_err(unavailable)?;
     if !closed {
@@ -176,24 +193,6 @@ pub async fn settle(
             "someone else closed this exception first; reload it",
         ));
     }
-    app.store
-        .append_audit(NewAuditEntry {
-            actor: operator.actor.clone(),
-            action: format!("exception.{name}"),
-            subject: format!("exception:{}", exception.id),
-            details: json!({
-                "reasons": exception.reasons,
-                "partner": partner.id,
-                "po_number": po_number,
-                "reason": operator.reason,
-                "order_ids": order_ids,
-                "override_855": operator.override_855,
-            }),
-            correlation_id: operator.src.correlation_id.to_owned(),
-            at: now,
-        })
-        .await
-        .map_err(unavailable)?;
     app.work_ready.notify_one();
     Ok(json!({
         "exception_id": exception.id,

@@ -248,11 +248,13 @@ impl Exceptions for FaultyStore {
         id: Uuid,
         status: &str,
         resolution: Value,
+        audit: NewAuditEntry,
         now: DateTime<Utc>,
     ) -> Result<bool> {
         self.guarded(
             "close_exception",
-            self.inner.close_exception(id, status, resolution, now),
+            self.inner
+                .close_exception(id, status, resolution, audit, now),
         )
         .await
     }

@@ -9,7 +9,9 @@ use uuid::Uuid;
 use super::PostgresStore;
 use crate::codec::clamp_limit;
 use crate::error::StoreError;
-use crate::ports::{ExceptionClosure, ExceptionRecord, Exceptions, NewException, Result};
+use crate::ports::{
+    ExceptionClosure, ExceptionRecord, Exceptions, NewAuditEntry, NewException, Result,
+};
 
 const COLUMNS: &str = "id, order_id, inbox_id, reasons, details, status, resolution, correlation_id, created_at, updated_at";
 
@@ -126,8 +128,10 @@ impl Exceptions for PostgresStore {
         id: Uuid,
         status: &str,
         resolution: Value,
+        audit: NewAuditEntry,
         now: DateTime<Utc>,
     ) -> Result<bool> {
+        let mut tx = self.pool.begin().await?;
         let res = sqlx::query(
             "UPDATE exceptions SET status = $1, resolution = $2, updated_at = $3 WHERE id = $4 AND status = 'open'",
         )
@@ -135,8 +139,13 @@ impl Exceptions for PostgresStore {
         .bind(Json(&resolution))
         .bind(now)
         .bind(id)
-        .execute(&self.pool)
+        .execute(&mut *tx)
         .await?;
-        Ok(res.rows_affected() == 1)
+        if res.rows_affected() != 1 {
+            return Ok(false);
+        }
+        super::audit::append_in_tx(&mut tx, std::slice::from_ref(&audit)).await?;
+        tx.commit().await?;
+        Ok(true)
     }
 }

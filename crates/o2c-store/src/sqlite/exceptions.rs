@@ -11,7 +11,9 @@ use super::{
 };
 use crate::codec::clamp_limit;
 use crate::error::StoreError;
-use crate::ports::{ExceptionClosure, ExceptionRecord, Exceptions, NewException, Result};
+use crate::ports::{
+    ExceptionClosure, ExceptionRecord, Exceptions, NewAuditEntry, NewException, Result,
+};
 
 const COLUMNS: &str = "id, order_id, inbox_id, reasons, details, status, resolution, correlation_id, created_at, updated_at";
 
@@ -129,6 +131,7 @@ impl Exceptions for SqliteStore {
         id: Uuid,
         status: &str,
         resolution: Value,
+        audit: NewAuditEntry,
         now: DateTime<Utc>,
     ) -> Result<bool> {
         let mut tx = self.begin_write().await?;
@@ -141,7 +144,11 @@ impl Exceptions for SqliteStore {
         .bind(uuid_text(id))
         .execute(&mut *tx)
         .await?;
+        if res.rows_affected() != 1 {
+            return Ok(false);
+        }
+        super::audit::append_in_tx(&mut tx, std::slice::from_ref(&audit)).await?;
         tx.commit().await?;
-        Ok(res.rows_affected() == 1)
+        Ok(true)
     }
 }

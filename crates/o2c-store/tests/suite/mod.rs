@@ -1177,16 +1177,44 @@ pub async fn exceptions_open_list_close(h: Harness) {
     );
 
     let note = json!({"by": "ops", "note": "price confirmed"});
+    let closing = |action: &str| audit_entry(action, &format!("exception:{}", e1.id));
     assert!(
-        s.close_exception(e1.id, "overridden", note.clone(), at(3))
-            .await
-            .unwrap()
+        s.close_exception(
+            e1.id,
+            "overridden",
+            note.clone(),
+            closing("exception.override"),
+            at(3)
+        )
+        .await
+        .unwrap()
     );
     assert!(
-        !s.close_exception(e1.id, "resolved", json!({}), at(4))
-            .await
-            .unwrap(),
+        !s.close_exception(
+            e1.id,
+            "resolved",
+            json!({}),
+            closing("exception.resolve"),
+            at(4)
+        )
+        .await
+        .unwrap(),
         "not open any more"
+    );
+    // Audited with the close, once: the refused second close wrote nothing.
+    let audited: Vec<_> = s
+        .list_audit(0, 10)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|e| (e.action, e.subject))
+        .collect();
+    assert_eq!(
+        audited,
+        [(
+            "exception.override".to_owned(),
+            format!("exception:{}", e1.id)
+        )]
     );
     let closed = s.get_exception(e1.id).await.unwrap().unwrap();
     assert_eq!(
@@ -1754,9 +1782,15 @@ pub async fn edi_po_closed_with_its_audit_and_alert_in_one_commit(h: Harness) {
     let dismissed = Uuid::now_v7();
     s.open_exception(alert(dismissed)).await.unwrap();
     assert!(
-        s.close_exception(dismissed, "cancelled", json!({"by": "ops"}), at(15))
-            .await
-            .unwrap()
+        s.close_exception(
+            dismissed,
+            "cancelled",
+            json!({"by": "ops"}),
+            audit_entry("exception.cancel", "alert"),
+            at(15)
+        )
+        .await
+        .unwrap()
     );
     s.save_edi_po("rk", "PO2", true, &json!({}), at(10), None, at(10))
         .await
@@ -1788,9 +1822,10 @@ pub async fn edi_po_closed_with_its_audit_and_alert_in_one_commit(h: Harness) {
         assert!(matches!(lost, Err(StoreError::Conflict(_))), "{lost:?}");
     }
     assert_eq!(written(s.clone()).await.len(), 5);
+    // The five 855 entries and the operator's dismissal of the alert.
     assert_eq!(
         s.verify_audit().await.unwrap(),
-        AuditVerification::Intact { rows: 5 }
+        AuditVerification::Intact { rows: 6 }
     );
 }
 
