@@ -305,7 +305,11 @@ impl<'de> Visitor<'de> for Unnamed<'_> {
     }
 
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Option<Val>, A::Error> {
-        while seq.next_element::<IgnoredAny>()?.is_some() {}
+        if self.plain.skips_fast {
+            while seq.next_element::<IgnoredAny>()?.is_some() {}
+        } else {
+            while seq.next_element_seed(Checked)?.is_some() {}
+        }
         Ok(None)
     }
 
@@ -317,9 +321,72 @@ impl<'de> Visitor<'de> for Unnamed<'_> {
                 return self.keep(|_| Ok::<_, A::Error>(number(&text.0)));
             }
             first = false;
-            map.next_value::<IgnoredAny>()?;
+            if self.plain.skips_fast {
+                map.next_value::<IgnoredAny>()?;
+            } else {
+                map.next_value_seed(Checked)?;
+            }
         }
         Ok(None)
+    }
+}
+
+/// A skipped value read through serde_json's parser, not its skipper, so
+/// every string and key in it is decoded (and a lone surrogate refused,
+/// as jaq's reader refuses it), then dropped: for payloads with `\u`
+/// escapes ([`Seed::skips_fast`]).
+#[derive(Clone, Copy)]
+struct Checked;
+
+impl<'de> DeserializeSeed<'de> for Checked {
+    type Value = ();
+
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for Checked {
+    type Value = ();
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a JSON value")
+    }
+
+    fn visit_unit<E: serde::de::Error>(self) -> Result<(), E> {
+        Ok(())
+    }
+
+    fn visit_bool<E: serde::de::Error>(self, _: bool) -> Result<(), E> {
+        Ok(())
+    }
+
+    fn visit_i64<E: serde::de::Error>(self, _: i64) -> Result<(), E> {
+        Ok(())
+    }
+
+    fn visit_u64<E: serde::de::Error>(self, _: u64) -> Result<(), E> {
+        Ok(())
+    }
+
+    fn visit_f64<E: serde::de::Error>(self, _: f64) -> Result<(), E> {
+        Ok(())
+    }
+
+    fn visit_str<E: serde::de::Error>(self, _: &str) -> Result<(), E> {
+        Ok(())
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+        while seq.next_element_seed(Checked)?.is_some() {}
+        Ok(())
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+        while map.next_key::<Key<'de>>()?.is_some() {
+            map.next_value_seed(Checked)?;
+        }
+        Ok(())
     }
 }
 
