@@ -68,6 +68,9 @@ async fn setup() -> Option<(Harness, BoxFut)> {
         twin: Arc::new(twin),
         exec,
         disable_audit_guard: "ALTER TABLE audit DISABLE TRIGGER audit_no_update_delete",
+        override_cursor_migration: include_str!(
+            "../migrations/postgres/0005_reconcile_cursor_at_upgrade.sql"
+        ),
     };
     Some((harness, cleanup))
 }

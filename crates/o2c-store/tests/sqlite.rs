@@ -39,6 +39,9 @@ async fn setup() -> Option<(Harness, BoxFut)> {
         twin: Arc::new(twin),
         exec,
         disable_audit_guard: "DROP TRIGGER audit_no_update; DROP TRIGGER audit_no_delete;",
+        override_cursor_migration: include_str!(
+            "../migrations/sqlite/0005_reconcile_cursor_at_upgrade.sql"
+        ),
     };
     Some((harness, cleanup))
 }

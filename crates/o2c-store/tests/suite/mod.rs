@@ -27,6 +27,9 @@ pub struct Harness {
     pub exec: Arc<dyn Fn(String) -> BoxFut + Send + Sync>,
     /// SQL that lifts the audit table's append-only guard.
     pub disable_audit_guard: &'static str,
+    /// The backend's migration that starts the 855-override cursor at the
+    /// audit head of an upgraded database.
+    pub override_cursor_migration: &'static str,
     /// A second store on the same database: another hub instance.
     pub twin: Arc<dyn Store>,
 }
@@ -78,6 +81,7 @@ macro_rules! all_store_tests {
             fingerprints_match_other_orders_within_the_window,
             find_order_by_channel_id,
             cursors_saved_replaced_and_isolated,
+            the_override_cursor_starts_at_the_audit_head_of_an_upgraded_store,
             edi_numbers_chosen_once_per_document,
             edi_counters_raised_never_lowered,
             edi_po_tracks_versioned_and_listed,
@@ -1885,4 +1889,32 @@ pub async fn edi_allocators_never_share_a_number(h: Harness) {
     assert_eq!(interchanges.iter().copied().max(), Some(documents as i64));
     let sets: HashSet<i64> = by_document.values().map(|n| n.set).collect();
     assert_eq!(sets.len(), documents);
+}
+
+pub async fn the_override_cursor_starts_at_the_audit_head_of_an_upgraded_store(h: Harness) {
+    let s = h.store;
+    let cursor = || async {
+        s.load_cursor("edi:855-overrides")
+            .await
+            .unwrap()
+            .map(|c| c.value)
+    };
+    // A new database: the reconcile reads the audit log from its start.
+    assert_eq!(cursor().await, Some(json!(0)));
+    // A database from before the cursor: its audit log already holds
+    // entries (some maybe overrides whose partner was told by hand).
+    for n in 1..=3 {
+        s.append_audit(audit_entry("dlq.retry", &format!("job:{n}")))
+            .await
+            .unwrap();
+    }
+    (h.exec)("DELETE FROM pull_cursors WHERE name = 'edi:855-overrides'".into()).await;
+    (h.exec)(h.override_cursor_migration.to_string()).await;
+    assert_eq!(cursor().await, Some(json!(3)));
+    // Applied again (it never is), it leaves a saved cursor alone.
+    s.save_cursor("edi:855-overrides", &json!(2), at(1))
+        .await
+        .unwrap();
+    (h.exec)(h.override_cursor_migration.to_string()).await;
+    assert_eq!(cursor().await, Some(json!(2)));
 }
