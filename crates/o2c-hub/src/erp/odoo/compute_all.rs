@@ -217,7 +217,7 @@ fn amounts(
         // each repartition line its factor of the amount, the rounding
         // difference spread over the first lines
         let mut lines: Vec<Decimal> = tax
-            .factors
+            .factor_list()
             .iter()
             .map(|f| round(amount * f, tax_digits))
             .collect();

@@ -718,11 +718,10 @@ impl OdooErp {
             for r in read {
                 if let Some(id) = r.get("id").and_then(Value::as_i64) {
                     let mut rule = tax_rule(id, &r);
-                    // a tax without 'tax' lines in the answer (lines not
-                    // readable here) counts whole, as before they were read
-                    if let Some(f) = factors.as_mut().and_then(|f| f.remove(&id)) {
-                        rule.factors = f;
-                    }
+                    // unreadable lines: unknown (the tax is not checked);
+                    // a tax absent from the answer has no 'tax' line, and
+                    // Odoo gives it no amount
+                    rule.factors = factors.as_mut().map(|f| f.remove(&id).unwrap_or_default());
                     wanted.extend(rule.children.iter().copied());
                     book.taxes.insert(id, rule);
                 }
@@ -733,7 +732,8 @@ impl OdooErp {
 
     /// The invoice 'tax' repartition factors of `taxes`: ONE `search_read`.
     /// `None` when the server does not let them be read (no such model or
-    /// field, no access): every tax then counts whole, with a warning.
+    /// field, no access): the lines' tax is then not checked (held as
+    /// `tax_unverified`, naming the tax), with a warning.
     async fn repartition_factors(
         &self,
         cid: &str,
@@ -756,7 +756,7 @@ impl OdooErp {
             Ok(lines) => Ok(Some(factors_by_tax(&lines, tax_field))),
             Err(error) if error.is_transient() => Err(error),
             Err(error) => {
-                tracing::warn!(%error, "tax repartition lines unreadable; taxes count at 100 %");
+                tracing::warn!(%error, "tax repartition lines unreadable; taxes not checked");
                 Ok(None)
             }
         }
@@ -1137,7 +1137,7 @@ mod tests {
         for computation in [TaxComputation::ComputeAll, TaxComputation::TaxDetails] {
             let mut book = TaxBook::new(computation);
             let mut reverse = percent(1, "21");
-            reverse.factors = vec![Decimal::ONE, Decimal::NEGATIVE_ONE];
+            reverse.factors = Some(vec![Decimal::ONE, Decimal::NEGATIVE_ONE]);
             book.taxes.insert(1, reverse);
             assert_eq!(
                 book.for_order(&o, &products, None),

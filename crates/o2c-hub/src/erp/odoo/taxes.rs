@@ -52,27 +52,33 @@ pub(crate) struct TaxRule {
     /// A group's children.
     pub children: Vec<i64>,
     /// The factors of its invoice 'tax' repartition lines
-    /// (`factor_percent / 100`), in their order (`sequence, id`); one line
-    /// of 100 % when the server did not say ([`whole`]).
-    pub factors: Vec<Decimal>,
+    /// (`factor_percent / 100`), in their order (`sequence, id`); none when
+    /// the tax has no such line. `None` when the lines could not be read:
+    /// the line's tax is then not checked ([`unsupported`]).
+    pub factors: Option<Vec<Decimal>>,
 }
 
-/// One 'tax' repartition line of 100 %: Odoo's default distribution, and
-/// what a tax is taken to have when its lines could not be read.
-pub(crate) fn whole() -> Vec<Decimal> {
-    vec![Decimal::ONE]
+/// One 'tax' repartition line of 100 %: Odoo's default distribution.
+pub(crate) fn whole() -> Option<Vec<Decimal>> {
+    Some(vec![Decimal::ONE])
 }
 
 impl TaxRule {
+    /// The factors read (none when they could not be: such a tax is
+    /// refused by [`unsupported`] before any amount is computed).
+    pub(crate) fn factor_list(&self) -> &[Decimal] {
+        self.factors.as_deref().unwrap_or_default()
+    }
+
     /// `sum_repartition_factor`: the sum of the 'tax' line factors.
     pub(crate) fn factor_sum(&self) -> Decimal {
-        self.factors.iter().sum()
+        self.factor_list().iter().sum()
     }
 
     /// `has_negative_factor` (18+): a 'tax' line below zero, as reverse
     /// charge taxes have.
     pub(crate) fn has_negative_factor(&self) -> bool {
-        self.factors.iter().any(|f| *f < Decimal::ZERO)
+        self.factor_list().iter().any(|f| *f < Decimal::ZERO)
     }
 
     /// Whether the distribution is one 18+ accept: positive factors adding
@@ -82,8 +88,16 @@ impl TaxRule {
         let near = |value: Decimal, target: Decimal| {
             (value - target).abs() < Decimal::new(5, 3) // 0.005
         };
-        let positive: Decimal = self.factors.iter().filter(|f| **f > Decimal::ZERO).sum();
-        let negative: Decimal = self.factors.iter().filter(|f| **f < Decimal::ZERO).sum();
+        let positive: Decimal = self
+            .factor_list()
+            .iter()
+            .filter(|f| **f > Decimal::ZERO)
+            .sum();
+        let negative: Decimal = self
+            .factor_list()
+            .iter()
+            .filter(|f| **f < Decimal::ZERO)
+            .sum();
         near(positive, Decimal::ONE)
             && (negative.is_zero() || near(negative, Decimal::NEGATIVE_ONE))
     }
@@ -171,6 +185,12 @@ fn batches(sorted: &[&TaxRule]) -> Vec<Vec<usize>> {
 /// Why the hub cannot compute these flattened taxes, if it cannot: a
 /// Python-code tax, or a computation it does not know.
 pub(crate) fn unsupported(sorted: &[&TaxRule]) -> Option<String> {
+    if let Some(unread) = sorted.iter().find(|t| t.factors.is_none()) {
+        return Some(format!(
+            "the repartition lines of tax {:?} could not be read from Odoo, and they decide its amount",
+            unread.name
+        ));
+    }
     if let Some(code) = sorted.iter().find(|t| t.amount_type == "code") {
         return Some(format!(
             "tax {:?} is computed by Python code in Odoo, which the hub does not evaluate",
@@ -215,7 +235,7 @@ pub(crate) fn line_tax(
     }
     if let Some(odd) = sorted.iter().find(|t| !t.distribution_is_whole()) {
         let percents: Vec<String> = odd
-            .factors
+            .factor_list()
             .iter()
             .map(|f| format!("{} %", (f * Decimal::ONE_HUNDRED).normalize()))
             .collect();
@@ -496,10 +516,12 @@ mod tests {
     }
 
     fn factored(mut t: TaxRule, percents: &[&str]) -> TaxRule {
-        t.factors = percents
-            .iter()
-            .map(|p| d(p) / Decimal::ONE_HUNDRED)
-            .collect();
+        t.factors = Some(
+            percents
+                .iter()
+                .map(|p| d(p) / Decimal::ONE_HUNDRED)
+                .collect(),
+        );
         t
     }
 
@@ -539,6 +561,17 @@ mod tests {
             computed("100", "1", &[2], &b),
             LineTax::Computed(d("12.50"))
         );
+    }
+
+    #[test]
+    fn unread_repartition_lines_leave_the_tax_unchecked() {
+        let mut unread = tax(1, "percent", "21", false);
+        unread.factors = None;
+        let b = book(vec![unread]);
+        match computed("100", "1", &[1], &b) {
+            LineTax::Unchecked(why) => assert!(why.contains("repartition"), "{why}"),
+            other => panic!("computed {other:?}"),
+        }
     }
 
     #[test]

@@ -30,10 +30,12 @@ fn tax(id: i64, kind: &str, amount: &str, sequence: i64) -> TaxRule {
 
 /// `t` with invoice 'tax' repartition lines of `percents`.
 fn factored(mut t: TaxRule, percents: &[&str]) -> TaxRule {
-    t.factors = percents
-        .iter()
-        .map(|p| d(p) / Decimal::ONE_HUNDRED)
-        .collect();
+    t.factors = Some(
+        percents
+            .iter()
+            .map(|p| d(p) / Decimal::ONE_HUNDRED)
+            .collect(),
+    );
     t
 }
 
@@ -518,5 +520,24 @@ fn the_rounding_of_the_lines_is_spread_to_reach_the_factored_tax() {
     assert_eq!(
         line_tax(d("10"), d("1"), &[1], &b, 2, Rounding::PerLine),
         LineTax::Computed(d("0.06"))
+    );
+}
+
+#[test]
+fn unread_repartition_lines_leave_the_tax_unchecked_and_none_give_no_tax() {
+    // the lines could not be read: the amount is not guessed at 100 %
+    let mut unread = tax(1, "percent", "21", 1);
+    unread.name = "21% EU RC".into();
+    unread.factors = None;
+    let b = book(vec![unread, tax(2, "percent", "15", 2)]);
+    match line_tax(d("100"), d("1"), &[1, 2], &b, 2, Rounding::PerLine) {
+        LineTax::Unchecked(why) => assert!(why.contains("21% EU RC"), "{why}"),
+        other => panic!("computed {other:?}"),
+    }
+    // read, and no invoice 'tax' line: sum_repartition_factor is 0
+    let b = book(vec![factored(tax(1, "percent", "21", 1), &[])]);
+    assert_eq!(
+        line_tax(d("100"), d("1"), &[1], &b, 2, Rounding::PerLine),
+        LineTax::Computed(d("0"))
     );
 }
