@@ -329,8 +329,9 @@ impl<'a> Tracks<'a> {
                 track: Self::json(track)?,
                 expected_version,
                 alert,
+                // the answer's own time, as its audit entry has it
+                at: audit.at,
                 audit,
-                at: Utc::now(),
             })
             .await?;
         Ok(PoTrack {

@@ -86,7 +86,9 @@ impl TaxRule {
     /// two digits). Only then do all 18/19 builds give the same tax.
     fn distribution_is_whole(&self) -> bool {
         let near = |value: Decimal, target: Decimal| {
-            (value - target).abs() < Decimal::new(5, 3) // 0.005
+            // `_validate_repartition_lines`: `float_compare` of the factor
+            // sums (not the percentages) at two digits
+            (value - target).abs() < Decimal::new(5, 3)
         };
         let positive: Decimal = self
             .factor_list()
