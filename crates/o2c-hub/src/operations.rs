@@ -20,7 +20,9 @@ pub enum OperationError {
 /// What became of a dead-letter retry.
 #[derive(Debug, Clone, PartialEq)]
 pub enum DeadRetry {
-    Retried,
+    /// Queued again; `warning` when the PO of a partner told of a refusal
+    /// could not be reopened at once ([`told::reopen_after_override`]).
+    Retried { warning: Option<String> },
     /// The job is not in the dead-letter queue.
     NotDead,
     /// An 855 told the EDI partner this order's lines are refused; the
@@ -70,20 +72,12 @@ pub async fn retry_dead_job(
         return Ok(DeadRetry::NotDead);
     }
     // Reopened after the retry: the sweeper then reads the order's outcome
-    // as it is from here on, never the refusal it is replacing. A store
-    // error here is no failure of the retry: the sweeper reopens the PO
-    // from the audit entry (`edi::told::reconcile`).
-    if let Some(told) = &told
-        && let Err(error) = told::reopen_for_replacement(store, told, now).await
-    {
-        tracing::warn!(
-            error = %error,
-            partner = told.partner,
-            po = told.po_number,
-            "the PO will be reopened for its replacing 855 by the next acknowledgment sweep"
-        );
-    }
-    Ok(DeadRetry::Retried)
+    // as it is from here on, never the refusal it is replacing.
+    let warning = match &told {
+        Some(told) => told::reopen_after_override(store, told, now).await,
+        None => None,
+    };
+    Ok(DeadRetry::Retried { warning })
 }
 
 /// Removes a dead-lettered job for good, audited in the same commit.

@@ -1393,6 +1393,14 @@ async fn an_override_whose_po_reopen_failed_still_gets_its_replacing_855() {
     .await;
     assert_eq!(retried.status(), 200);
     assert_eq!(faulty.injected("save_edi_po"), 1, "the reopen failed");
+    // The operator is told what is pending.
+    let body: Value = retried.json().await.expect("json");
+    assert!(
+        body["warning"]
+            .as_str()
+            .is_some_and(|w| w.contains("325011") && w.contains("next acknowledgment sweep")),
+        "{body}"
+    );
     // ...and the sweeper reopens the PO from the audit entry: the partner
     // gets its replacing 855 (Odoo refuses again here: still RD).
     let replacing = nth_855(&folders, "rk2", 1).await;
@@ -1427,6 +1435,13 @@ async fn an_override_whose_po_reopen_failed_still_gets_its_replacing_855() {
     .await;
     assert_eq!(answer.status(), 200);
     assert_eq!(faulty.injected("save_edi_po"), 2, "the reopen failed");
+    let body: Value = answer.json().await.expect("json");
+    assert!(
+        body["warning"]
+            .as_str()
+            .is_some_and(|w| w.contains("next acknowledgment sweep")),
+        "{body}"
+    );
     let replacing = nth_855(&folders, "rk", 1).await;
     assert!(
         segments(&replacing, "BAK")[0].starts_with("BAK*05*AC*325011*"),

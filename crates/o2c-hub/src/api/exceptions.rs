@@ -446,19 +446,17 @@ async fn act(
     }
     // After the step: the sweeper then answers with the order's outcome
     // from here on, never the refusal being replaced. The step's audit
-    // entry names what the partner was told, so if this reopen fails the
-    // sweeper reopens the PO from it (`edi::told::reconcile`): the action
-    // is done either way.
-    if let Some(told) = &told
-        && let Err(error) = told::reopen_for_replacement(app.store.as_ref(), told, now).await
-    {
-        tracing::warn!(
-            error = %error,
-            partner = told.partner,
-            po = told.po_number,
-            "the PO will be reopened for its replacing 855 by the next acknowledgment sweep"
-        );
-    }
+    // entry names what the partner was told, so if this reopen fails on the
+    // store the sweeper reopens the PO from it (`edi::told::reconcile`):
+    // the action is done either way, and the answer says what is pending.
+    let warning = match &told {
+        Some(told) => told::reopen_after_override(app.store.as_ref(), told, now).await,
+        None => None,
+    };
     app.work_ready.notify_one();
-    Ok(axum::Json(json!({ "exception_id": exception.id, "order_id": record.order_id, "action": action.name(), "order_status": next.status.as_str() })).into_response())
+    let mut body = json!({ "exception_id": exception.id, "order_id": record.order_id, "action": action.name(), "order_status": next.status.as_str() });
+    if let Some(warning) = warning {
+        body["warning"] = json!(warning);
+    }
+    Ok(axum::Json(body).into_response())
 }

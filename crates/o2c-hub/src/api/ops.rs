@@ -113,6 +113,7 @@ async fn dlq_action(
             format!("job {id} is not in the dead-letter queue"),
         )
     };
+    let mut warning = None;
     if retry {
         let outcome =
             operations::retry_dead_job(app.store.as_ref(), id, &actor, &reason, body.override_855)
@@ -122,7 +123,7 @@ async fn dlq_action(
                     Problem::new(ProblemKind::Unavailable, "the store is unavailable")
                 })?;
         match outcome {
-            operations::DeadRetry::Retried => {}
+            operations::DeadRetry::Retried { warning: w } => warning = w,
             operations::DeadRetry::NotDead => return Err(not_dead()),
             operations::DeadRetry::PartnerTold(told) => {
                 let order_id = app
@@ -149,10 +150,11 @@ async fn dlq_action(
     {
         return Err(not_dead());
     }
-    Ok(
-        axum::Json(json!({ "job_id": id, "action": if retry { "retried" } else { "discarded" } }))
-            .into_response(),
-    )
+    let mut body = json!({ "job_id": id, "action": if retry { "retried" } else { "discarded" } });
+    if let Some(warning) = warning {
+        body["warning"] = json!(warning);
+    }
+    Ok(axum::Json(body).into_response())
 }
 
 pub async fn retry_dlq(

@@ -98,6 +98,32 @@ fn refusal_in(track: &PoTrack, order_id: Uuid) -> Option<ToldRefused> {
 /// How many times a reopen that lost a race is read and tried again.
 const REOPEN_ATTEMPTS: usize = 5;
 
+/// Reopens the PO right after an override's commit. The override is done
+/// whatever happens here: a store error is left to [`reconcile`], which
+/// reopens the PO from the override's audit entry on the next sweep; a
+/// track that does not read back is beyond it, and the operator must tell
+/// the partner by hand. `None` when reopened; else what the operator
+/// should know, also logged.
+pub async fn reopen_after_override(
+    store: &dyn Store,
+    told: &ToldRefused,
+    now: DateTime<Utc>,
+) -> Option<String> {
+    let error = reopen_for_replacement(store, told, now).await.err()?;
+    let warning = match &error {
+        TrackError::Corrupt { .. } => format!(
+            "PO {} of {}: its tracking does not read back ({error}), so no replacing 855 will be sent; tell the partner by hand",
+            told.po_number, told.partner
+        ),
+        _ => format!(
+            "PO {} of {}: the replacing 855 will be prepared by the next acknowledgment sweep",
+            told.po_number, told.partner
+        ),
+    };
+    tracing::warn!(error = %error, partner = told.partner, po = told.po_number, "{warning}");
+    Some(warning)
+}
+
 /// Reopens the PO's track after an operator overrode the refusal: the
 /// sweeper answers again (BAK01 `05`, replacing the last 855) once every
 /// order of the PO has an outcome, within the partner's original window

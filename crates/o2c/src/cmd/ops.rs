@@ -185,8 +185,11 @@ pub async fn dlq(settings: Settings, command: DlqCommand) -> Result<ExitCode> {
             use o2c_hub::operations::{DeadRetry, retry_dead_job};
             let store = open_store(&settings, store.store.as_deref()).await?;
             match retry_dead_job(store.as_ref(), id, &operator(), &reason, override_855).await? {
-                DeadRetry::Retried => {
+                DeadRetry::Retried { warning } => {
                     println!("job {id} is queued again");
+                    if let Some(warning) = warning {
+                        eprintln!("warning: {warning}");
+                    }
                     Ok(ExitCode::SUCCESS)
                 }
                 DeadRetry::NotDead => {
