@@ -375,6 +375,15 @@ fn propagate(sorted: &[&TaxRule], slots: &mut [Slot], i: usize, amount: Decimal)
     }
 }
 
+/// `t` with invoice 'tax' repartition lines of `percents` (tests of
+/// both engines).
+#[cfg(test)]
+pub(crate) fn factored(mut t: TaxRule, percents: &[&str]) -> TaxRule {
+    let percent = |p: &&str| p.parse::<Decimal>().expect("a percentage") / Decimal::ONE_HUNDRED;
+    t.factors = Some(percents.iter().map(percent).collect());
+    t
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -517,15 +526,7 @@ mod tests {
         );
     }
 
-    fn factored(mut t: TaxRule, percents: &[&str]) -> TaxRule {
-        t.factors = Some(
-            percents
-                .iter()
-                .map(|p| d(p) / Decimal::ONE_HUNDRED)
-                .collect(),
-        );
-        t
-    }
+    use super::factored;
 
     #[test]
     fn a_reverse_charge_tax_adds_nothing_to_the_line() {

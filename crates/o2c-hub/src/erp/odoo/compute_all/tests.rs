@@ -28,16 +28,7 @@ fn tax(id: i64, kind: &str, amount: &str, sequence: i64) -> TaxRule {
     }
 }
 
-/// `t` with invoice 'tax' repartition lines of `percents`.
-fn factored(mut t: TaxRule, percents: &[&str]) -> TaxRule {
-    t.factors = Some(
-        percents
-            .iter()
-            .map(|p| d(p) / Decimal::ONE_HUNDRED)
-            .collect(),
-    );
-    t
-}
+use crate::erp::odoo::taxes::factored;
 
 fn included(mut t: TaxRule) -> TaxRule {
     t.price_include = true;
