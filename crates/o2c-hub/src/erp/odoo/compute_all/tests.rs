@@ -8,6 +8,7 @@
 
 use super::*;
 use crate::erp::odoo::taxes;
+use crate::erp::odoo::taxes::factored;
 
 fn d(s: &str) -> Decimal {
     s.parse().expect("decimal")
@@ -27,8 +28,6 @@ fn tax(id: i64, kind: &str, amount: &str, sequence: i64) -> TaxRule {
         factors: taxes::whole(),
     }
 }
-
-use crate::erp::odoo::taxes::factored;
 
 fn included(mut t: TaxRule) -> TaxRule {
     t.price_include = true;
