@@ -1071,6 +1071,21 @@ fn slow_po(ours: &str) -> Vec<u8> {
         .into_bytes()
 }
 
+/// Two slow partners (id, our ISA id) the same PO is sent to.
+const SLOW_PAIR: [(&str, &str); 2] = [("slow", "SLOWDIST"), ("slow2", "SLOWDIS2")];
+
+/// Each slow partner's PO sent, and its order held (no ship-to): the
+/// orders, in the partners' order.
+async fn held_slow_orders(hub: &TestHub) -> Vec<String> {
+    let mut held = Vec::new();
+    for (partner, ours) in SLOW_PAIR {
+        let order = first_order_id(&post_x12_report(hub, partner, slow_po(ours)).await);
+        hub.wait_for_status(&order, "on_hold").await;
+        held.push(order);
+    }
+    held
+}
+
 /// The open deadline alert of `partner`.
 async fn alert_of(hub: &TestHub, partner: &str) -> Value {
     exceptions_with(hub, "ack_deadline_at_risk")
@@ -1097,7 +1112,7 @@ async fn exception_status(hub: &TestHub, id: &Value) -> String {
 async fn a_deadline_alert_is_retried_into_its_855_or_dismissed_with_a_reason() {
     let folders = Folders::new();
     // The test sweeps itself, so it is the retry that writes the 855.
-    let edi = swept_by_the_test(&folders, &[("slow", "SLOWDIST"), ("slow2", "SLOWDIS2")]);
+    let edi = swept_by_the_test(&folders, &SLOW_PAIR);
     let runtime = o2c_hub::edi::EdiRuntime::new(edi.clone());
     let hub = TestHub::sqlite_with(HubConfig {
         edi,
@@ -1107,20 +1122,7 @@ async fn a_deadline_alert_is_retried_into_its_855_or_dismissed_with_a_reason() {
     let sweep = || async {
         o2c_hub::edi::acks::sweep(hub.store.as_ref(), &runtime, chrono::Utc::now()).await
     };
-    let mut held = Vec::new();
-    for (partner, ours) in [("slow", "SLOWDIST"), ("slow2", "SLOWDIS2")] {
-        let report: Value = post_x12(&hub, partner, slow_po(ours))
-            .await
-            .json()
-            .await
-            .expect("json");
-        let order = report["orders"][0]["order_id"]
-            .as_str()
-            .expect("id")
-            .to_owned();
-        hub.wait_for_status(&order, "on_hold").await;
-        held.push(order);
-    }
+    let held = held_slow_orders(&hub).await;
     assert_eq!(sweep().await.alerts_raised, 2);
     let alert = alert_of(&hub, "slow").await;
     let detail: Value = hub
@@ -1242,7 +1244,7 @@ async fn audited_855s(store: &dyn o2c_store::Store, partner: &str, po: &str) -> 
 async fn every_855_written_is_audited_once_even_when_the_store_fails_around_its_close() {
     use common::faulty::{Fault, FaultyStore};
     let folders = Folders::new();
-    let edi = swept_by_the_test(&folders, &[("slow", "SLOWDIST"), ("slow2", "SLOWDIS2")]);
+    let edi = swept_by_the_test(&folders, &SLOW_PAIR);
     let runtime = o2c_hub::edi::EdiRuntime::new(edi.clone());
     let (faulty, temp) = FaultyStore::sqlite().await;
     let hub = TestHub::start_wrapped(
@@ -1261,12 +1263,7 @@ async fn every_855_written_is_audited_once_even_when_the_store_fails_around_its_
     let audited = || audited_855s(hub.store.as_ref(), "slow", "325011");
     // Each partner's PO order is held (no ship-to) and its deadline alert
     // raised; then the orders are cancelled, so both 855s (RD) are due.
-    let mut orders = Vec::new();
-    for (partner, ours) in [("slow", "SLOWDIST"), ("slow2", "SLOWDIS2")] {
-        let order = first_order_id(&post_x12_report(&hub, partner, slow_po(ours)).await);
-        hub.wait_for_status(&order, "on_hold").await;
-        orders.push(order);
-    }
+    let orders = held_slow_orders(&hub).await;
     assert_eq!(sweep().await.alerts_raised, 2);
     let alert = alert_of(&hub, "slow").await;
     for order in &orders {
