@@ -116,6 +116,13 @@ impl Problem {
         }
     }
 
+    /// 503: the store failed while `doing`; the cause is logged, not
+    /// shown (it may name tables or hosts).
+    pub fn store_unavailable(doing: &str, cause: impl std::fmt::Display) -> Self {
+        tracing::error!(%cause, "{doing} failed");
+        Self::new(ProblemKind::Unavailable, "the store is unavailable")
+    }
+
     pub fn with(mut self, key: &str, value: Value) -> Self {
         self.extensions.push((key.to_owned(), value));
         self

@@ -29,8 +29,7 @@ use crate::problem::{Problem, ProblemKind};
 use crate::workflow;
 
 fn unavailable(error: StoreError) -> Problem {
-    tracing::error!(error = %error, "store call failed");
-    Problem::new(ProblemKind::Unavailable, "the store is unavailable")
+    Problem::store_unavailable("a store call", error)
 }
 
 async fn load(app: &AppState, id: &str) -> Result<(ExceptionRecord, Option<OrderRecord>), Problem> {

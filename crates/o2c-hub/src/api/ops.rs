@@ -14,8 +14,7 @@ use crate::operations;
 use crate::problem::{Problem, ProblemKind};
 
 fn unavailable(error: o2c_store::StoreError) -> Problem {
-    tracing::error!(error = %error, "store call failed");
-    Problem::new(ProblemKind::Unavailable, "the store is unavailable")
+    Problem::store_unavailable("a store call", error)
 }
 
 pub async fn get_schema(

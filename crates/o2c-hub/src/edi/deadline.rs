@@ -58,8 +58,7 @@ pub fn handles(exception: &ExceptionRecord) -> bool {
 }
 
 fn unavailable(detail: impl std::fmt::Display) -> Problem {
-    tracing::error!(%detail, "acting on an 855 deadline alert failed");
-    Problem::new(ProblemKind::Unavailable, "the store is unavailable")
+    Problem::store_unavailable("acting on an 855 deadline alert", detail)
 }
 
 fn conflict(detail: impl Into<String>) -> Problem {

@@ -53,8 +53,7 @@ pub struct Operator<'a> {
 }
 
 fn unavailable(detail: impl std::fmt::Display) -> Problem {
-    tracing::error!(%detail, "settling an unmappable PO failed");
-    Problem::new(ProblemKind::Unavailable, "the store is unavailable")
+    Problem::store_unavailable("settling an unmappable PO", detail)
 }
 
 fn conflict(detail: impl Into<String>) -> Problem {
