@@ -16,7 +16,46 @@ use super::RunError;
 /// decimal text, as `to_val` does.
 pub fn parse(payload: &[u8]) -> Result<Val, RunError> {
     serde_json::from_slice::<IgnoredAny>(payload).map_err(|e| RunError::Payload(e.to_string()))?;
+    // serde_json's skipper has no depth limit and jaq's reader recurses
+    // without one: a deep enough payload would overflow the stack.
+    if nesting(payload) > MAX_NESTING {
+        return Err(RunError::Payload(format!(
+            "arrays and objects are nested deeper than {MAX_NESTING} levels"
+        )));
+    }
     jaq_json::read::parse_single(payload).map_err(|e| RunError::Payload(e.to_string()))
+}
+
+/// How deep a payload may nest arrays and objects: about serde_json's own
+/// recursion limit when it builds values.
+pub const MAX_NESTING: usize = 128;
+
+/// The deepest nesting of arrays and objects in JSON text that serde_json
+/// has checked (brackets inside strings do not count).
+fn nesting(payload: &[u8]) -> usize {
+    let (mut depth, mut deepest) = (0usize, 0usize);
+    let (mut in_string, mut escaped) = (false, false);
+    for &b in payload {
+        if in_string {
+            match b {
+                _ if escaped => escaped = false,
+                b'\\' => escaped = true,
+                b'"' => in_string = false,
+                _ => {}
+            }
+            continue;
+        }
+        match b {
+            b'"' => in_string = true,
+            b'[' | b'{' => {
+                depth += 1;
+                deepest = deepest.max(depth);
+            }
+            b']' | b'}' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+    }
+    deepest
 }
 
 pub fn to_val(value: &Value) -> Val {
@@ -105,6 +144,20 @@ mod tests {
                 "{not_json:?}"
             );
         }
+    }
+
+    #[test]
+    fn deep_nesting_is_refused_not_recursed_into() {
+        let deep = format!("{}{}", "[".repeat(100_000), "]".repeat(100_000));
+        assert!(matches!(parse(deep.as_bytes()), Err(RunError::Payload(m)) if m.contains("128")));
+        let limit = format!("{}1{}", "[{\"a\":".repeat(64), "}]".repeat(64));
+        assert_eq!(nesting(limit.as_bytes()), 128);
+        assert!(
+            parse(limit.as_bytes()).is_ok(),
+            "{:?}",
+            parse(limit.as_bytes()).err()
+        );
+        assert_eq!(nesting(br#"{"a": "[[[\"{{", "b": [1]}"#), 2);
     }
 
     #[test]

@@ -17,6 +17,29 @@ use std::path::Path;
 
 pub use program::{MappingProgram, RunError};
 
+/// Fuzzing property: any bytes given as a payload to every shipped mapping
+/// the direct evaluator runs (ADR 0018) never panic, and wherever that
+/// evaluator answers, its answer is jaq's (outputs or error).
+pub fn fuzz_check(data: &[u8]) {
+    static PROGRAMS: std::sync::OnceLock<Vec<MappingProgram>> = std::sync::OnceLock::new();
+    let programs = PROGRAMS.get_or_init(|| {
+        SHIPPED
+            .iter()
+            .filter_map(|&(channel, version, source)| {
+                MappingProgram::compile(&format!("{channel}/v{version}"), source).ok()
+            })
+            .filter(MappingProgram::is_direct)
+            .collect()
+    });
+    assert!(!programs.is_empty(), "no shipped mapping is direct");
+    for program in programs {
+        let (account, received_at) = ("fuzz", "2026-11-27T00:00:00Z");
+        if let Some(direct) = program.run_direct(data, account, received_at) {
+            assert_eq!(direct, program.run_reference(data, account, received_at));
+        }
+    }
+}
+
 /// The channels that have mapping rules.
 pub const CHANNELS: &[&str] = &["shopify", "amazon", "edi-850", "csv", "salesforce"];
 

@@ -272,11 +272,27 @@ mod tests {
             .run_payload(br#"{"a": {"p": 3}}"#, globals())
             .expect("sure");
         assert_eq!(outputs[0].to_string(), "3");
+        // A repeated unnamed key whose last value is skipped: the first,
+        // plain value must not be read in its place (jaq reads the last).
+        let mapping =
+            MappingProgram::compile("t/v1", "{x: .a[[112] | implode]}").expect("compiles");
+        for payload in [
+            &br#"{"a": {"p": 1, "p": {"x": 2}}}"#[..],
+            br#"{"a": {"p": {"x": 2}, "p": 1}}"#,
+            br#"{"a": {"p": 1, "p": 2}}"#,
+        ] {
+            assert_eq!(
+                mapping.run(payload, "a", "b"),
+                mapping.run_reference(payload, "a", "b"),
+                "{}",
+                String::from_utf8_lossy(payload)
+            );
+        }
     }
 
     #[test]
     fn odd_text_in_skipped_members_answers_as_jaq_does() {
-        // Members no program names are skipped by serde_json's skipper, not
+        // Members no program names are checked by the reader's skipper, not
         // read: the answer (a mapping, or jaq's refusal) must not change.
         let mapping = MappingProgram::compile("t/v1", "{x: .a}").expect("compiles");
         for payload in [
