@@ -106,14 +106,14 @@ pub fn from_val(val: &Val) -> Result<Value, String> {
 
 /// A string's bytes as text; std's strict check is word-at-a-time on
 /// ASCII, the lossy decoder's chunking is not, and invalid bytes are rare.
-fn text_of(bytes: &[u8]) -> String {
+pub(crate) fn text_of(bytes: &[u8]) -> String {
     match std::str::from_utf8(bytes) {
         Ok(text) => text.to_owned(),
         Err(_) => String::from_utf8_lossy(bytes).into_owned(),
     }
 }
 
-fn number(n: &Num) -> Result<Value, String> {
+pub(crate) fn number(n: &Num) -> Result<Value, String> {
     let text = n.to_string();
     // NaN and infinities (from float arithmetic in a mapping) are not JSON.
     serde_json::from_str::<Number>(&text)

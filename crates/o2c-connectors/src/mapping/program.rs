@@ -5,7 +5,7 @@ use jaq_core::{Compiler, Ctx, Native, Vars, compile::Filter, data, unwrap_valr};
 use jaq_json::Val;
 use serde_json::Value;
 
-use super::fast::FastProgram;
+use super::fast::{self, FastProgram};
 use super::{MappingError, convert, decimal_funs};
 
 type JaqFilter = Filter<Native<data::JustLut<Val>>>;
@@ -90,7 +90,7 @@ impl MappingProgram {
         let outputs = fast
             .run_payload(payload, globals(account, received_at))
             .ok()?;
-        Some(self.outputs(outputs.iter()))
+        Some(self.direct_outputs(&outputs))
     }
 
     /// Runs the mapping on jaq alone: the reference the direct evaluator is
@@ -125,7 +125,7 @@ impl MappingProgram {
         if let Some(fast) = &self.fast
             && let Ok(outputs) = fast.run_payload(payload, globals(account, received_at))
         {
-            return self.outputs(outputs.iter());
+            return self.direct_outputs(&outputs);
         }
         self.run_jaq(convert::parse(payload)?, account, received_at)
     }
@@ -137,21 +137,31 @@ impl MappingProgram {
         account: &str,
         received_at: &str,
     ) -> Result<Vec<Value>, RunError> {
-        self.run_val(convert::to_val(payload), account, received_at)
+        if let Some(fast) = &self.fast
+            && let Ok(outputs) = fast.run(fast::from_json(payload), globals(account, received_at))
+        {
+            return self.direct_outputs(&outputs);
+        }
+        self.run_jaq(convert::to_val(payload), account, received_at)
     }
 
-    fn run_val(
-        &self,
-        input: Val,
-        account: &str,
-        received_at: &str,
-    ) -> Result<Vec<Value>, RunError> {
-        if let Some(fast) = &self.fast
-            && let Ok(outputs) = fast.run(input.clone(), globals(account, received_at))
-        {
-            return self.outputs(outputs.iter());
+    /// The direct evaluator's outputs as JSON, as [`Self::outputs`] writes
+    /// jaq's.
+    fn direct_outputs(&self, outputs: &[fast::V]) -> Result<Vec<Value>, RunError> {
+        if outputs.is_empty() {
+            return Err(RunError::NoOutput {
+                name: self.name.clone(),
+            });
         }
-        self.run_jaq(input, account, received_at)
+        outputs
+            .iter()
+            .map(|v| {
+                fast::to_json(v).map_err(|message| RunError::Output {
+                    name: self.name.clone(),
+                    message,
+                })
+            })
+            .collect()
     }
 
     fn outputs<'v>(&self, vals: impl Iterator<Item = &'v Val>) -> Result<Vec<Value>, RunError> {
@@ -195,11 +205,11 @@ impl MappingProgram {
     }
 }
 
-/// The values of [`GLOBALS`], in order.
-fn globals(account: &str, received_at: &str) -> [Val; 2] {
+/// The values of [`GLOBALS`], in order, for the direct evaluator.
+fn globals(account: &str, received_at: &str) -> [fast::V; 2] {
     [
-        Val::from(account.to_owned()),
-        Val::from(received_at.to_owned()),
+        fast::V::str(account.to_owned()),
+        fast::V::str(received_at.to_owned()),
     ]
 }
 

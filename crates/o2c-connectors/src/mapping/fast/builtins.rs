@@ -5,12 +5,14 @@
 //! not mirrored here — is [`Unsure`], and the payload is then mapped by jaq
 //! itself, so an error message or an odd case always reads as jaq's.
 
-use jaq_core::ValT as _;
+use std::rc::Rc;
+
 use jaq_json::{Num, Val};
 use regex_bites::bytes::{Regex, RegexBuilder};
 
 use super::Unsure;
-use super::project::{KeySet, holds_pruned, is_pruned};
+use super::project::KeySet;
+use super::value::{self, Obj, V};
 use crate::mapping::decimal_funs;
 
 /// A builtin the evaluator runs natively. Value builtins take their
@@ -139,56 +141,61 @@ impl Builtin {
     }
 }
 
-fn text(v: &Val) -> Result<&str, Unsure> {
+fn text(v: &V) -> Result<&str, Unsure> {
     match v {
-        Val::TStr(bytes) => std::str::from_utf8(bytes).map_err(|_| Unsure),
+        V::Str(bytes) => std::str::from_utf8(bytes).map_err(|_| Unsure),
         _ => Err(Unsure),
     }
 }
 
-fn string(s: impl Into<String>) -> Val {
-    Val::from(s.into())
+fn string(s: impl Into<String>) -> V {
+    V::str(s.into())
+}
+
+/// A scalar through one of the decimal natives (`decimal_funs`), which
+/// work on jaq's values.
+fn decimal(result: Result<Val, jaq_core::Error<Val>>) -> Result<V, Unsure> {
+    V::from_val(result.map_err(|_| Unsure)?)
 }
 
 /// jaq's `type` (jaq-std defs.jq, by comparison with `""`, `[]`, `{}`).
-pub fn type_of(v: &Val) -> Result<Val, Unsure> {
-    Ok(string(match v {
-        Val::Null => "null",
-        Val::Bool(_) => "boolean",
-        Val::Num(_) => "number",
-        Val::TStr(_) => "string",
-        Val::Arr(_) => "array",
-        Val::Obj(_) => "object",
-        Val::BStr(_) => return Err(Unsure),
+pub fn type_of(v: &V) -> V {
+    V::Str(bytes::Bytes::from_static(match v {
+        V::Null => b"null",
+        V::Bool(_) => b"boolean",
+        V::Num(_) => b"number",
+        V::Str(_) => b"string",
+        V::Arr(_) => b"array",
+        V::Obj(_) => b"object",
     }))
 }
 
 /// A builtin without arguments applied to its input.
-pub fn apply0(b: &Builtin, v: Val) -> Result<Val, Unsure> {
+pub fn apply0(b: &Builtin, v: V) -> Result<V, Unsure> {
     use Builtin::*;
     // These read the whole content of what they are given (its text,
     // comparisons of its parts): not of anything holding an object that
     // lost members (`project`). Those reading one object's members or size
     // check that object alone (`elements`, below).
     let deep = matches!(b, ToString | ToJson | Unique | Sort | Min | Max);
-    if deep && matches!(v, Val::Arr(_) | Val::Obj(_)) && holds_pruned(&v) {
+    if deep && v.is_container() && v.holds_pruned() {
         return Err(Unsure);
     }
-    if matches!(b, Length | ToEntries) && is_pruned(&v) {
+    if matches!(b, Length | ToEntries) && v.is_pruned() {
         return Err(Unsure);
     }
     Ok(match b {
-        Null => Val::Null,
-        True => Val::Bool(true),
-        False => Val::Bool(false),
-        Not => Val::Bool(!v.as_bool()),
-        Type => type_of(&v)?,
+        Null => V::Null,
+        True => V::Bool(true),
+        False => V::Bool(false),
+        Not => V::Bool(!v.as_bool()),
+        Type => type_of(&v),
         // jaq-json `length`: numbers give their absolute value (not mirrored).
         Length => match &v {
-            Val::Null => Val::from(0usize),
-            Val::TStr(_) => Val::from(text(&v)?.chars().count()),
-            Val::Arr(a) => Val::from(a.len()),
-            Val::Obj(o) => Val::from(o.len()),
+            V::Null => V::int(0),
+            V::Str(_) => V::usize(text(&v)?.chars().count()),
+            V::Arr(a) => V::usize(a.len()),
+            V::Obj(o) => V::usize(o.len()),
             _ => return Err(Unsure),
         },
         ToString => v.into_string(),
@@ -198,24 +205,26 @@ pub fn apply0(b: &Builtin, v: Val) -> Result<Val, Unsure> {
         // jaq-json `tonumber`: numbers as they are, strings through
         // `fromjson`, which must give one number.
         ToNumber => match &v {
-            Val::Num(_) => v,
-            Val::TStr(bytes) => match jaq_json::read::parse_single(bytes) {
-                Ok(n @ Val::Num(_)) => n,
+            V::Num(_) => v,
+            V::Str(bytes) => match jaq_json::read::parse_single(bytes) {
+                Ok(Val::Num(n)) => V::Num(n),
                 _ => return Err(Unsure),
             },
             _ => return Err(Unsure),
         },
         AsciiUpcase => string(text(&v)?.to_ascii_uppercase()),
         AsciiDowncase => string(text(&v)?.to_ascii_lowercase()),
-        Explode => text(&v)?.chars().map(|c| Val::from(c as usize)).collect(),
+        Explode => V::Arr(Rc::new(
+            text(&v)?.chars().map(|c| V::usize(c as usize)).collect(),
+        )),
         Implode => {
-            let Val::Arr(items) = &v else {
+            let V::Arr(items) = &v else {
                 return Err(Unsure);
             };
             let mut out = String::with_capacity(items.len());
             for item in items.iter() {
                 let code = match item {
-                    Val::Num(Num::Int(i)) => u32::try_from(*i).map_err(|_| Unsure)?,
+                    V::Num(Num::Int(i)) => u32::try_from(*i).map_err(|_| Unsure)?,
                     _ => return Err(Unsure),
                 };
                 out.push(char::from_u32(code).ok_or(Unsure)?);
@@ -228,11 +237,13 @@ pub fn apply0(b: &Builtin, v: Val) -> Result<Val, Unsure> {
         // jaq-std `floor`: integers as they are; other numbers through f64,
         // back to an integer when finite and in range.
         Floor => match &v {
-            Val::Num(Num::Int(_)) => v,
-            Val::Num(_) => {
-                let f = jaq_std::ValT::as_f64(&v).ok_or(Unsure)?.floor();
+            V::Num(Num::Int(_)) => v,
+            V::Num(n) => {
+                let f = jaq_std::ValT::as_f64(&Val::Num(n.clone()))
+                    .ok_or(Unsure)?
+                    .floor();
                 if f.is_finite() && isize::MIN as f64 <= f && f <= isize::MAX as f64 {
-                    Val::from(f as isize)
+                    V::int(f as isize)
                 } else {
                     return Err(Unsure);
                 }
@@ -241,72 +252,83 @@ pub fn apply0(b: &Builtin, v: Val) -> Result<Val, Unsure> {
         },
         // jaq-std `add`: reduce .[] as $x (null; . + $x).
         Add => {
-            let mut sum = Val::Null;
+            let mut sum = V::Null;
             for item in elements(&v)? {
-                sum = (sum + item).map_err(|_| Unsure)?;
+                sum = value::math(sum, &jaq_core::ops::Math::Add, item)?;
             }
             sum
         }
-        First => v.index(&Val::from(0usize)).map_err(|_| Unsure)?,
-        Last => v.index(&Val::from(-1isize)).map_err(|_| Unsure)?,
+        // `.[0]` and `.[-1]`: of an array (null when empty) or of null.
+        First => match &v {
+            V::Arr(items) => items.first().cloned().unwrap_or(V::Null),
+            V::Null => V::Null,
+            _ => return Err(Unsure),
+        },
+        Last => match &v {
+            V::Arr(items) => items.last().cloned().unwrap_or(V::Null),
+            V::Null => V::Null,
+            _ => return Err(Unsure),
+        },
         // jaq-core `to_entries` over key_values: an object's members, or an
         // array's elements keyed by index.
         ToEntries => {
-            let entry = |key: Val, value: &Val| {
-                Val::obj(
-                    [(string("key"), key), (string("value"), value.clone())]
-                        .into_iter()
-                        .collect(),
-                )
+            let entry = |key: V, value: &V| {
+                let mut obj = Obj::with_capacity(2);
+                obj.insert(bytes::Bytes::from_static(b"key"), key);
+                obj.insert(bytes::Bytes::from_static(b"value"), value.clone());
+                V::obj(obj)
             };
-            match &v {
-                Val::Obj(members) => members.iter().map(|(k, x)| entry(k.clone(), x)).collect(),
-                Val::Arr(items) => items
+            V::Arr(Rc::new(match &v {
+                V::Obj(members) => members
+                    .iter()
+                    .map(|(k, x)| entry(V::Str(k.clone()), x))
+                    .collect(),
+                V::Arr(items) => items
                     .iter()
                     .enumerate()
-                    .map(|(i, x)| entry(Val::from(i as isize), x))
+                    .map(|(i, x)| entry(V::usize(i), x))
                     .collect(),
                 _ => return Err(Unsure),
-            }
+            }))
         }
         // jaq-std `unique` = unique_by(.) = first of each sorted group.
         Unique => {
             let mut items = array(&v)?;
-            items.sort();
-            items.dedup_by(|later, earlier| later == earlier);
-            items.into_iter().collect()
+            items.sort_by(value::cmp);
+            items.dedup_by(|later, earlier| value::eq(later, earlier));
+            V::Arr(Rc::new(items))
         }
         Sort => {
             let mut items = array(&v)?;
-            items.sort();
-            items.into_iter().collect()
+            items.sort_by(value::cmp);
+            V::Arr(Rc::new(items))
         }
         // jaq-std `min_by_or_empty` keeps the first smallest, `max_by_or_empty`
         // the last largest; an empty array gives null.
         Min => {
-            let mut best: Option<Val> = None;
+            let mut best: Option<V> = None;
             for item in array(&v)? {
-                if best.as_ref().is_none_or(|b| item < *b) {
+                if best.as_ref().is_none_or(|b| value::cmp(&item, b).is_lt()) {
                     best = Some(item);
                 }
             }
-            best.unwrap_or(Val::Null)
+            best.unwrap_or(V::Null)
         }
         Max => {
-            let mut best: Option<Val> = None;
+            let mut best: Option<V> = None;
             for item in array(&v)? {
-                if best.as_ref().is_none_or(|b| item >= *b) {
+                if best.as_ref().is_none_or(|b| value::cmp(&item, b).is_ge()) {
                     best = Some(item);
                 }
             }
-            best.unwrap_or(Val::Null)
+            best.unwrap_or(V::Null)
         }
-        AnyOf => Val::Bool(elements(&v)?.any(|x| x.as_bool())),
-        AllOf => Val::Bool(elements(&v)?.all(|x| x.as_bool())),
-        DecimalPlaces => decimal_funs::decimal_places(&v).map_err(|_| Unsure)?,
+        AnyOf => V::Bool(elements(&v)?.any(|x| x.as_bool())),
+        AllOf => V::Bool(elements(&v)?.all(|x| x.as_bool())),
+        DecimalPlaces => decimal(decimal_funs::decimal_places(&v.to_val()))?,
         // jaq-std `test(re; "")`: whether the pattern matches anywhere.
         Test(re) => match &v {
-            Val::TStr(bytes) => Val::Bool(re.is_match(bytes)),
+            V::Str(bytes) => V::Bool(re.is_match(bytes)),
             _ => return Err(Unsure),
         },
         _ => return Err(Unsure),
@@ -315,15 +337,28 @@ pub fn apply0(b: &Builtin, v: Val) -> Result<Val, Unsure> {
 
 /// A builtin with one value argument applied to its input; `keys` are
 /// those a projected payload kept.
-pub fn apply1(b: &Builtin, v: Val, a: Val, keys: &KeySet) -> Result<Val, Unsure> {
+pub fn apply1(b: &Builtin, v: V, a: V, keys: &KeySet) -> Result<V, Unsure> {
     use Builtin::*;
-    if matches!(b, Join) && holds_pruned(&v) {
+    if matches!(b, Join) && v.holds_pruned() {
         return Err(Unsure);
     }
     Ok(match b {
-        // jaq-std `split($sep)`: strings only, then jaq-json's `/`.
+        // jaq-std `split($sep)`: strings only, then jaq-json's `/`, which
+        // gives slices of the input.
         Split => match (&v, &a) {
-            (Val::TStr(_), Val::TStr(_)) => (v / a).map_err(|_| Unsure)?,
+            (V::Str(s), V::Str(sep)) if !s.is_empty() && !sep.is_empty() => {
+                let mut parts = Vec::new();
+                let mut start = 0;
+                for at in memchr::memmem::find_iter(s, sep.as_ref()) {
+                    if at >= start {
+                        parts.push(V::Str(s.slice(start..at)));
+                        start = at + sep.len();
+                    }
+                }
+                parts.push(V::Str(s.slice(start..)));
+                V::Arr(Rc::new(parts))
+            }
+            (V::Str(_), V::Str(_)) => value::math(v, &jaq_core::ops::Math::Div, a)?,
             _ => return Err(Unsure),
         },
         // jaq-std `join($s)`: every element through `tostring`, the
@@ -339,8 +374,8 @@ pub fn apply1(b: &Builtin, v: Val, a: Val, keys: &KeySet) -> Result<Val, Unsure>
             }
             string(out)
         }
-        StartsWith => Val::Bool(text(&v)?.starts_with(text(&a)?)),
-        EndsWith => Val::Bool(text(&v)?.ends_with(text(&a)?)),
+        StartsWith => V::Bool(text(&v)?.starts_with(text(&a)?)),
+        EndsWith => V::Bool(text(&v)?.ends_with(text(&a)?)),
         LTrimStr => match text(&v)?.strip_prefix(text(&a)?) {
             Some(rest) => string(rest),
             None => v,
@@ -351,44 +386,44 @@ pub fn apply1(b: &Builtin, v: Val, a: Val, keys: &KeySet) -> Result<Val, Unsure>
         },
         // jaq-json `has`, for objects and string keys only.
         Has => match (&v, &a) {
-            (Val::Obj(members), Val::TStr(k)) => {
-                let present = members.contains_key(&a);
+            (V::Obj(members), V::Str(k)) => {
+                let present = members.contains(k);
                 // A pruned object lacks only unnamed objects and arrays.
-                if !present && is_pruned(&v) && !keys.contains(k) {
+                if !present && members.is_pruned() && !keys.contains(k) {
                     return Err(Unsure);
                 }
-                Val::Bool(present)
+                V::Bool(present)
             }
             _ => return Err(Unsure),
         },
-        ToMinor => decimal_funs::to_minor(&v, &a).map_err(|_| Unsure)?,
-        FromMinor => decimal_funs::from_minor(&v, &a).map_err(|_| Unsure)?,
+        ToMinor => decimal(decimal_funs::to_minor(&v.to_val(), &a.to_val()))?,
+        FromMinor => decimal(decimal_funs::from_minor(&v.to_val(), &a.to_val()))?,
         _ => return Err(Unsure),
     })
 }
 
 /// The integers of `range(from; to)` (jaq-core's native `range` with step
 /// 1), for integer bounds.
-pub fn range(from: &Val, to: &Val) -> Result<std::ops::Range<isize>, Unsure> {
+pub fn range(from: &V, to: &V) -> Result<std::ops::Range<isize>, Unsure> {
     match (from, to) {
-        (Val::Num(Num::Int(from)), Val::Num(Num::Int(to))) => Ok(*from..*to),
+        (V::Num(Num::Int(from)), V::Num(Num::Int(to))) => Ok(*from..*to),
         _ => Err(Unsure),
     }
 }
 
 /// `.[]` of an array or an object (not of one that lost members).
-pub fn elements(v: &Val) -> Result<Box<dyn Iterator<Item = Val> + '_>, Unsure> {
+pub fn elements(v: &V) -> Result<Box<dyn Iterator<Item = V> + '_>, Unsure> {
     match v {
-        Val::Obj(_) if is_pruned(v) => Err(Unsure),
-        Val::Arr(items) => Ok(Box::new(items.iter().cloned())),
-        Val::Obj(members) => Ok(Box::new(members.values().cloned())),
+        V::Obj(o) if o.is_pruned() => Err(Unsure),
+        V::Arr(items) => Ok(Box::new(items.iter().cloned())),
+        V::Obj(members) => Ok(Box::new(members.values().cloned())),
         _ => Err(Unsure),
     }
 }
 
-fn array(v: &Val) -> Result<Vec<Val>, Unsure> {
+fn array(v: &V) -> Result<Vec<V>, Unsure> {
     match v {
-        Val::Arr(items) => Ok(items.as_ref().clone()),
+        V::Arr(items) => Ok(items.as_ref().clone()),
         _ => Err(Unsure),
     }
 }

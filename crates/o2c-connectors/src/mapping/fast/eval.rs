@@ -6,14 +6,14 @@
 
 use std::rc::Rc;
 
-use jaq_core::ValT as _;
 use jaq_core::ops::Math;
 use jaq_json::Val;
 
 use super::Unsure;
 use super::builtins::{self, Builtin};
 use super::lower::{Arg, DefBody, Expr, Lit, Step, StrPiece};
-use super::project::{KeySet, holds_pruned, is_pruned};
+use super::project::KeySet;
+use super::value::{self, Obj, V};
 
 /// Why evaluation stopped early: the payload must go to jaq, or `any` /
 /// `all` found their answer.
@@ -29,11 +29,11 @@ impl From<Unsure> for Stop {
 }
 
 type Flow = Result<(), Stop>;
-type Out<'o> = dyn FnMut(Val) -> Flow + 'o;
+type Out<'o> = dyn FnMut(V) -> Flow + 'o;
 
 /// What a variable or a filter argument is bound to.
 enum Bound<'p> {
-    Value(Val),
+    Value(V),
     Filter(&'p Expr, Env<'p>),
 }
 
@@ -47,7 +47,7 @@ struct Node<'p> {
 pub struct Env<'p>(Option<Rc<Node<'p>>>);
 
 impl<'p> Env<'p> {
-    pub fn with_value(&self, value: Val) -> Self {
+    pub fn with_value(&self, value: V) -> Self {
         self.push(Bound::Value(value))
     }
 
@@ -82,23 +82,19 @@ pub struct Evaluator<'p> {
 
 /// A container that holds an object missing members (`project`): its
 /// whole content must not be observed.
-fn partial(v: &Val) -> bool {
-    container(v) && holds_pruned(v)
-}
-
-fn container(v: &Val) -> bool {
-    matches!(v, Val::Arr(_) | Val::Obj(_))
+fn partial(v: &V) -> bool {
+    v.is_container() && v.holds_pruned()
 }
 
 /// Whether `x op y` would read the content of a partial container: only
 /// two containers are compared (or subtracted) member by member; `+`
 /// carries the marker into its result.
-fn reads_partial(x: &Val, y: &Val, adds: bool) -> bool {
-    !adds && container(x) && container(y) && (partial(x) || partial(y))
+fn reads_partial(x: &V, y: &V, adds: bool) -> bool {
+    !adds && x.is_container() && y.is_container() && (partial(x) || partial(y))
 }
 
 impl<'p> Evaluator<'p> {
-    pub fn run(&self, e: &'p Expr, env: &Env<'p>, v: Val, out: &mut Out) -> Flow {
+    pub fn run(&self, e: &'p Expr, env: &Env<'p>, v: V, out: &mut Out) -> Flow {
         match e {
             Expr::Id => out(v),
             Expr::Lit(lit) => out(lit.val()),
@@ -109,10 +105,16 @@ impl<'p> Evaluator<'p> {
                     items.push(x);
                     Ok(())
                 })?;
-                out(Val::Arr(jaq_json::Rc::new(items)))
+                out(V::Arr(Rc::new(items)))
             }
             Expr::Obj(fields) => self.object(fields, env, &v, out),
-            Expr::Neg(f) => self.run(f, env, v, &mut |x| out((-x).map_err(|_| Stop::Unsure)?)),
+            Expr::Neg(f) => self.run(f, env, v, &mut |x| {
+                let negated = match x {
+                    V::Num(n) => V::from_val((-Val::Num(n)).map_err(|_| Stop::Unsure)?)?,
+                    _ => return Err(Stop::Unsure),
+                };
+                out(negated)
+            }),
             Expr::Pipe(l, r) => self.run(l, env, v, &mut |x| self.run(r, env, x, out)),
             Expr::Bind(l, r) => self.run(l, env, v.clone(), &mut |x| {
                 self.run(r, &env.with_value(x), v.clone(), out)
@@ -139,9 +141,9 @@ impl<'p> Evaluator<'p> {
             }
             Expr::Logic(l, stop, r) => self.run(l, env, v.clone(), &mut |x| {
                 if x.as_bool() == *stop {
-                    out(Val::Bool(*stop))
+                    out(V::Bool(*stop))
                 } else {
-                    self.run(r, env, v.clone(), &mut |y| out(Val::Bool(y.as_bool())))
+                    self.run(r, env, v.clone(), &mut |y| out(V::Bool(y.as_bool())))
                 }
             }),
             Expr::Math(l, op, r) => self.run(l, env, v.clone(), &mut |x| {
@@ -149,7 +151,7 @@ impl<'p> Evaluator<'p> {
                     if reads_partial(&x, &y, matches!(op, Math::Add)) {
                         return Err(Stop::Unsure);
                     }
-                    out(op.run(x.clone(), y).map_err(|_| Stop::Unsure)?)
+                    out(value::math(x.clone(), op, y)?)
                 })
             }),
             Expr::Cmp(l, op, r) => self.run(l, env, v.clone(), &mut |x| {
@@ -157,7 +159,7 @@ impl<'p> Evaluator<'p> {
                     if reads_partial(&x, &y, false) {
                         return Err(Stop::Unsure);
                     }
-                    out(Val::Bool(op.run(&x, &y)))
+                    out(V::Bool(compare(op, &x, &y)))
                 })
             }),
             Expr::Reduce { xs, init, update } => {
@@ -194,16 +196,16 @@ impl<'p> Evaluator<'p> {
 
     /// Whether member `key` of a pruned object is as in the payload: named
     /// by the program, or present (only unnamed containers were skipped).
-    fn kept(&self, object: &Val, key: &Val) -> bool {
+    fn kept(&self, object: &V, key: &V) -> bool {
         match (object, key) {
-            (Val::Obj(members), Val::TStr(k)) => self.keys.contains(k) || members.contains_key(key),
+            (V::Obj(members), V::Str(k)) => self.keys.contains(k) || members.contains(k),
             _ => true,
         }
     }
 
     /// The one output of `e`; none or several go to jaq.
-    fn one(&self, e: &'p Expr, env: &Env<'p>, v: Val) -> Result<Val, Stop> {
-        let mut found: Option<Val> = None;
+    fn one(&self, e: &'p Expr, env: &Env<'p>, v: V) -> Result<V, Stop> {
+        let mut found: Option<V> = None;
         let mut several = false;
         self.run(e, env, v, &mut |x| {
             if found.replace(x).is_some() {
@@ -225,7 +227,7 @@ impl<'p> Evaluator<'p> {
         args: &'p [Arg],
         caller: &Env<'p>,
         bound: Env<'p>,
-        v: Val,
+        v: V,
         out: &mut Out,
     ) -> Flow {
         let Some((first, rest)) = args.split_first() else {
@@ -247,12 +249,12 @@ impl<'p> Evaluator<'p> {
         &self,
         pieces: &'p [StrPiece],
         env: &Env<'p>,
-        v: &Val,
+        v: &V,
         mut acc: String,
         out: &mut Out,
     ) -> Flow {
         let Some((piece, rest)) = pieces.split_first() else {
-            return out(Val::from(acc));
+            return out(V::str(acc));
         };
         match piece {
             StrPiece::Text(text) => {
@@ -265,7 +267,7 @@ impl<'p> Evaluator<'p> {
                 }
                 let mut next = acc.clone();
                 match x.into_string() {
-                    Val::TStr(bytes) => {
+                    V::Str(bytes) => {
                         next.push_str(std::str::from_utf8(&bytes).map_err(|_| Stop::Unsure)?)
                     }
                     _ => return Err(Stop::Unsure),
@@ -278,9 +280,9 @@ impl<'p> Evaluator<'p> {
     /// `{k1: v1, k2: v2, …}`: each key and value is run once; with one
     /// output each (the usual case) the object is built directly, else
     /// every combination is, earlier members varying slowest.
-    fn object(&self, fields: &'p [(Expr, Expr)], env: &Env<'p>, v: &Val, out: &mut Out) -> Flow {
-        let mut members: Vec<(Vec<Val>, Vec<Val>)> = Vec::new();
-        let mut single: Vec<(Val, Val)> = Vec::with_capacity(fields.len());
+    fn object(&self, fields: &'p [(Expr, Expr)], env: &Env<'p>, v: &V, out: &mut Out) -> Flow {
+        let mut members: Vec<(Vec<V>, Vec<V>)> = Vec::new();
+        let mut single: Vec<(V, V)> = Vec::with_capacity(fields.len());
         for (k, value) in fields {
             let keys = self.outputs(k, env, v)?;
             let values = self.outputs(value, env, v)?;
@@ -295,12 +297,7 @@ impl<'p> Evaluator<'p> {
         self.combine(&members, single, out)
     }
 
-    fn combine(
-        &self,
-        members: &[(Vec<Val>, Vec<Val>)],
-        acc: Vec<(Val, Val)>,
-        out: &mut Out,
-    ) -> Flow {
+    fn combine(&self, members: &[(Vec<V>, Vec<V>)], acc: Vec<(V, V)>, out: &mut Out) -> Flow {
         let Some(((keys, values), rest)) = members.split_first() else {
             return out(object_of(acc)?);
         };
@@ -315,7 +312,7 @@ impl<'p> Evaluator<'p> {
     }
 
     /// Every output of `e`, without a vector for the usual single one.
-    fn outputs(&self, e: &'p Expr, env: &Env<'p>, v: &Val) -> Result<Outputs, Stop> {
+    fn outputs(&self, e: &'p Expr, env: &Env<'p>, v: &V) -> Result<Outputs, Stop> {
         if let Expr::Lit(lit) = e {
             return Ok(Outputs::One(lit.val()));
         }
@@ -333,8 +330,8 @@ impl<'p> Evaluator<'p> {
         &self,
         steps: &'p [(Step, bool)],
         env: &Env<'p>,
-        input: &Val,
-        y: Val,
+        input: &V,
+        y: V,
         out: &mut Out,
     ) -> Flow {
         let Some(((step, optional), rest)) = steps.split_first() else {
@@ -344,38 +341,38 @@ impl<'p> Evaluator<'p> {
         match step {
             // A member named by a literal, the most common step, is looked
             // up without building a key value (a boxed string in jaq).
-            Step::Index(Expr::Lit(Lit::Str(key))) if matches!(y, Val::Obj(_) | Val::Null) => {
+            Step::Index(Expr::Lit(Lit::Str(key))) if matches!(y, V::Obj(_) | V::Null) => {
                 let z = match &y {
-                    Val::Obj(members) => members.get(&MemberKey(key)).cloned(),
+                    V::Obj(members) => members.get(key).cloned(),
                     _ => None,
                 };
-                self.steps(rest, env, input, z.unwrap_or(Val::Null), out)
+                self.steps(rest, env, input, z.unwrap_or(V::Null), out)
             }
             Step::Index(i) => {
                 let index = match i {
                     Expr::Lit(lit) => lit.val(),
                     _ => {
                         let index = self.one(i, env, input.clone())?;
-                        if is_pruned(&y) && !self.kept(&y, &index) {
+                        if y.is_pruned() && !self.kept(&y, &index) {
                             return Err(Stop::Unsure);
                         }
                         index
                     }
                 };
                 match y.index(&index) {
-                    Ok(z) => self.steps(rest, env, input, z, out),
-                    Err(_) => failed(*optional),
+                    Some(z) => self.steps(rest, env, input, z, out),
+                    None => failed(*optional),
                 }
             }
             Step::Iterate => match &y {
-                Val::Arr(items) => {
+                V::Arr(items) => {
                     for z in items.iter() {
                         self.steps(rest, env, input, z.clone(), out)?;
                     }
                     Ok(())
                 }
-                Val::Obj(_) if is_pruned(&y) => Err(Stop::Unsure),
-                Val::Obj(members) => {
+                V::Obj(_) if y.is_pruned() => Err(Stop::Unsure),
+                V::Obj(members) => {
                     for z in members.values() {
                         self.steps(rest, env, input, z.clone(), out)?;
                     }
@@ -392,8 +389,9 @@ impl<'p> Evaluator<'p> {
                     .as_ref()
                     .map(|u| self.one(u, env, input.clone()))
                     .transpose()?;
-                match y.range(from.as_ref()..upto.as_ref()) {
-                    Ok(z) => self.steps(rest, env, input, z, out),
+                let (from, upto) = (from.map(|f| f.to_val()), upto.map(|u| u.to_val()));
+                match jaq_core::ValT::range(y.to_val(), from.as_ref()..upto.as_ref()) {
+                    Ok(z) => self.steps(rest, env, input, V::from_val(z)?, out),
                     Err(_) => failed(*optional),
                 }
             }
@@ -405,7 +403,7 @@ impl<'p> Evaluator<'p> {
         b: &'p Builtin,
         args: &'p [Expr],
         env: &Env<'p>,
-        v: Val,
+        v: V,
         out: &mut Out,
     ) -> Flow {
         use Builtin::*;
@@ -423,16 +421,16 @@ impl<'p> Evaluator<'p> {
                         Ok(())
                     })?;
                 }
-                out(Val::Arr(jaq_json::Rc::new(items)))
+                out(V::Arr(Rc::new(items)))
             }
-            (AnyWhere, [cond]) => out(Val::Bool(self.any(&v, None, cond, env, true)?)),
-            (AllWhere, [cond]) => out(Val::Bool(!self.any(&v, None, cond, env, false)?)),
-            (AnyIn, [g, cond]) => out(Val::Bool(self.any(&v, Some(g), cond, env, true)?)),
-            (AllIn, [g, cond]) => out(Val::Bool(!self.any(&v, Some(g), cond, env, false)?)),
+            (AnyWhere, [cond]) => out(V::Bool(self.any(&v, None, cond, env, true)?)),
+            (AllWhere, [cond]) => out(V::Bool(!self.any(&v, None, cond, env, false)?)),
+            (AnyIn, [g, cond]) => out(V::Bool(self.any(&v, Some(g), cond, env, true)?)),
+            (AllIn, [g, cond]) => out(V::Bool(!self.any(&v, Some(g), cond, env, false)?)),
             (Range, [to]) => {
                 let to = self.one(to, env, v)?;
-                for i in builtins::range(&Val::from(0usize), &to)? {
-                    out(Val::from(i))?;
+                for i in builtins::range(&V::int(0), &to)? {
+                    out(V::int(i))?;
                 }
                 Ok(())
             }
@@ -440,7 +438,7 @@ impl<'p> Evaluator<'p> {
                 let from = self.one(from, env, v.clone())?;
                 let to = self.one(to, env, v)?;
                 for i in builtins::range(&from, &to)? {
-                    out(Val::from(i))?;
+                    out(V::int(i))?;
                 }
                 Ok(())
             }
@@ -458,13 +456,13 @@ impl<'p> Evaluator<'p> {
     /// (`want` false: what makes jaq's `all` false). Stops at the first.
     fn any(
         &self,
-        v: &Val,
+        v: &V,
         g: Option<&'p Expr>,
         cond: &'p Expr,
         env: &Env<'p>,
         want: bool,
     ) -> Result<bool, Stop> {
-        let mut check = |x: Val| {
+        let mut check = |x: V| {
             self.run(cond, env, x, &mut |c| {
                 if c.as_bool() == want {
                     Err(Stop::Found)
@@ -488,12 +486,12 @@ impl<'p> Evaluator<'p> {
 /// A filter's outputs, most often exactly one.
 enum Outputs {
     None,
-    One(Val),
-    Many(Vec<Val>),
+    One(V),
+    Many(Vec<V>),
 }
 
 impl Outputs {
-    fn push(&mut self, x: Val) {
+    fn push(&mut self, x: V) {
         *self = match std::mem::replace(self, Outputs::None) {
             Outputs::None => Outputs::One(x),
             Outputs::One(first) => Outputs::Many(vec![first, x]),
@@ -504,7 +502,7 @@ impl Outputs {
         };
     }
 
-    fn into_vec(self) -> Vec<Val> {
+    fn into_vec(self) -> Vec<V> {
         match self {
             Outputs::None => Vec::new(),
             Outputs::One(x) => vec![x],
@@ -513,60 +511,42 @@ impl Outputs {
     }
 }
 
-/// A member's key as bytes, found in an object as the string value it
-/// equals: hashed exactly as jaq hashes `Val::TStr` (tag 5, then the
-/// bytes), and equal to a text or byte string of the same bytes, as
-/// `Val`'s own equality says.
-struct MemberKey<'k>(&'k [u8]);
-
-impl std::hash::Hash for MemberKey<'_> {
-    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
-        state.write_u8(5);
-        self.0.hash(state);
+/// `x op y` for jq's comparison operators, in jaq's order and equality.
+fn compare(op: &jaq_core::ops::Cmp, x: &V, y: &V) -> bool {
+    use jaq_core::ops::Cmp;
+    use std::cmp::Ordering::*;
+    match op {
+        Cmp::Eq => value::eq(x, y),
+        Cmp::Ne => !value::eq(x, y),
+        Cmp::Lt => value::cmp(x, y) == Less,
+        Cmp::Gt => value::cmp(x, y) == Greater,
+        Cmp::Le => value::cmp(x, y) != Greater,
+        Cmp::Ge => value::cmp(x, y) != Less,
     }
 }
 
-impl indexmap::Equivalent<Val> for MemberKey<'_> {
-    fn equivalent(&self, key: &Val) -> bool {
-        matches!(key, Val::TStr(b) | Val::BStr(b) if b.as_ref() == self.0)
+/// An object built from its members' outputs: keys must be text.
+fn object_of(members: Vec<(V, V)>) -> Result<V, Stop> {
+    let mut obj = Obj::with_capacity(members.len());
+    for (k, v) in members {
+        match k {
+            V::Str(key) => obj.insert(key, v),
+            _ => return Err(Stop::Unsure),
+        }
     }
-}
-
-fn object_of(members: Vec<(Val, Val)>) -> Result<Val, Stop> {
-    if members.iter().any(|(k, _)| !matches!(k, Val::TStr(_))) {
-        return Err(Stop::Unsure);
-    }
-    Val::from_map(members).map_err(|_| Stop::Unsure)
+    Ok(V::obj(obj))
 }
 
 impl Lit {
-    pub fn val(&self) -> Val {
+    pub fn val(&self) -> V {
         match self {
-            Lit::Int(i) => Val::from(*i),
-            Lit::Num(text) => Val::from_num(text).unwrap_or(Val::Null),
-            Lit::Str(bytes) => Val::utf8_str(bytes.clone()),
-            Lit::EmptyArr => Val::Arr(Default::default()),
+            Lit::Int(i) => V::int(*i),
+            Lit::Num(text) => jaq_core::ValT::from_num(text)
+                .ok()
+                .and_then(|n| V::from_val(n).ok())
+                .unwrap_or(V::Null),
+            Lit::Str(bytes) => V::Str(bytes.clone()),
+            Lit::EmptyArr => V::Arr(Default::default()),
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::MemberKey;
-    use jaq_json::Val;
-
-    #[test]
-    fn member_keys_find_the_members_jaq_keys_find() {
-        let names: [&[u8]; 5] = [b"", b"a", b"line_items", "caf\u{e9}".as_bytes(), b"\xff(x)"];
-        let mut map = jaq_json::Map::default();
-        for (i, name) in names.iter().enumerate() {
-            map.insert(Val::utf8_str(name.to_vec()), Val::from(i));
-        }
-        map.insert(Val::byte_str(b"raw".to_vec()), Val::from(9usize));
-        for (i, name) in names.iter().enumerate() {
-            assert_eq!(map.get(&MemberKey(name)), Some(&Val::from(i)), "{name:?}");
-        }
-        assert_eq!(map.get(&MemberKey(b"raw")), Some(&Val::from(9usize)));
-        assert_eq!(map.get(&MemberKey(b"missing")), None);
     }
 }

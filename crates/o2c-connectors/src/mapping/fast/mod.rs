@@ -12,11 +12,12 @@ mod builtins;
 mod eval;
 mod lower;
 mod project;
+mod value;
 
 use std::sync::atomic::{AtomicBool, Ordering};
 
-use jaq_json::Val;
 use project::Plain;
+pub use value::{V, from_json, to_json};
 
 pub use lower::Unsupported;
 
@@ -48,8 +49,8 @@ impl FastProgram {
     pub fn run_payload(
         &self,
         payload: &[u8],
-        globals: impl IntoIterator<Item = Val> + Clone,
-    ) -> Result<Vec<Val>, Unsure> {
+        globals: impl IntoIterator<Item = V> + Clone,
+    ) -> Result<Vec<V>, Unsure> {
         let keys = &self.lowered.keys;
         if !self.keeps_plain.load(Ordering::Relaxed) {
             let input = project::parse(payload, keys, Plain::Skip).ok_or(Unsure)?;
@@ -70,11 +71,7 @@ impl FastProgram {
     }
 
     /// Every output of the program on `input`.
-    pub fn run(
-        &self,
-        input: Val,
-        globals: impl IntoIterator<Item = Val>,
-    ) -> Result<Vec<Val>, Unsure> {
+    pub fn run(&self, input: V, globals: impl IntoIterator<Item = V>) -> Result<Vec<V>, Unsure> {
         let env = globals
             .into_iter()
             .fold(eval::Env::default(), |env, value| env.with_value(value));
@@ -89,7 +86,7 @@ impl FastProgram {
                 Ok(())
             })
             .map_err(|_| Unsure)?;
-        if outputs.iter().any(project::holds_pruned) {
+        if outputs.iter().any(V::holds_pruned) {
             return Err(Unsure);
         }
         Ok(outputs)
@@ -257,7 +254,7 @@ mod tests {
 
     #[test]
     fn unnamed_plain_values_are_read_once_a_computed_key_needs_them() {
-        let globals = || [jaq_json::Val::Null, jaq_json::Val::Null];
+        let globals = || [super::V::Null, super::V::Null];
         let named =
             FastProgram::compile("{x: .a.b}", &["$account", "$received_at"]).expect("lowers");
         let payload = br#"{"a": {"b": 1, "p": 2}, "q": "x"}"#;

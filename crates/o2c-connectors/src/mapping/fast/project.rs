@@ -5,9 +5,9 @@
 //! `*_set` objects, and lists no mapping reads). Unnamed plain values are
 //! skipped too unless the program needs them ([`Plain::Keep`]): a key
 //! computed at run time (`$r[$prefix + "City"]`) finds them only when they
-//! were kept. An object that lost members carries a marker member under a key
-//! no JSON text can spell; the evaluator is unsure wherever that could
-//! change an answer (iterating the object, its length, printing or
+//! were kept. An object that lost members is marked so ([`V::is_pruned`];
+//! jaq-side, a marker member under a key no JSON text can spell); the
+//! evaluator is unsure wherever that could change an answer (iterating the object, its length, printing or
 //! comparing it, a computed key it lacks, the output), and the payload is
 //! then mapped by jaq from the full text.
 //!
@@ -20,6 +20,8 @@ use std::collections::HashMap;
 
 use jaq_json::Val;
 
+use super::value::V;
+
 /// The marker key: not UTF-8, so equal to no key read from JSON.
 const PRUNED: &[u8] = b"\xff(o2c: members not read)";
 
@@ -27,12 +29,9 @@ thread_local! {
     static MARKER: Val = Val::byte_str(PRUNED);
 }
 
-fn marker() -> Val {
+/// The member that marks a pruned object converted to jaq's value.
+pub(super) fn marker() -> Val {
     MARKER.with(Val::clone)
-}
-
-fn has_marker(members: &jaq_json::Map) -> bool {
-    MARKER.with(|m| members.contains_key(m))
 }
 
 /// The keys a program can name, each kept once as shared bytes so a
@@ -68,24 +67,10 @@ pub enum Plain {
 
 /// The payload with unnamed members left out; `None` when the reader
 /// refuses it (the caller then reads it in full, for jaq's answer or error).
-pub fn parse(payload: &[u8], keys: &KeySet, plain: Plain) -> Option<Val> {
+pub fn parse(payload: &[u8], keys: &KeySet, plain: Plain) -> Option<V> {
     // Checked once, whole: the reader then slices strings without checks.
     std::str::from_utf8(payload).ok()?;
     read::Reader::new(payload, keys, plain).document().ok()
-}
-
-/// Whether `v` is an object that lost members.
-pub fn is_pruned(v: &Val) -> bool {
-    matches!(v, Val::Obj(members) if has_marker(members))
-}
-
-/// Whether a pruned object is anywhere inside `v`.
-pub fn holds_pruned(v: &Val) -> bool {
-    match v {
-        Val::Obj(members) => has_marker(members) || members.values().any(holds_pruned),
-        Val::Arr(items) => items.iter().any(holds_pruned),
-        _ => false,
-    }
 }
 
 #[cfg(test)]
@@ -100,6 +85,10 @@ mod tests {
         set
     }
 
+    fn member(v: &V, key: &str) -> V {
+        v.index(&V::str(key.to_owned())).expect("an object")
+    }
+
     #[test]
     fn unnamed_members_are_left_out_and_marked() {
         let v = parse(
@@ -108,20 +97,20 @@ mod tests {
             Plain::Keep,
         )
         .expect("json");
-        assert!(is_pruned(
-            &v.clone().index(&Val::from("a".to_owned())).expect("a")
-        ));
-        assert!(!is_pruned(&v));
-        assert!(holds_pruned(&v));
+        assert!(member(&v, "a").is_pruned());
+        assert!(!v.is_pruned());
+        assert!(v.holds_pruned());
         let full = crate::mapping::convert::parse(
             br#"{"a": {"b": 1}, "d": "\u00e9", "n": 12345678901234567890123, "f": -0.50}"#,
         )
         .expect("json");
         for key in ["d", "n", "f"] {
-            let k = Val::from(key.to_owned());
             assert_eq!(
-                v.clone().index(&k).expect("member").to_string(),
-                full.clone().index(&k).expect("member").to_string()
+                member(&v, key).to_string(),
+                full.clone()
+                    .index(&Val::from(key.to_owned()))
+                    .expect("member")
+                    .to_string()
             );
         }
     }
@@ -134,15 +123,12 @@ mod tests {
             Plain::Skip,
         )
         .expect("json");
-        assert!(is_pruned(&v), "d and n were left out");
-        let a = v.clone().index(&Val::from("a".to_owned())).expect("a");
-        assert!(is_pruned(&a), "s was left out");
-        assert_eq!(
-            a.index(&Val::from("b".to_owned())).expect("b").to_string(),
-            "1"
-        );
+        assert!(v.is_pruned(), "d and n were left out");
+        let a = member(&v, "a");
+        assert!(a.is_pruned(), "s was left out");
+        assert_eq!(member(&a, "b").to_string(), "1");
         let unpruned = parse(br#"{"a": {"b": 1}}"#, &keys(&["a", "b"]), Plain::Skip).expect("json");
-        assert!(!holds_pruned(&unpruned), "nothing unnamed, nothing marked");
+        assert!(!unpruned.holds_pruned(), "nothing unnamed, nothing marked");
     }
 
     #[test]

@@ -1,22 +1,23 @@
 //! The strict JSON reader behind [`super::parse`]: one pass over the bytes,
-//! building jaq values only for the members the program can name and
-//! checking the rest without building them.
+//! building the evaluator's values (`value::V`) only for the members the
+//! program can name and checking the rest without building them.
 //!
 //! Why not serde_json here: its skipper costs ~15 instructions per byte of
-//! a Shopify order, its visitor copies every string, and jaq's `Val` boxes
-//! each one again (ADR 0018). This reader slices strings without escapes
-//! out of one shared copy of the payload (no copy per string) and skips
-//! by scanning.
+//! a Shopify order, and its visitor copies every string (ADR 0018). This
+//! reader slices strings without escapes out of one shared copy of the
+//! payload (no copy per string) and skips by scanning.
 //!
 //! It may refuse more than serde_json and jaq accept, never less: any
 //! refusal (deep nesting, a lone surrogate, anything odd) sends the payload
 //! to the full path, whose strict serde_json check and jaq reader decide.
 //! A test compares it with that path on generated text, valid and broken.
 
-use bytes::Bytes;
-use jaq_json::{Rc, Val};
+use std::rc::Rc;
 
-use super::{KeySet, Plain, marker};
+use bytes::Bytes;
+
+use super::super::value::{Obj, V, same_key};
+use super::{KeySet, Plain};
 use crate::mapping::convert::number_of;
 
 /// Nesting deeper than this is refused here: the full path decides such a
@@ -43,6 +44,11 @@ pub(super) struct Reader<'k> {
     pos: usize,
     keys: &'k KeySet,
     plain: Plain,
+    /// The members and items of the objects and arrays being read,
+    /// innermost last: each takes its own off the end when it closes,
+    /// into a vector of its exact size (no vector grows per object).
+    member_stack: Vec<(Bytes, V)>,
+    item_stack: Vec<V>,
 }
 
 impl<'k> Reader<'k> {
@@ -52,11 +58,14 @@ impl<'k> Reader<'k> {
             pos: 0,
             keys,
             plain,
+            // Room for a Shopify order's members at once, allocated once.
+            member_stack: Vec::with_capacity(128),
+            item_stack: Vec::with_capacity(32),
         }
     }
 
     /// The one value the payload holds, with nothing but whitespace after it.
-    pub(super) fn document(mut self) -> Step<Val> {
+    pub(super) fn document(mut self) -> Step<V> {
         let value = self.value(0)?;
         self.whitespace();
         if self.pos == self.shared.len() {
@@ -91,19 +100,19 @@ impl<'k> Reader<'k> {
         }
     }
 
-    fn value(&mut self, depth: u32) -> Step<Val> {
+    fn value(&mut self, depth: u32) -> Step<V> {
         Ok(match self.peek()? {
             b'{' => self.object(depth + 1)?,
             b'[' => self.array(depth + 1)?,
             b'"' => {
                 self.pos += 1;
-                Val::utf8_str(self.string()?)
+                V::Str(self.string()?)
             }
             b'-' | b'0'..=b'9' => {
                 let (start, end) = self.number()?;
                 // The bytes were checked as UTF-8 whole and a number is ASCII.
                 let text = std::str::from_utf8(&self.text()[start..end]).map_err(|_| Refused)?;
-                Val::Num(number_of(text))
+                V::Num(number_of(text))
             }
             _ => self.literal()?,
         })
@@ -129,14 +138,14 @@ impl<'k> Reader<'k> {
         }
     }
 
-    fn literal(&mut self) -> Step<Val> {
+    fn literal(&mut self) -> Step<V> {
         let rest = &self.text()[self.pos..];
         let (value, length) = if rest.starts_with(b"true") {
-            (Val::Bool(true), 4)
+            (V::Bool(true), 4)
         } else if rest.starts_with(b"false") {
-            (Val::Bool(false), 5)
+            (V::Bool(false), 5)
         } else if rest.starts_with(b"null") {
-            (Val::Null, 4)
+            (V::Null, 4)
         } else {
             return Err(Refused);
         };
@@ -144,19 +153,30 @@ impl<'k> Reader<'k> {
         Ok(value)
     }
 
-    fn array(&mut self, depth: u32) -> Step<Val> {
+    fn array(&mut self, depth: u32) -> Step<V> {
         self.pos += 1;
-        let mut items = Vec::new();
+        let start = self.item_stack.len();
         self.items(depth, |reader| {
-            items.push(reader.value(depth)?);
+            let item = reader.value(depth)?;
+            reader.item_stack.push(item);
             Ok(())
         })?;
-        Ok(Val::Arr(Rc::new(items)))
+        Ok(V::Arr(Rc::new(self.item_stack.drain(start..).collect())))
     }
 
-    fn object(&mut self, depth: u32) -> Step<Val> {
+    /// Adds a member to the object whose members start at `start` on the
+    /// stack; a repeated key keeps its first place and takes the value.
+    fn put(&mut self, start: usize, key: Bytes, value: V) {
+        let open = &mut self.member_stack[start..];
+        match open.iter_mut().find(|(k, _)| same_key(k, &key)) {
+            Some(slot) => slot.1 = value,
+            None => self.member_stack.push((key, value)),
+        }
+    }
+
+    fn object(&mut self, depth: u32) -> Step<V> {
         self.pos += 1;
-        let mut members = Vec::new();
+        let start = self.member_stack.len();
         let mut pruned = false;
         self.members(depth, |reader, key| {
             let keys = reader.keys;
@@ -167,34 +187,32 @@ impl<'k> Reader<'k> {
             };
             if let Some(shared) = named {
                 let value = reader.value(depth)?;
-                members.push((Val::utf8_str(shared.clone()), value));
+                reader.put(start, shared.clone(), value);
                 return Ok(());
             }
             if reader.plain == Plain::Skip {
                 pruned = true;
                 return reader.skip(depth);
             }
-            let key = Val::utf8_str(reader.string_at(key));
+            let key = reader.string_at(key);
             if matches!(reader.peek()?, b'{' | b'[') {
                 // A repeated key's last value wins in jaq: a plain value
                 // kept before this skipped one would be read in its place.
-                if members.iter().any(|(k, _)| *k == key) {
+                if reader.member_stack[start..]
+                    .iter()
+                    .any(|(k, _)| same_key(k, &key))
+                {
                     return Err(Refused);
                 }
                 pruned = true;
                 return reader.skip(depth);
             }
-            members.push((key, reader.value(depth)?));
+            let value = reader.value(depth)?;
+            reader.put(start, key, value);
             Ok(())
         })?;
-        if pruned {
-            members.push((marker(), Val::Null));
-        }
-        // Extending keeps the first position and the last value of a
-        // repeated key, as jaq's reader does.
-        let mut map = jaq_json::Map::with_capacity_and_hasher(members.len(), Default::default());
-        map.extend(members);
-        Ok(Val::obj(map))
+        let members = self.member_stack.drain(start..).collect();
+        Ok(V::obj(Obj::from_distinct(members, pruned)))
     }
 
     /// The items of an array after its `[`, each read by `item`.

@@ -7,7 +7,8 @@ use proptest::prelude::*;
 
 use jaq_json::Val;
 
-use super::super::{KeySet, Plain, marker, parse};
+use super::super::super::value::V;
+use super::super::{KeySet, Plain, parse};
 use crate::mapping::convert;
 
 /// Values, odd and broken ones among them, as JSON text.
@@ -221,16 +222,16 @@ fn repeats_a_key(bytes: &[u8]) -> bool {
 
 /// Whether every member the reader kept equals the full path's member
 /// under the same key, and everything not pruned equals it whole.
-fn same_where_read(read: &Val, full: &Val) -> bool {
+fn same_where_read(read: &V, full: &Val) -> bool {
     match (read, full) {
-        (Val::Obj(read), Val::Obj(full)) => {
-            let pruned = read.contains_key(&marker());
-            (pruned || read.len() == full.len())
+        (V::Obj(read), Val::Obj(full)) => {
+            (read.is_pruned() || read.len() == full.len())
                 && read.iter().all(|(key, value)| {
-                    *key == marker() || full.get(key).is_some_and(|f| same_where_read(value, f))
+                    full.get(&Val::utf8_str(key.clone()))
+                        .is_some_and(|f| same_where_read(value, f))
                 })
         }
-        (Val::Arr(read), Val::Arr(full)) => {
+        (V::Arr(read), Val::Arr(full)) => {
             read.len() == full.len()
                 && read
                     .iter()
