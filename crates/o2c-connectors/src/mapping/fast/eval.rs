@@ -108,6 +108,7 @@ impl<'p> Evaluator<'p> {
                 out(V::Arr(Rc::new(items)))
             }
             Expr::Obj(fields) => self.object(fields, env, &v, out),
+            Expr::Record(fields) => self.record(fields, env, &v, out),
             Expr::Neg(f) => self.run(f, env, v, &mut |x| {
                 let negated = match x {
                     V::Num(n) => V::from_val((-Val::Num(n)).map_err(|_| Stop::Unsure)?)?,
@@ -295,6 +296,38 @@ impl<'p> Evaluator<'p> {
             return out(object_of(single)?);
         }
         self.combine(&members, single, out)
+    }
+
+    /// `{k1: v1, …}` with distinct literal keys: with one output per value
+    /// (the usual case) the object is built as it is; else every
+    /// combination is, as [`Self::object`] builds them.
+    fn record(
+        &self,
+        fields: &'p [(bytes::Bytes, Expr)],
+        env: &Env<'p>,
+        v: &V,
+        out: &mut Out,
+    ) -> Flow {
+        let mut members = Vec::with_capacity(fields.len());
+        for (at, (key, value)) in fields.iter().enumerate() {
+            let outputs = match self.outputs(value, env, v)? {
+                Outputs::One(x) => {
+                    members.push((key.clone(), x));
+                    continue;
+                }
+                several_or_none => several_or_none,
+            };
+            let mut rest = vec![(vec![V::Str(key.clone())], outputs.into_vec())];
+            for (key, value) in &fields[at + 1..] {
+                rest.push((
+                    vec![V::Str(key.clone())],
+                    self.outputs(value, env, v)?.into_vec(),
+                ));
+            }
+            let done = members.into_iter().map(|(k, x)| (V::Str(k), x)).collect();
+            return self.combine(&rest, done, out);
+        }
+        out(V::obj(Obj::from_distinct(members, false)))
     }
 
     fn combine(&self, members: &[(Vec<V>, Vec<V>)], acc: Vec<(V, V)>, out: &mut Out) -> Flow {

@@ -57,6 +57,9 @@ pub enum Expr {
     Str(Vec<StrPiece>),
     Arr(Box<Expr>),
     Obj(Vec<(Expr, Expr)>),
+    /// An object whose keys are distinct string literals (most of a
+    /// mapping's): built without checking its keys for repeats.
+    Record(Vec<(bytes::Bytes, Expr)>),
     Neg(Box<Expr>),
     Pipe(Box<Expr>, Box<Expr>),
     /// `l as $x | r`
@@ -175,7 +178,7 @@ impl<'s> Lowerer<'s> {
             Term::Str(None, parts) => self.string(parts)?,
             Term::Arr(None) => Expr::Lit(Lit::EmptyArr),
             Term::Arr(Some(t)) => Expr::Arr(self.boxed(*t)?),
-            Term::Obj(entries) => Expr::Obj(
+            Term::Obj(entries) => record_or_object(
                 entries
                     .into_iter()
                     .map(|(k, v)| self.obj_entry(k, v))
@@ -413,4 +416,25 @@ fn single_var(pattern: Pattern<&str>) -> Result<&str, Unsupported> {
         Pattern::Var(x) => Ok(x),
         _ => unsupported("a destructuring pattern"),
     }
+}
+
+/// `{…}` as a [`Expr::Record`] when its keys are distinct string
+/// literals, else as a general [`Expr::Obj`].
+fn record_or_object(fields: Vec<(Expr, Expr)>) -> Expr {
+    let mut keys: Vec<&bytes::Bytes> = Vec::with_capacity(fields.len());
+    for (key, _) in &fields {
+        match key {
+            Expr::Lit(Lit::Str(k)) if !keys.contains(&k) => keys.push(k),
+            _ => return Expr::Obj(fields),
+        }
+    }
+    Expr::Record(
+        fields
+            .into_iter()
+            .filter_map(|(key, value)| match key {
+                Expr::Lit(Lit::Str(k)) => Some((k, value)),
+                _ => None,
+            })
+            .collect(),
+    )
 }

@@ -285,7 +285,7 @@ impl<'k> Reader<'k> {
     /// Scans a string after its opening quote to just past its closing
     /// one, checking what JSON forbids in strings (control characters,
     /// unknown escapes, malformed or lone-surrogate `\u` escapes).
-    #[inline]
+    #[inline(always)]
     fn scan_string(&mut self) -> Step<Span> {
         let start = self.pos;
         let stop = start + string_stop(&self.shared[start..]).ok_or(Refused)?;
@@ -363,7 +363,7 @@ impl<'k> Reader<'k> {
 /// The first byte of `text` that ends a string's plain run: a quote, a
 /// backslash or a control character. Eight bytes at a time, as strings are
 /// most of a payload's bytes (a byte loop cost ~10 instructions a byte).
-#[inline]
+#[inline(always)]
 fn string_stop(text: &[u8]) -> Option<usize> {
     const ONES: u64 = 0x0101_0101_0101_0101;
     const HIGHS: u64 = 0x8080_8080_8080_8080;
