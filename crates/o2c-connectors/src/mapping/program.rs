@@ -191,16 +191,32 @@ impl MappingProgram {
             Val::from(received_at.to_owned()),
         ]);
         let ctx = Ctx::<data::JustLut<Val>>::new(&self.filter.lut, vars);
-        let vals = self
-            .filter
-            .id
-            .run((ctx, input))
-            .map(unwrap_valr)
-            .collect::<Result<Vec<Val>, _>>()
-            .map_err(|e| RunError::Failed {
+        // jaq can panic on some inputs (its `sort` on numbers whose order
+        // is not total): that fails this mapping, not the process.
+        let run = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            self.filter
+                .id
+                .run((ctx, input))
+                .map(unwrap_valr)
+                .collect::<Result<Vec<Val>, _>>()
+        }));
+        let vals = match run {
+            Ok(vals) => vals.map_err(|e| RunError::Failed {
                 name: self.name.clone(),
                 message: error_text(&e),
-            })?;
+            })?,
+            Err(panic) => {
+                let reason = panic
+                    .downcast_ref::<&str>()
+                    .map(|s| s.to_string())
+                    .or_else(|| panic.downcast_ref::<String>().cloned())
+                    .unwrap_or_else(|| "no reason given".into());
+                return Err(RunError::Failed {
+                    name: self.name.clone(),
+                    message: format!("jaq stopped on this payload: {reason}"),
+                });
+            }
+        };
         self.outputs(vals.iter())
     }
 }

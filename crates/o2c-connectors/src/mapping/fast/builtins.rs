@@ -237,7 +237,7 @@ pub fn apply0(b: &Builtin, v: V) -> Result<V, Unsure> {
         // jaq-std `floor`: integers as they are; other numbers through f64,
         // back to an integer when finite and in range.
         Floor => match &v {
-            V::Num(Num::Int(_)) => v,
+            V::Num(Num::Int(_) | Num::BigInt(_)) => v,
             V::Num(n) => {
                 let f = jaq_std::ValT::as_f64(&Val::Num(n.clone()))
                     .ok_or(Unsure)?
@@ -293,16 +293,11 @@ pub fn apply0(b: &Builtin, v: V) -> Result<V, Unsure> {
         }
         // jaq-std `unique` = unique_by(.) = first of each sorted group.
         Unique => {
-            let mut items = array(&v)?;
-            items.sort_by(value::cmp);
+            let mut items = sorted(&v)?;
             items.dedup_by(|later, earlier| value::eq(later, earlier));
             V::Arr(Rc::new(items))
         }
-        Sort => {
-            let mut items = array(&v)?;
-            items.sort_by(value::cmp);
-            V::Arr(Rc::new(items))
-        }
+        Sort => V::Arr(Rc::new(sorted(&v)?)),
         // jaq-std `min_by_or_empty` keeps the first smallest, `max_by_or_empty`
         // the last largest; an empty array gives null.
         Min => {
@@ -419,6 +414,21 @@ pub fn elements(v: &V) -> Result<Box<dyn Iterator<Item = V> + '_>, Unsure> {
         V::Obj(members) => Ok(Box::new(members.values().cloned())),
         _ => Err(Unsure),
     }
+}
+
+/// An array's items in jaq's order. jaq's number order is not total
+/// (integers past 2^53 against floats, NaN), and how a sort places items
+/// under such an order depends on the sort's inner workings (Rust's sort
+/// may even stop with a panic): only arrays of nulls, booleans, machine
+/// integers and strings are sorted here; others go to jaq.
+fn sorted(v: &V) -> Result<Vec<V>, Unsure> {
+    let total = |item: &V| matches!(item, V::Null | V::Bool(_) | V::Num(Num::Int(_)) | V::Str(_));
+    let mut items = array(v)?;
+    if !items.iter().all(total) {
+        return Err(Unsure);
+    }
+    items.sort_by(value::cmp);
+    Ok(items)
 }
 
 fn array(v: &V) -> Result<Vec<V>, Unsure> {

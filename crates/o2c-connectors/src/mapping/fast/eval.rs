@@ -392,6 +392,11 @@ impl<'p> Evaluator<'p> {
                         index
                     }
                 };
+                // Indexing an array by an array compares their items
+                // whole: not items missing members.
+                if matches!(index, V::Arr(_)) && (partial(&y) || partial(&index)) {
+                    return Err(Stop::Unsure);
+                }
                 match y.index(&index) {
                     Some(z) => self.steps(rest, env, input, z, out),
                     None => failed(*optional),

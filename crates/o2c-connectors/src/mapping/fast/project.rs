@@ -16,11 +16,9 @@
 
 mod read;
 
-use std::collections::HashMap;
-
 use jaq_json::Val;
 
-use super::value::V;
+use super::value::{V, same_key};
 
 /// The marker key: not UTF-8, so equal to no key read from JSON.
 const PRUNED: &[u8] = b"\xff(o2c: members not read)";
@@ -35,23 +33,49 @@ pub(super) fn marker() -> Val {
 }
 
 /// The keys a program can name, each kept once as shared bytes so a
-/// member read under it costs no copy of its key.
-#[derive(Default)]
-pub struct KeySet(HashMap<Box<[u8]>, bytes::Bytes, foldhash::fast::FixedState>);
+/// member read under it costs no copy of its key. Most keys a payload
+/// holds are not among them, so a lookup is bucketed by the key's length
+/// and its first and last bytes, without hashing the whole key: a key no
+/// program names mostly finds an empty bucket.
+pub struct KeySet {
+    buckets: Vec<Vec<bytes::Bytes>>,
+}
+
+/// How many buckets a key set has (a power of two).
+const BUCKETS: usize = 256;
+
+impl Default for KeySet {
+    fn default() -> Self {
+        Self {
+            buckets: vec![Vec::new(); BUCKETS],
+        }
+    }
+}
 
 impl KeySet {
+    fn bucket(key: &[u8]) -> usize {
+        let (first, last) = (key.first(), key.last());
+        let mix = key.len()
+            ^ first.map_or(0, |&b| usize::from(b) << 2)
+            ^ last.map_or(0, |&b| usize::from(b) << 1);
+        mix % BUCKETS
+    }
+
     pub fn insert(&mut self, key: &[u8]) {
-        self.0
-            .entry(key.into())
-            .or_insert_with(|| bytes::Bytes::copy_from_slice(key));
+        let bucket = &mut self.buckets[Self::bucket(key)];
+        if !bucket.iter().any(|k| same_key(k, key)) {
+            bucket.push(bytes::Bytes::copy_from_slice(key));
+        }
     }
 
     pub fn contains(&self, key: &[u8]) -> bool {
-        self.0.contains_key(key)
+        self.shared(key).is_some()
     }
 
     fn shared(&self, key: &[u8]) -> Option<&bytes::Bytes> {
-        self.0.get(key)
+        self.buckets[Self::bucket(key)]
+            .iter()
+            .find(|k| same_key(k, key))
     }
 }
 
