@@ -339,6 +339,41 @@ mod tests {
         assert_eq!(tracks.get("PO-9").await.expect("get"), Some(reopened));
     }
 
+    #[tokio::test]
+    async fn a_track_that_does_not_read_back_tells_the_operator_to_inform_the_partner() {
+        let store = o2c_store::open("sqlite::memory:").await.expect("store");
+        let at = Utc::now();
+        let garbled = json!({"po": "PO-7", "not": "a track"});
+        store
+            .save_edi_po("acme", "PO-7", false, &garbled, at, None, at)
+            .await
+            .expect("save");
+        let told = ToldRefused {
+            partner: "acme".into(),
+            po_number: "PO-7".into(),
+            file: "855-acme-000000004.x12".into(),
+            ack_type: "RD".into(),
+            reason: "refused by Odoo: archived".into(),
+            written: true,
+        };
+        let warning = reopen_after_override(store.as_ref(), &told, at)
+            .await
+            .expect("a warning for the operator");
+        assert!(
+            warning.contains("PO PO-7 of acme")
+                && warning.contains("does not read back")
+                && warning.contains("tell the partner by hand"),
+            "{warning}"
+        );
+        let record = store
+            .load_edi_po("acme", "PO-7")
+            .await
+            .expect("load")
+            .expect("the track");
+        assert_eq!(record.track, garbled, "left as it was");
+        assert_eq!(record.version, 1);
+    }
+
     #[test]
     fn only_an_order_named_in_the_855s_reasons_was_refused() {
         let (refused, accepted) = (Uuid::from_u128(1), Uuid::from_u128(2));
