@@ -21,18 +21,16 @@ pub use program::{MappingProgram, RunError};
 /// the direct evaluator runs (ADR 0018) never panic, and wherever that
 /// evaluator answers, its answer is jaq's (outputs or error).
 pub fn fuzz_check(data: &[u8]) {
-    static PROGRAMS: std::sync::OnceLock<Vec<MappingProgram>> = std::sync::OnceLock::new();
-    let programs = PROGRAMS.get_or_init(|| {
-        SHIPPED
-            .iter()
-            .filter_map(|&(channel, version, source)| {
-                MappingProgram::compile(&format!("{channel}/v{version}"), source).ok()
-            })
-            .filter(MappingProgram::is_direct)
-            .collect()
-    });
-    assert!(!programs.is_empty(), "no shipped mapping is direct");
-    for program in programs {
+    static SHIPPED_SET: std::sync::OnceLock<MappingSet> = std::sync::OnceLock::new();
+    let set =
+        SHIPPED_SET.get_or_init(|| MappingSet::shipped().expect("the shipped mappings compile"));
+    let direct: Vec<&MappingProgram> = set
+        .iter()
+        .map(|m| &m.program)
+        .filter(|p| p.is_direct())
+        .collect();
+    assert!(!direct.is_empty(), "no shipped mapping is direct");
+    for program in direct {
         let (account, received_at) = ("fuzz", "2026-11-27T00:00:00Z");
         if let Some(direct) = program.run_direct(data, account, received_at) {
             assert_eq!(direct, program.run_reference(data, account, received_at));

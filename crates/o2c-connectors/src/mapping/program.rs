@@ -90,7 +90,7 @@ impl MappingProgram {
         let outputs = fast
             .run_payload(payload, globals(account, received_at))
             .ok()?;
-        Some(self.direct_outputs(&outputs))
+        Some(self.outputs(&outputs, fast::to_json))
     }
 
     /// Runs the mapping on jaq alone: the reference the direct evaluator is
@@ -125,7 +125,7 @@ impl MappingProgram {
         if let Some(fast) = &self.fast
             && let Ok(outputs) = fast.run_payload(payload, globals(account, received_at))
         {
-            return self.direct_outputs(&outputs);
+            return self.outputs(&outputs, fast::to_json);
         }
         self.run_jaq(convert::parse(payload)?, account, received_at)
     }
@@ -140,44 +140,33 @@ impl MappingProgram {
         if let Some(fast) = &self.fast
             && let Ok(outputs) = fast.run(fast::from_json(payload), globals(account, received_at))
         {
-            return self.direct_outputs(&outputs);
+            return self.outputs(&outputs, fast::to_json);
         }
         self.run_jaq(convert::to_val(payload), account, received_at)
     }
 
-    /// The direct evaluator's outputs as JSON, as [`Self::outputs`] writes
-    /// jaq's.
-    fn direct_outputs(&self, outputs: &[fast::V]) -> Result<Vec<Value>, RunError> {
-        if outputs.is_empty() {
-            return Err(RunError::NoOutput {
-                name: self.name.clone(),
-            });
-        }
-        outputs
+    /// A run's outputs as JSON (jaq's values or the direct evaluator's,
+    /// each with its converter); no output at all is an error.
+    fn outputs<T>(
+        &self,
+        outputs: &[T],
+        to_json: impl Fn(&T) -> Result<Value, String>,
+    ) -> Result<Vec<Value>, RunError> {
+        let values = outputs
             .iter()
-            .map(|v| {
-                fast::to_json(v).map_err(|message| RunError::Output {
+            .map(|output| {
+                to_json(output).map_err(|message| RunError::Output {
                     name: self.name.clone(),
                     message,
                 })
             })
-            .collect()
-    }
-
-    fn outputs<'v>(&self, vals: impl Iterator<Item = &'v Val>) -> Result<Vec<Value>, RunError> {
-        let mut outputs = Vec::new();
-        for val in vals {
-            outputs.push(convert::from_val(val).map_err(|message| RunError::Output {
-                name: self.name.clone(),
-                message,
-            })?);
-        }
-        if outputs.is_empty() {
+            .collect::<Result<Vec<_>, _>>()?;
+        if values.is_empty() {
             return Err(RunError::NoOutput {
                 name: self.name.clone(),
             });
         }
-        Ok(outputs)
+        Ok(values)
     }
 
     fn run_jaq(
@@ -217,7 +206,7 @@ impl MappingProgram {
                 });
             }
         };
-        self.outputs(vals.iter())
+        self.outputs(&vals, convert::from_val)
     }
 }
 

@@ -327,7 +327,7 @@ impl<'p> Evaluator<'p> {
             let done = members.into_iter().map(|(k, x)| (V::Str(k), x)).collect();
             return self.combine(&rest, done, out);
         }
-        out(V::obj(Obj::from_distinct(members, false)))
+        out(V::obj(Obj::from_distinct(members)))
     }
 
     fn combine(&self, members: &[(Vec<V>, Vec<V>)], acc: Vec<(V, V)>, out: &mut Out) -> Flow {

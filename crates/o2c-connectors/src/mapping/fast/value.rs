@@ -50,8 +50,11 @@ impl Obj {
     }
 
     /// An object of members whose keys the caller knows are distinct.
-    pub fn from_distinct(members: Vec<(Bytes, V)>, pruned: bool) -> Self {
-        Self { members, pruned }
+    pub fn from_distinct(members: Vec<(Bytes, V)>) -> Self {
+        Self {
+            members,
+            pruned: false,
+        }
     }
 
     pub fn get(&self, key: &[u8]) -> Option<&V> {

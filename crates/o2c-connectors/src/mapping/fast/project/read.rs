@@ -16,7 +16,7 @@ use std::rc::Rc;
 
 use bytes::Bytes;
 
-use super::super::value::{Obj, V, same_key};
+use super::super::value::{Obj, V};
 use super::{KeySet, Plain};
 use crate::mapping::convert::number_of;
 
@@ -44,11 +44,6 @@ pub(super) struct Reader<'k> {
     pos: usize,
     keys: &'k KeySet,
     plain: Plain,
-    /// The members and items of the objects and arrays being read,
-    /// innermost last: each takes its own off the end when it closes,
-    /// into a vector of its exact size (no vector grows per object).
-    member_stack: Vec<(Bytes, V)>,
-    item_stack: Vec<V>,
 }
 
 impl<'k> Reader<'k> {
@@ -58,9 +53,6 @@ impl<'k> Reader<'k> {
             pos: 0,
             keys,
             plain,
-            // Room for a Shopify order's members at once, allocated once.
-            member_stack: Vec::with_capacity(128),
-            item_stack: Vec::with_capacity(32),
         }
     }
 
@@ -155,29 +147,17 @@ impl<'k> Reader<'k> {
 
     fn array(&mut self, depth: u32) -> Step<V> {
         self.pos += 1;
-        let start = self.item_stack.len();
+        let mut items = Vec::new();
         self.items(depth, |reader| {
-            let item = reader.value(depth)?;
-            reader.item_stack.push(item);
+            items.push(reader.value(depth)?);
             Ok(())
         })?;
-        Ok(V::Arr(Rc::new(self.item_stack.drain(start..).collect())))
-    }
-
-    /// Adds a member to the object whose members start at `start` on the
-    /// stack; a repeated key keeps its first place and takes the value.
-    fn put(&mut self, start: usize, key: Bytes, value: V) {
-        let open = &mut self.member_stack[start..];
-        match open.iter_mut().find(|(k, _)| same_key(k, &key)) {
-            Some(slot) => slot.1 = value,
-            None => self.member_stack.push((key, value)),
-        }
+        Ok(V::Arr(Rc::new(items)))
     }
 
     fn object(&mut self, depth: u32) -> Step<V> {
         self.pos += 1;
-        let start = self.member_stack.len();
-        let mut pruned = false;
+        let mut obj = Obj::default();
         self.members(depth, |reader, key| {
             let keys = reader.keys;
             let named = if key.escaped {
@@ -187,32 +167,28 @@ impl<'k> Reader<'k> {
             };
             if let Some(shared) = named {
                 let value = reader.value(depth)?;
-                reader.put(start, shared.clone(), value);
+                obj.insert(shared.clone(), value);
                 return Ok(());
             }
             if reader.plain == Plain::Skip {
-                pruned = true;
+                obj.prune();
                 return reader.skip(depth);
             }
             let key = reader.string_at(key);
             if matches!(reader.peek()?, b'{' | b'[') {
                 // A repeated key's last value wins in jaq: a plain value
                 // kept before this skipped one would be read in its place.
-                if reader.member_stack[start..]
-                    .iter()
-                    .any(|(k, _)| same_key(k, &key))
-                {
+                if obj.contains(&key) {
                     return Err(Refused);
                 }
-                pruned = true;
+                obj.prune();
                 return reader.skip(depth);
             }
             let value = reader.value(depth)?;
-            reader.put(start, key, value);
+            obj.insert(key, value);
             Ok(())
         })?;
-        let members = self.member_stack.drain(start..).collect();
-        Ok(V::obj(Obj::from_distinct(members, pruned)))
+        Ok(V::obj(obj))
     }
 
     /// The items of an array after its `[`, each read by `item`.
