@@ -2,7 +2,8 @@
 //! model's own rules, collecting EVERY violation with its JSON pointer, so a
 //! client fixes its payload in one round trip.
 
-use o2c_model::Order;
+use o2c_connectors::{Input, MappingProgram, RunError};
+use o2c_model::{Address, Order};
 use serde::Deserialize;
 use serde_json::Value;
 
@@ -16,6 +17,19 @@ pub struct OrderSchema {
     validator: jsonschema::Validator,
 }
 
+/// Why a payload's mapping gave no valid orders.
+#[derive(Debug)]
+pub enum MapFailure {
+    /// The mapping itself failed (bad payload, `error(…)`, no output).
+    Run(RunError),
+    /// An output broke the schema or the model's rules: every violation,
+    /// and the output as the mapping made it.
+    Invalid {
+        errors: Vec<FieldError>,
+        canonical: Value,
+    },
+}
+
 impl OrderSchema {
     pub fn new() -> Result<Self, SchemaCompileError> {
         let schema = o2c_model::schemas()
@@ -26,6 +40,36 @@ impl OrderSchema {
         let validator =
             jsonschema::validator_for(&schema).map_err(|e| SchemaCompileError(e.to_string()))?;
         Ok(Self { validator })
+    }
+
+    /// Maps one payload and checks every output: the orders, or why not.
+    ///
+    /// Most payloads are decoded straight into orders (ADR 0023) and pass
+    /// [`Self::admits`]; any other takes the JSON path (the mapping's JSON
+    /// output, then [`Self::parse`]), which gives the same orders and
+    /// explains every refusal.
+    pub fn map(
+        &self,
+        program: &MappingProgram,
+        input: Input<'_>,
+        account: &str,
+        received_at: &str,
+    ) -> Result<Vec<Order>, MapFailure> {
+        if let Some(orders) = program.run_typed::<Order>(input, account, received_at)
+            && orders.iter().all(admits)
+        {
+            return Ok(orders);
+        }
+        let outputs = program
+            .run_input(input, account, received_at)
+            .map_err(MapFailure::Run)?;
+        outputs
+            .into_iter()
+            .map(|canonical| {
+                self.parse(&canonical)
+                    .map_err(|errors| MapFailure::Invalid { errors, canonical })
+            })
+            .collect()
     }
 
     /// The order, or every violation found.
@@ -71,6 +115,43 @@ impl OrderSchema {
     }
 }
 
+/// Whether an order decoded by serde passes what [`OrderSchema::parse`]
+/// checks beyond serde: the schema's constraints that the types do not
+/// carry (listed by the test `the_schema_constraints_serde_misses_are_admits`),
+/// then the model's rules. Decimal text is checked while decoding (see
+/// o2c-connectors' `mapping::fast::de`); currency codes by their parser,
+/// which takes only upper-case ISO codes.
+fn admits(order: &Order) -> bool {
+    let addresses = order
+        .bill_to
+        .iter()
+        .chain(&order.ship_to)
+        .chain(&order.customer.billing_address)
+        .chain(&order.customer.shipping_addresses);
+    !order.channel_order_id.is_empty()
+        && !order.lines.is_empty()
+        && order.mapping.as_ref().is_none_or(|m| m.version >= 1)
+        && addresses.into_iter().all(address_shape)
+        && order.validate().is_ok()
+}
+
+/// The schema's patterns for an address: `^[A-Z]{2}$` and
+/// `^[A-Z]{2}-[A-Z0-9]{1,3}$`.
+fn address_shape(address: &Address) -> bool {
+    let country = address.country.as_bytes();
+    let country_ok = country.len() == 2 && country.iter().all(u8::is_ascii_uppercase);
+    let subdivision_ok = address.subdivision.as_deref().is_none_or(|code| {
+        let code = code.as_bytes();
+        (4..=6).contains(&code.len())
+            && code[..2].iter().all(u8::is_ascii_uppercase)
+            && code[2] == b'-'
+            && code[3..]
+                .iter()
+                .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit())
+    });
+    country_ok && subdivision_ok
+}
+
 /// serde_path_to_error's `a.b[0].c` as a JSON pointer `/a/b/0/c`.
 fn pointer_of(path: &serde_path_to_error::Path) -> String {
     use serde_path_to_error::Segment;
@@ -87,6 +168,9 @@ fn pointer_of(path: &serde_path_to_error::Path) -> String {
     }
     pointer
 }
+
+#[cfg(test)]
+mod direct_tests;
 
 #[cfg(test)]
 mod tests {

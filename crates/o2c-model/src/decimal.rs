@@ -26,6 +26,39 @@ const SERDE_JSON_NUMBER_TOKEN: &str = "$serde_json::private::Number";
 /// Regular expression (JSON Schema `pattern`) for decimals written as strings.
 pub const DECIMAL_PATTERN: &str = r"^-?[0-9]+(\.[0-9]+)?([eE][+-]?[0-9]+)?$";
 
+/// Whether `text` matches [`DECIMAL_PATTERN`], without a regex engine (a
+/// test holds the two equal): the text the schema admits for a decimal.
+pub fn is_plain_decimal(text: &str) -> bool {
+    let bytes = text.as_bytes();
+    let mut at = usize::from(bytes.first() == Some(&b'-'));
+    let digits = |at: &mut usize| {
+        let start = *at;
+        while bytes.get(*at).is_some_and(u8::is_ascii_digit) {
+            *at += 1;
+        }
+        *at > start
+    };
+    if !digits(&mut at) {
+        return false;
+    }
+    if bytes.get(at) == Some(&b'.') {
+        at += 1;
+        if !digits(&mut at) {
+            return false;
+        }
+    }
+    if matches!(bytes.get(at), Some(b'e' | b'E')) {
+        at += 1;
+        if matches!(bytes.get(at), Some(b'+' | b'-')) {
+            at += 1;
+        }
+        if !digits(&mut at) {
+            return false;
+        }
+    }
+    at == bytes.len()
+}
+
 /// Parses `text` as an exact decimal: plain (`"19.99"`) or scientific
 /// (`"1.5e3"`) notation; fails instead of rounding or overflowing.
 pub fn parse_decimal(text: &str) -> Result<Decimal, ModelError> {
@@ -210,8 +243,38 @@ impl JsonSchema for DecimalSchema {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
     use rust_decimal_macros::dec;
     use serde::{Deserialize, Serialize};
+
+    fn pattern() -> jsonschema::Validator {
+        jsonschema::validator_for(
+            &serde_json::json!({ "type": "string", "pattern": DECIMAL_PATTERN }),
+        )
+        .expect("the pattern compiles")
+    }
+
+    #[test]
+    fn plain_decimal_text_is_the_patterns() {
+        let pattern = pattern();
+        for text in [
+            "0", "-0", "19.99", "-1.5e3", "1E+2", "1e-02", "", "-", "+1", ".5", "1.", "1e", "1e+",
+            " 1", "1 ", "1\n", "1_000", "0x10", "١", "1.2.3", "--1", "1e1e1", "1.5E-3",
+        ] {
+            assert_eq!(
+                is_plain_decimal(text),
+                pattern.is_valid(&serde_json::json!(text)),
+                "{text:?}"
+            );
+        }
+    }
+
+    proptest! {
+        #[test]
+        fn plain_decimal_text_matches_the_pattern_on_any_text(text in "[-+0-9.eE _a\\n١]{0,10}") {
+            prop_assert_eq!(is_plain_decimal(&text), pattern().is_valid(&serde_json::json!(text)));
+        }
+    }
 
     #[derive(Debug, Serialize, Deserialize, PartialEq)]
     struct Holder {

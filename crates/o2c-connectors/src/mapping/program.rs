@@ -23,6 +23,14 @@ pub enum RunError {
     Output { name: String, message: String },
 }
 
+/// A payload as a channel hands it over: raw bytes (webhooks), or already
+/// decoded (pulled records, CSV groups, EDI documents).
+#[derive(Debug, Clone, Copy)]
+pub enum Input<'a> {
+    Raw(&'a [u8]),
+    Decoded(&'a Value),
+}
+
 /// A mapping compiled twice: by jaq (the reference, always present) and,
 /// when the program only uses what it runs, by the direct evaluator
 /// (`fast`, ADR 0018), which maps each payload unless it is unsure.
@@ -143,6 +151,46 @@ impl MappingProgram {
             return self.outputs(&outputs, fast::to_json);
         }
         self.run_jaq(convert::to_val(payload), account, received_at)
+    }
+
+    /// Runs the mapping on either kind of input: [`Self::run`] or
+    /// [`Self::run_value`].
+    pub fn run_input(
+        &self,
+        input: Input<'_>,
+        account: &str,
+        received_at: &str,
+    ) -> Result<Vec<Value>, RunError> {
+        match input {
+            Input::Raw(payload) => self.run(payload, account, received_at),
+            Input::Decoded(payload) => self.run_value(payload, account, received_at),
+        }
+    }
+
+    /// Every output decoded straight into `T`, as serde would decode the
+    /// JSON that [`Self::run_input`] returns (ADR 0023), when the direct
+    /// evaluator maps this payload and every output decodes. `None` sends
+    /// the caller to [`Self::run_input`], which also explains any failure.
+    pub fn run_typed<T: serde::de::DeserializeOwned>(
+        &self,
+        input: Input<'_>,
+        account: &str,
+        received_at: &str,
+    ) -> Option<Vec<T>> {
+        let fast = self.fast.as_ref()?;
+        let globals = globals(account, received_at);
+        let outputs = match input {
+            Input::Raw(payload) => fast.run_payload(payload, globals),
+            Input::Decoded(payload) => fast.run(fast::from_json(payload), globals),
+        }
+        .ok()?;
+        if outputs.is_empty() {
+            return None;
+        }
+        outputs
+            .iter()
+            .map(|output| fast::decode(output).ok())
+            .collect()
     }
 
     /// A run's outputs as JSON (jaq's values or the direct evaluator's,

@@ -12,6 +12,7 @@ use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use chrono::Utc;
+use o2c_connectors::Input;
 use o2c_formats::csv_orders::{CsvOptions, parse_orders};
 use serde::Deserialize;
 use serde_json::{Value, json};
@@ -22,6 +23,7 @@ use super::orders::{Rejector, submit};
 use crate::auth::Scope;
 use crate::correlation;
 use crate::problem::{Problem, ProblemKind};
+use crate::schema_check::MapFailure;
 
 #[derive(Debug, Deserialize, Default)]
 pub struct UploadQuery {
@@ -101,21 +103,24 @@ pub async fn upload(
     for group in import.groups {
         let number = group.get("order_number").cloned().unwrap_or(Value::Null);
         let line = group.get("line").cloned().unwrap_or(Value::Null);
-        let value = match mapping.program.run_value(&group, &account, &received_at) {
-            Ok(mut out) if out.len() == 1 => out.remove(0),
-            Ok(out) => {
-                let message = format!("the mapping gave {} orders for one order", out.len());
+        let mapped = app.schema.map(
+            &mapping.program,
+            Input::Decoded(&group),
+            &account,
+            &received_at,
+        );
+        let order = match mapped {
+            Ok(mut orders) if orders.len() == 1 => orders.remove(0),
+            Ok(orders) => {
+                let message = format!("the mapping gave {} orders for one order", orders.len());
                 rejected.push(json!({ "order_number": number, "line": line, "mapping": mapping.name(), "message": message }));
                 continue;
             }
-            Err(error) => {
+            Err(MapFailure::Run(error)) => {
                 rejected.push(json!({ "order_number": number, "line": line, "mapping": mapping.name(), "message": error.to_string() }));
                 continue;
             }
-        };
-        let order = match app.schema.parse(&value) {
-            Ok(order) => order,
-            Err(errors) => {
+            Err(MapFailure::Invalid { errors, .. }) => {
                 rejected.push(json!({ "order_number": number, "line": line, "mapping": mapping.name(), "errors": errors }));
                 continue;
             }

@@ -20,6 +20,7 @@ use axum::extract::{Path, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use chrono::Utc;
+use o2c_connectors::Input;
 use o2c_connectors::shopify::{self, Topic};
 use serde_json::json;
 use sha2::{Digest, Sha256};
@@ -32,6 +33,7 @@ use crate::auth::{Principal, Scope};
 use crate::channel_change::{ChannelChange, ChannelChangeJob};
 use crate::correlation;
 use crate::problem::{Problem, ProblemKind};
+use crate::schema_check::MapFailure;
 
 pub async fn webhook(
     State(app): State<AppState>,
@@ -126,40 +128,37 @@ async fn receive(
         .mappings
         .get("shopify", None)
         .map_err(|e| Problem::new(ProblemKind::Internal, e.to_string()))?;
-    let mapped = mapping
-        .program
-        .run(&bytes, shop, &Utc::now().to_rfc3339())
-        .map_err(|e| e.to_string())
-        .and_then(|mut outputs| {
-            if outputs.len() == 1 {
-                Ok(outputs.remove(0))
-            } else {
-                Err(format!(
-                    "the mapping gave {} orders for one Shopify order",
-                    outputs.len()
-                ))
-            }
-        });
-    let value = match mapped {
-        Ok(value) => value,
-        Err(message) => {
-            let problem = Problem::new(ProblemKind::MappingFailed, message)
+    let mapped = app.schema.map(
+        &mapping.program,
+        Input::Raw(&bytes),
+        shop,
+        &Utc::now().to_rfc3339(),
+    );
+    let problem = match mapped {
+        Ok(mut orders) if orders.len() == 1 => Ok(orders.remove(0)),
+        Ok(orders) => Err(Problem::new(
+            ProblemKind::MappingFailed,
+            format!(
+                "the mapping gave {} orders for one Shopify order",
+                orders.len()
+            ),
+        )),
+        Err(MapFailure::Run(error)) => {
+            Err(Problem::new(ProblemKind::MappingFailed, error.to_string()))
+        }
+        Err(MapFailure::Invalid { errors, canonical }) => Err(Problem::new(
+            ProblemKind::MappingFailed,
+            format!("the mapped order violates {} rule(s)", errors.len()),
+        )
+        .with_errors(&errors)
+        .with("canonical", canonical)),
+    };
+    let order = match problem {
+        Ok(order) => order,
+        Err(problem) => {
+            let problem = problem
                 .with("mapping", json!(mapping.name()))
                 .with("topic", json!(topic.as_str()));
-            rejector.keep(&bytes, false, problem).await;
-            return Ok(acknowledged("kept", None));
-        }
-    };
-    let order = match app.schema.parse(&value) {
-        Ok(order) => order,
-        Err(errors) => {
-            let problem = Problem::new(
-                ProblemKind::MappingFailed,
-                format!("the mapped order violates {} rule(s)", errors.len()),
-            )
-            .with_errors(&errors)
-            .with("mapping", json!(mapping.name()))
-            .with("canonical", value);
             rejector.keep(&bytes, false, problem).await;
             return Ok(acknowledged("kept", None));
         }

@@ -7,6 +7,7 @@
 //! orders are committed.
 
 use chrono::{DateTime, Duration, Utc};
+use o2c_connectors::Input;
 use o2c_connectors::edi::{self, Document850, check_envelope};
 use o2c_formats::x12::ack997::{
     ElementNote, SegmentNote, SetAck, SetStatus, check_group, functional_ack,
@@ -27,6 +28,7 @@ use crate::api::AppState;
 use crate::api::orders::submit;
 use crate::auth::Principal;
 use crate::problem::{Problem, ProblemKind};
+use crate::schema_check::MapFailure;
 
 /// Where a file came from, for the audit trail and rejected payloads.
 pub struct Source<'a> {
@@ -171,25 +173,27 @@ pub(crate) fn map_document(
             .with("po_number", json!(doc.po_number))
             .with("st_control_number", json!(doc.set_control))
     };
-    let outputs = mapping
-        .program
-        .run_value(&doc.input, &partner.id, &Utc::now().to_rfc3339())
-        .map_err(|e| failed(e.to_string()))?;
-    outputs
-        .iter()
-        .map(|value| {
-            let mut order = app.schema.parse(value).map_err(|errors| {
-                failed(format!(
-                    "the mapped order violates {} rule(s)",
-                    errors.len()
-                ))
-                .with_errors(&errors)
-                .with("canonical", value.clone())
-            })?;
-            partner.value_maps.apply(&mut order);
-            Ok(order)
-        })
-        .collect()
+    let mut orders = app
+        .schema
+        .map(
+            &mapping.program,
+            Input::Decoded(&doc.input),
+            &partner.id,
+            &Utc::now().to_rfc3339(),
+        )
+        .map_err(|failure| match failure {
+            MapFailure::Run(error) => failed(error.to_string()),
+            MapFailure::Invalid { errors, canonical } => failed(format!(
+                "the mapped order violates {} rule(s)",
+                errors.len()
+            ))
+            .with_errors(&errors)
+            .with("canonical", canonical),
+        })?;
+    for order in &mut orders {
+        partner.value_maps.apply(order);
+    }
+    Ok(orders)
 }
 
 /// Which PO1 line a canonical line came from (`<line>` or `<line>@<store>`).

@@ -7,7 +7,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::Utc;
-use o2c_connectors::MappingSet;
+use o2c_connectors::{Input, MappingSet};
 use o2c_model::{MappingRef, Order};
 use o2c_store::{AcceptOutcome, RejectedMessage, Store};
 use rand::Rng;
@@ -23,7 +23,7 @@ use crate::channel_change::{self, ChannelChange, ChannelChangeJob};
 use crate::ingest::IngestQueue;
 use crate::intake::{self, Intake};
 use crate::problem::{Problem, ProblemKind};
-use crate::schema_check::OrderSchema;
+use crate::schema_check::{MapFailure, OrderSchema};
 
 /// What a pass needs from the hub.
 #[derive(Clone)]
@@ -297,12 +297,14 @@ fn prepare(
         Err(e) => return Prepared::Reject(Problem::new(ProblemKind::MappingFailed, e.to_string())),
     };
     let now = Utc::now();
-    let outputs = match mapping
-        .program
-        .run_value(&raw.payload, puller.account(), &now.to_rfc3339())
-    {
-        Ok(outputs) => outputs,
-        Err(error) => {
+    let orders = match ctx.schema.map(
+        &mapping.program,
+        Input::Decoded(&raw.payload),
+        puller.account(),
+        &now.to_rfc3339(),
+    ) {
+        Ok(orders) => orders,
+        Err(MapFailure::Run(error)) => {
             let message = error.to_string();
             // The mappings mark inputs that are not (yet) orders this way.
             if message.contains("deferred:") || message.contains("not an order:") {
@@ -314,23 +316,20 @@ fn prepare(
                     .with("channel_order_id", json!(raw.order_id)),
             );
         }
+        Err(MapFailure::Invalid { errors, canonical }) => {
+            return Prepared::Reject(
+                Problem::new(
+                    ProblemKind::MappingFailed,
+                    format!("the mapped order violates {} rule(s)", errors.len()),
+                )
+                .with_errors(&errors)
+                .with("mapping", json!(mapping.name()))
+                .with("canonical", canonical),
+            );
+        }
     };
-    let mut acceptances = Vec::with_capacity(outputs.len());
-    for value in outputs {
-        let mut order = match ctx.schema.parse(&value) {
-            Ok(order) => order,
-            Err(errors) => {
-                return Prepared::Reject(
-                    Problem::new(
-                        ProblemKind::MappingFailed,
-                        format!("the mapped order violates {} rule(s)", errors.len()),
-                    )
-                    .with_errors(&errors)
-                    .with("mapping", json!(mapping.name()))
-                    .with("canonical", value),
-                );
-            }
-        };
+    let mut acceptances = Vec::with_capacity(orders.len());
+    for mut order in orders {
         // The rules actually run, whatever the program wrote.
         order.mapping = Some(MappingRef {
             name: mapping.channel.clone(),

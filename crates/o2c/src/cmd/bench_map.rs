@@ -1,7 +1,8 @@
 //! `o2c bench map`: how many channel payloads one core turns into validated
 //! canonical orders per second — decoding, mapping (the direct evaluator,
-//! ADR 0018, or jaq) and validation (JSON Schema, decoding, the model's
-//! rules) — beside the floor: decoding the payload alone (JSON parse, X12
+//! ADR 0018, or jaq) and validation as the hub runs it (`OrderSchema::map`:
+//! outputs decoded straight into orders, ADR 0023, or JSON Schema, decoding
+//! and the model's rules) — beside the floor: decoding the payload alone (JSON parse, X12
 //! parse, CSV grouping), and beside the same mapping run by jaq alone (the
 //! reference path). Runs on one thread, so the figures are per core.
 
@@ -10,7 +11,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, bail};
 use o2c_connectors::edi::{self, MappingOptions};
-use o2c_connectors::{Mapping, MappingProgram, MappingSet};
+use o2c_connectors::{Input, Mapping, MappingProgram, MappingSet};
 use o2c_formats::csv_orders::{CsvOptions, parse_orders};
 use o2c_hub::schema_check::OrderSchema;
 use serde_json::{Value, json};
@@ -46,6 +47,9 @@ struct Workload<'a> {
     map: Box<dyn Fn() -> Result<Vec<Value>> + 'a>,
     /// The same mapping on jaq alone.
     reference: Box<dyn Fn() -> Result<Vec<Value>> + 'a>,
+    /// Map and validate as the hub does (`OrderSchema::map`): how many
+    /// valid orders.
+    map_and_validate: Box<dyn Fn(&OrderSchema) -> Result<usize> + 'a>,
 }
 
 pub fn run(args: BenchMapArgs) -> Result<ExitCode> {
@@ -118,15 +122,7 @@ fn measure(
     let decode_only = per_second(window, || (workload.decode)())?;
     let jaq_map_only = per_second(window, || Ok((workload.reference)()?.len()))?;
     let map_only = per_second(window, || Ok((workload.map)()?.len()))?;
-    let map_and_validate = per_second(window, || {
-        let outputs = (workload.map)()?;
-        for output in &outputs {
-            schema
-                .parse(output)
-                .map_err(|errors| anyhow::anyhow!("invalid: {errors:?}"))?;
-        }
-        Ok(outputs.len())
-    })?;
+    let map_and_validate = per_second(window, || (workload.map_and_validate)(schema))?;
     let ratio = if decode_only > 0.0 {
         (map_and_validate / decode_only * 1000.0).round() / 1000.0
     } else {
@@ -188,6 +184,9 @@ impl Inputs {
             }),
             map: Box::new(move || Ok(program.run(bytes, ACCOUNT, RECEIVED_AT)?)),
             reference: Box::new(move || Ok(program.run_reference(bytes, ACCOUNT, RECEIVED_AT)?)),
+            map_and_validate: Box::new(move |schema| {
+                validate_each(program, schema, [Input::Raw(bytes)].into_iter())
+            }),
         };
         Ok(match channel {
             "shopify" => json_workload("shopify", &self.shopify),
@@ -205,6 +204,11 @@ impl Inputs {
                     let documents = x12_documents(&self.x12)?;
                     map_each(program, documents.iter().map(|d| &d.input), Path::Jaq)
                 }),
+                map_and_validate: Box::new(move |schema| {
+                    let documents = x12_documents(&self.x12)?;
+                    let inputs = documents.iter().map(|d| Input::Decoded(&d.input));
+                    validate_each(program, schema, inputs)
+                }),
             },
             "csv" => Workload {
                 channel: "csv",
@@ -213,6 +217,10 @@ impl Inputs {
                 map: Box::new(move || map_each(program, csv_groups(&self.csv)?.iter(), Path::Run)),
                 reference: Box::new(move || {
                     map_each(program, csv_groups(&self.csv)?.iter(), Path::Jaq)
+                }),
+                map_and_validate: Box::new(move |schema| {
+                    let groups = csv_groups(&self.csv)?;
+                    validate_each(program, schema, groups.iter().map(Input::Decoded))
                 }),
             },
             other => bail!(
@@ -247,6 +255,23 @@ fn map_each<'v>(
             Path::Run => program.run_value(input, ACCOUNT, RECEIVED_AT)?,
             Path::Jaq => program.run_value_reference(input, ACCOUNT, RECEIVED_AT)?,
         });
+    }
+    Ok(orders)
+}
+
+/// Maps and validates each input of one payload as the hub does; how many
+/// valid orders they give.
+fn validate_each<'v>(
+    program: &MappingProgram,
+    schema: &OrderSchema,
+    inputs: impl Iterator<Item = Input<'v>>,
+) -> Result<usize> {
+    let mut orders = 0;
+    for input in inputs {
+        orders += schema
+            .map(program, input, ACCOUNT, RECEIVED_AT)
+            .map_err(|failure| anyhow::anyhow!("invalid: {failure:?}"))?
+            .len();
     }
     Ok(orders)
 }

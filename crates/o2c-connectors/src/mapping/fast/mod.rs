@@ -9,6 +9,7 @@
 //! generated payloads.
 
 mod builtins;
+mod de;
 mod eval;
 mod lower;
 mod project;
@@ -20,6 +21,13 @@ use project::Plain;
 pub use value::{V, from_json, to_json};
 
 pub use lower::Unsupported;
+
+/// An output decoded straight into `T`, as serde would decode
+/// `to_json(output)`; an error also where the JSON path's schema check
+/// might refuse what serde accepts (see `de`).
+pub fn decode<T: serde::de::DeserializeOwned>(output: &V) -> Result<T, serde_json::Error> {
+    T::deserialize(de::Decoder(output))
+}
 
 /// The evaluator cannot vouch for the answer; ask jaq.
 #[derive(Debug, Clone, Copy, PartialEq)]

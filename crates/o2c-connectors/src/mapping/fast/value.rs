@@ -79,6 +79,10 @@ impl Obj {
         self.members.len()
     }
 
+    pub fn members(&self) -> &[(Bytes, V)] {
+        &self.members
+    }
+
     pub fn iter(&self) -> impl Iterator<Item = &(Bytes, V)> {
         self.members.iter()
     }
