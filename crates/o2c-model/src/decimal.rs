@@ -247,11 +247,14 @@ mod tests {
     use rust_decimal_macros::dec;
     use serde::{Deserialize, Serialize};
 
-    fn pattern() -> jsonschema::Validator {
-        jsonschema::validator_for(
-            &serde_json::json!({ "type": "string", "pattern": DECIMAL_PATTERN }),
-        )
-        .expect("the pattern compiles")
+    fn pattern() -> &'static jsonschema::Validator {
+        static PATTERN: std::sync::OnceLock<jsonschema::Validator> = std::sync::OnceLock::new();
+        PATTERN.get_or_init(|| {
+            jsonschema::validator_for(
+                &serde_json::json!({ "type": "string", "pattern": DECIMAL_PATTERN }),
+            )
+            .expect("the pattern compiles")
+        })
     }
 
     #[test]

@@ -169,8 +169,11 @@ impl MappingProgram {
 
     /// Every output decoded straight into `T`, as serde would decode the
     /// JSON that [`Self::run_input`] returns (ADR 0023), when the direct
-    /// evaluator maps this payload and every output decodes. `None` sends
-    /// the caller to [`Self::run_input`], which also explains any failure.
+    /// evaluator maps this payload and every output decodes. The decoder
+    /// also refuses what a JSON Schema check could refuse though serde
+    /// accepts it (arrays read as structs, serde_json's private keys,
+    /// decimal text outside the schema's pattern; see `fast::de`). `None`
+    /// sends the caller to [`Self::run_input`], which explains any failure.
     pub fn run_typed<T: serde::de::DeserializeOwned>(
         &self,
         input: Input<'_>,

@@ -134,7 +134,7 @@ async fn receive(
         shop,
         &Utc::now().to_rfc3339(),
     );
-    let problem = match mapped {
+    let checked = match mapped {
         Ok(mut orders) if orders.len() == 1 => Ok(orders.remove(0)),
         Ok(orders) => Err(Problem::new(
             ProblemKind::MappingFailed,
@@ -153,7 +153,7 @@ async fn receive(
         .with_errors(&errors)
         .with("canonical", canonical)),
     };
-    let order = match problem {
+    let order = match checked {
         Ok(order) => order,
         Err(problem) => {
             let problem = problem

@@ -143,7 +143,7 @@ fn what_serde_accepts_and_the_schema_refuses_is_refused_directly() {
 }
 
 /// Keywords that constrain a value beyond its JSON type.
-const CONSTRAINTS: [&str; 17] = [
+const CONSTRAINTS: [&str; 26] = [
     "pattern",
     "minLength",
     "maxLength",
@@ -161,6 +161,15 @@ const CONSTRAINTS: [&str; 17] = [
     "patternProperties",
     "not",
     "if",
+    "then",
+    "else",
+    "contains",
+    "minContains",
+    "maxContains",
+    "dependentRequired",
+    "dependentSchemas",
+    "unevaluatedProperties",
+    "unevaluatedItems",
 ];
 
 fn constraints(schema: &Value, path: &str, found: &mut Vec<String>) {

@@ -38,6 +38,9 @@ const AMAZON_ADDRESS: &str = include_str!(
 const X12_850: &str =
     include_str!("../../../o2c-connectors/tests/fixtures/x12/nodex12_850_4010VICS_6lines.edi");
 
+/// Maps and checks one payload with the hub's schema; how many orders.
+type MapAndValidate<'a> = dyn Fn(&OrderSchema) -> Result<usize> + 'a;
+
 /// One channel's work: decode only (the floor) and decode + map, each
 /// returning how many orders the payload held.
 struct Workload<'a> {
@@ -47,9 +50,10 @@ struct Workload<'a> {
     map: Box<dyn Fn() -> Result<Vec<Value>> + 'a>,
     /// The same mapping on jaq alone.
     reference: Box<dyn Fn() -> Result<Vec<Value>> + 'a>,
-    /// Map and validate as the hub does (`OrderSchema::map`): how many
-    /// valid orders.
-    map_and_validate: Box<dyn Fn(&OrderSchema) -> Result<usize> + 'a>,
+    /// Map and validate with the hub's `OrderSchema::map` (on the raw
+    /// payload; the hub's pulls hand it decoded records): how many valid
+    /// orders.
+    map_and_validate: Box<MapAndValidate<'a>>,
 }
 
 pub fn run(args: BenchMapArgs) -> Result<ExitCode> {

@@ -132,7 +132,10 @@ impl<'de> Deserializer<'de> for Decoder<'_> {
         }
     }
 
+    /// A member a type ignores must still be one the JSON path can carry
+    /// (no infinite number inside).
     fn deserialize_ignored_any<W: de::Visitor<'de>>(self, visitor: W) -> Result<W::Value, Error> {
+        super::to_json(self.0).map_err(|message| refused(&message))?;
         visitor.visit_unit()
     }
 
