@@ -189,9 +189,26 @@ impl<'p> Evaluator<'p> {
                 self.call(*def, args, env, base, v, out)
             }
             Expr::Builtin(b, args) => self.builtin(b, args, env, v, out),
-            Expr::Path(f, steps) => self.run(f, env, v.clone(), &mut |y| {
-                self.steps(steps, env, &v, y, out)
-            }),
+            Expr::Single(e) => out(self.single(e, env, &v)?),
+            Expr::Path(f, steps) => {
+                // Member names on `.` or a variable (`.sku`, `$o.customer.id`),
+                // most of a mapping's paths: walked by reference, only the
+                // member found is cloned.
+                let base = match &**f {
+                    Expr::Id => Some(&v),
+                    Expr::Var(distance) => match &env.node(*distance)?.bound {
+                        Bound::Value(x) => Some(x),
+                        Bound::Filter(..) => None,
+                    },
+                    _ => None,
+                };
+                if let Some(found) = base.and_then(|base| named_members(base, steps)) {
+                    return out(found);
+                }
+                self.run(f, env, v.clone(), &mut |y| {
+                    self.steps(steps, env, &v, y, out)
+                })
+            }
         }
     }
 
@@ -204,11 +221,176 @@ impl<'p> Evaluator<'p> {
         }
     }
 
-    /// The one output of `e`; none or several go to jaq.
-    fn one(&self, e: &'p Expr, env: &Env<'p>, v: V) -> Result<V, Stop> {
+    /// The one output of a part marked single (`single`), returned rather
+    /// than handed to a callback; as [`Self::one`] would give it (none or
+    /// several outputs, or any failure, make the evaluator unsure). Each
+    /// case mirrors its case in [`Self::run`].
+    pub fn single(&self, e: &'p Expr, env: &Env<'p>, v: &V) -> Result<V, Stop> {
+        match e {
+            Expr::Id => Ok(v.clone()),
+            Expr::Lit(lit) => Ok(lit.val()),
+            Expr::Single(e) => self.single(e, env, v),
+            Expr::Var(distance) => match &env.node(*distance)?.bound {
+                Bound::Value(x) => Ok(x.clone()),
+                Bound::Filter(..) => Err(Stop::Unsure),
+            },
+            Expr::Path(f, steps) => {
+                let owned;
+                let base = match &**f {
+                    Expr::Id => v,
+                    Expr::Var(distance) => match &env.node(*distance)?.bound {
+                        Bound::Value(x) => x,
+                        Bound::Filter(..) => return Err(Stop::Unsure),
+                    },
+                    _ => {
+                        owned = self.single(f, env, v)?;
+                        &owned
+                    }
+                };
+                if let Some(found) = named_members(base, steps) {
+                    return Ok(found);
+                }
+                self.one_of(|out| self.steps(steps, env, v, base.clone(), out))
+            }
+            Expr::Pipe(l, r) => {
+                let x = self.single(l, env, v)?;
+                self.single(r, env, &x)
+            }
+            Expr::Bind(l, r) => {
+                let x = self.single(l, env, v)?;
+                self.single(r, &env.with_value(x), v)
+            }
+            Expr::Alt(l, r) => {
+                let x = self.single(l, env, v)?;
+                if x.as_bool() {
+                    Ok(x)
+                } else {
+                    self.single(r, env, v)
+                }
+            }
+            Expr::Logic(l, stop, r) => {
+                let x = self.single(l, env, v)?;
+                if x.as_bool() == *stop {
+                    Ok(V::Bool(*stop))
+                } else {
+                    Ok(V::Bool(self.single(r, env, v)?.as_bool()))
+                }
+            }
+            Expr::Math(l, op, r) => {
+                let x = self.single(l, env, v)?;
+                let y = self.single(r, env, v)?;
+                if reads_partial(&x, &y, matches!(op, Math::Add)) {
+                    return Err(Stop::Unsure);
+                }
+                Ok(value::math(x, op, y)?)
+            }
+            Expr::Cmp(l, op, r) => {
+                let x = self.single(l, env, v)?;
+                let y = self.single(r, env, v)?;
+                if reads_partial(&x, &y, false) {
+                    return Err(Stop::Unsure);
+                }
+                Ok(V::Bool(compare(op, &x, &y)))
+            }
+            Expr::If(cond, then, else_) => {
+                let c = self.single(cond, env, v)?;
+                self.single(if c.as_bool() { then } else { else_ }, env, v)
+            }
+            Expr::Record(fields) => {
+                let mut members = Vec::with_capacity(fields.len());
+                for (key, f) in fields {
+                    members.push((key.clone(), self.single(f, env, v)?));
+                }
+                Ok(V::obj(Obj::from_distinct(members)))
+            }
+            Expr::Arr(f) => {
+                let mut items = Vec::new();
+                self.run(f, env, v.clone(), &mut |x| {
+                    items.push(x);
+                    Ok(())
+                })?;
+                Ok(V::Arr(Rc::new(items)))
+            }
+            Expr::Str(pieces) => {
+                let mut text = String::new();
+                for piece in pieces {
+                    match piece {
+                        StrPiece::Text(t) => text.push_str(t),
+                        StrPiece::Interpolate(f) => {
+                            let x = self.single(f, env, v)?;
+                            if partial(&x) {
+                                return Err(Stop::Unsure);
+                            }
+                            match x.into_string() {
+                                V::Str(bytes) => text.push_str(
+                                    std::str::from_utf8(&bytes).map_err(|_| Stop::Unsure)?,
+                                ),
+                                _ => return Err(Stop::Unsure),
+                            }
+                        }
+                    }
+                }
+                Ok(V::str(text))
+            }
+            Expr::CallDef { def, skip, args }
+                if args.iter().all(|a| matches!(a, Arg::Value(_))) =>
+            {
+                let mut bound = env.skip(*skip)?;
+                for arg in args {
+                    if let Arg::Value(f) = arg {
+                        bound = bound.with_value(self.single(f, env, v)?);
+                    }
+                }
+                let body = &self.defs.get(*def).ok_or(Stop::Unsure)?.body;
+                self.single(body, &bound, v)
+            }
+            Expr::Builtin(b, args) => self.single_builtin(e, b, args, env, v),
+            _ => self.one(e, env, v.clone()),
+        }
+    }
+
+    /// [`Self::single`] for builtins, in [`Self::builtin`]'s order.
+    fn single_builtin(
+        &self,
+        e: &'p Expr,
+        b: &'p Builtin,
+        args: &'p [Expr],
+        env: &Env<'p>,
+        v: &V,
+    ) -> Result<V, Stop> {
+        use Builtin::*;
+        match (b, args) {
+            (Empty | Select | Range | RangeFrom, _) => self.one(e, env, v.clone()),
+            (Error | ErrorWith, _) => Err(Stop::Unsure),
+            (Map, [f]) => {
+                let mut items = Vec::new();
+                for x in builtins::elements(v)? {
+                    self.run(f, env, x, &mut |y| {
+                        items.push(y);
+                        Ok(())
+                    })?;
+                }
+                Ok(V::Arr(Rc::new(items)))
+            }
+            (AnyWhere, [cond]) => Ok(V::Bool(self.any(v, None, cond, env, true)?)),
+            (AllWhere, [cond]) => Ok(V::Bool(!self.any(v, None, cond, env, false)?)),
+            (AnyIn, [g, cond]) => Ok(V::Bool(self.any(v, Some(g), cond, env, true)?)),
+            (AllIn, [g, cond]) => Ok(V::Bool(!self.any(v, Some(g), cond, env, false)?)),
+            (b, []) => Ok(builtins::apply0(b, v.clone())?),
+            (b, [a]) => {
+                let a = self.single(a, env, v)?;
+                Ok(builtins::apply1(b, v.clone(), a, self.keys)?)
+            }
+            _ => Err(Stop::Unsure),
+        }
+    }
+
+    /// The one output `run` hands to its callback; none or several go to
+    /// jaq.
+    fn one_of(&self, run: impl FnOnce(&mut Out) -> Flow) -> Result<V, Stop> {
         let mut found: Option<V> = None;
         let mut several = false;
-        self.run(e, env, v, &mut |x| {
+        run(&mut |x| {
             if found.replace(x).is_some() {
                 several = true;
             }
@@ -218,6 +400,11 @@ impl<'p> Evaluator<'p> {
             Some(x) if !several => Ok(x),
             _ => Err(Stop::Unsure),
         }
+    }
+
+    /// The one output of `e`; none or several go to jaq.
+    fn one(&self, e: &'p Expr, env: &Env<'p>, v: V) -> Result<V, Stop> {
+        self.one_of(|out| self.run(e, env, v, out))
     }
 
     /// Binds the call's arguments (value parameters once per output, in
@@ -346,8 +533,10 @@ impl<'p> Evaluator<'p> {
 
     /// Every output of `e`, without a vector for the usual single one.
     fn outputs(&self, e: &'p Expr, env: &Env<'p>, v: &V) -> Result<Outputs, Stop> {
-        if let Expr::Lit(lit) = e {
-            return Ok(Outputs::One(lit.val()));
+        match e {
+            Expr::Lit(lit) => return Ok(Outputs::One(lit.val())),
+            Expr::Single(e) => return Ok(Outputs::One(self.single(e, env, v)?)),
+            _ => {}
         }
         let mut outputs = Outputs::None;
         self.run(e, env, v.clone(), &mut |x| {
@@ -547,6 +736,25 @@ impl Outputs {
             Outputs::Many(all) => all,
         }
     }
+}
+
+/// `base.k1.k2…` when every step is a literal member name and every value
+/// on the way is an object or null (a missing member is null, as
+/// [`Evaluator::steps`] reads it); `None` for any other path.
+fn named_members(base: &V, steps: &[(Step, bool)]) -> Option<V> {
+    let null = V::Null;
+    let mut at = base;
+    for (step, _) in steps {
+        let Step::Index(Expr::Lit(Lit::Str(key))) = step else {
+            return None;
+        };
+        at = match at {
+            V::Obj(members) => members.get(key).unwrap_or(&null),
+            V::Null => &null,
+            _ => return None,
+        };
+    }
+    Some(at.clone())
 }
 
 /// `x op y` for jq's comparison operators, in jaq's order and equality.

@@ -90,6 +90,9 @@ pub enum Expr {
     },
     Builtin(Builtin, Vec<Expr>),
     Path(Box<Expr>, Vec<(Step, bool)>),
+    /// A part with exactly one output or a failure (`single`): run by
+    /// returning its value.
+    Single(Box<Expr>),
 }
 
 pub struct DefBody {
@@ -133,6 +136,7 @@ pub fn lower(source: &str, globals: &[&'static str]) -> Result<Lowered, Unsuppor
         .into_iter()
         .map(|d| d.ok_or_else(|| Unsupported("an unfinished definition".into())))
         .collect::<Result<_, _>>()?;
+    let (main, defs) = super::single::mark(main, defs);
     Ok(Lowered {
         main,
         defs,

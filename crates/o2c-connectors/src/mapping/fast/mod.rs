@@ -13,6 +13,7 @@ mod de;
 mod eval;
 mod lower;
 mod project;
+mod single;
 mod value;
 
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -171,6 +172,32 @@ mod tests {
                 assert!(!mapping.is_direct(), "{program}");
                 continue;
             }
+            same(program, input);
+        }
+    }
+
+    /// Parts that usually have one output, given several or none: the
+    /// direct evaluator must still answer, as jaq does.
+    #[test]
+    fn several_outputs_where_one_is_usual() {
+        let input = r#"{"a": 1, "b": 2, "x": {"y": "z"}, "l": [{"p": 1}, {"p": 2}], "n": null}"#;
+        for program in [
+            "{a: (.a, .b)}",
+            "{a: .a, b: (.l[] | .p)}",
+            "[.n // empty]",
+            "[.n // (.a, .b)]",
+            "def f: .a, .b; {x: f, y: 1}",
+            "def g($x): $x + 1; [g(.a, .b)]",
+            "def h(f): f | tostring; [h(.a, .b)]",
+            "\"\\(.a, .b)-\\(.x.y)\"",
+            "if (.a, .n) then 1 else 2 end",
+            "(.a, .b) as $v | {v: $v, w: (.l | length)}",
+            "[.l[] | select(.p > 1) | {q: (.p * 10)}]",
+            "(.a + (.l[] | .p))",
+            ".x.y as $s | [$s, ($s | ascii_upcase)]",
+            "[.l[].p] | map(. + 1) | add",
+            "reduce .l[] as $i (0; . + $i.p) | {total: .}",
+        ] {
             same(program, input);
         }
     }
