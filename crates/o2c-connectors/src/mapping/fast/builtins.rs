@@ -75,6 +75,22 @@ pub enum Builtin {
 }
 
 impl Builtin {
+    /// Whether the evaluator computes this builtin from its input and its
+    /// value argument alone (`apply0`, `apply1`): one output or a failure.
+    /// No catch-all, so a new builtin must be placed here.
+    pub fn by_value(&self) -> bool {
+        use Builtin::*;
+        match self {
+            Null | True | False | Not | Type | Length | ToString | ToJson | ToNumber
+            | AsciiUpcase | AsciiDowncase | Explode | Implode | Trim | LTrim | RTrim | Floor
+            | Add | First | Last | ToEntries | Unique | Sort | Min | Max | AnyOf | AllOf
+            | DecimalPlaces | Test(_) | Split | Join | StartsWith | EndsWith | LTrimStr
+            | RTrimStr | Has | ToMinor | FromMinor => true,
+            Empty | Error | ErrorWith | Range | RangeFrom | Select | Map | AnyWhere | AllWhere
+            | AnyIn | AllIn => false,
+        }
+    }
+
     /// The builtin `name/arity`, if the evaluator runs it. `test` is made
     /// by [`Builtin::test`] (its pattern must be known when lowering).
     pub fn named(name: &str, arity: usize) -> Option<Self> {

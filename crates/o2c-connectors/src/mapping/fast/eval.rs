@@ -360,7 +360,6 @@ impl<'p> Evaluator<'p> {
     ) -> Result<V, Stop> {
         use Builtin::*;
         match (b, args) {
-            (Empty | Select | Range | RangeFrom, _) => self.one(e, env, v.clone()),
             (Error | ErrorWith, _) => Err(Stop::Unsure),
             (Map, [f]) => {
                 let mut items = Vec::new();
@@ -376,12 +375,12 @@ impl<'p> Evaluator<'p> {
             (AllWhere, [cond]) => Ok(V::Bool(!self.any(v, None, cond, env, false)?)),
             (AnyIn, [g, cond]) => Ok(V::Bool(self.any(v, Some(g), cond, env, true)?)),
             (AllIn, [g, cond]) => Ok(V::Bool(!self.any(v, Some(g), cond, env, false)?)),
-            (b, []) => Ok(builtins::apply0(b, v.clone())?),
-            (b, [a]) => {
+            (b, []) if b.by_value() => Ok(builtins::apply0(b, v.clone())?),
+            (b, [a]) if b.by_value() => {
                 let a = self.single(a, env, v)?;
                 Ok(builtins::apply1(b, v.clone(), a, self.keys)?)
             }
-            _ => Err(Stop::Unsure),
+            _ => self.one(e, env, v.clone()),
         }
     }
 

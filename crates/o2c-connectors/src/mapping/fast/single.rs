@@ -7,7 +7,7 @@
 //! The marks only steer speed, never answers: the evaluator treats a
 //! marked part as `one` does (no output or several make it unsure, and the
 //! payload goes to jaq), so a wrong mark would cost a jaq run, not a wrong
-//! order. Tests that require the evaluator to be sure keep the marks honest.
+//! answer. Tests that require the evaluator to be sure keep the marks honest.
 
 use super::builtins::Builtin;
 use super::lower::{Arg, DefBody, Expr, Step, StrPiece};
@@ -68,13 +68,15 @@ fn is_single(e: &Expr, defs: &[bool]) -> bool {
                 })
         }
         Expr::Builtin(b, args) => match b {
-            Builtin::Empty | Builtin::Select | Builtin::Range | Builtin::RangeFrom => false,
+            // They collect, or fail.
             Builtin::Map
             | Builtin::AnyWhere
             | Builtin::AllWhere
             | Builtin::AnyIn
-            | Builtin::AllIn => true,
-            _ => args.iter().all(one),
+            | Builtin::AllIn
+            | Builtin::Error
+            | Builtin::ErrorWith => true,
+            b => b.by_value() && args.len() <= 1 && args.iter().all(one),
         },
         Expr::Path(f, steps) => {
             one(f)
