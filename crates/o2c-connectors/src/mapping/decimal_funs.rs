@@ -37,64 +37,109 @@ pub fn funs() -> impl Iterator<Item = Fun<Data>> {
     filters.into_iter().map(|filter| run::<Data>(filter))
 }
 
+/// What the decimal natives read, from jaq's values or the direct
+/// evaluator's: both run the same code on it.
+pub(crate) enum Amount<'a> {
+    Null,
+    Num(&'a Num),
+    Text(&'a [u8]),
+}
+
+/// The decimal an amount holds; `None` for null.
+pub(crate) fn decimal(amount: Amount<'_>) -> Result<Option<Decimal>, String> {
+    let number;
+    let text: std::borrow::Cow<'_, str> = match amount {
+        Amount::Null => return Ok(None),
+        Amount::Num(Num::Float(f)) if !f.is_finite() => {
+            return Err(format!("{f} is not a decimal"));
+        }
+        Amount::Num(n) => {
+            number = n.to_string();
+            number.as_str().into()
+        }
+        Amount::Text(bytes) => String::from_utf8_lossy(bytes),
+    };
+    let text = text.trim();
+    Decimal::from_str_exact(text)
+        .or_else(|_| Decimal::from_scientific(text))
+        .map(Some)
+        .map_err(|_| format!("{text:?} is not a decimal"))
+}
+
+/// A scale argument: an integer from 0 to 18.
+pub(crate) fn scale(n: &Num) -> Option<u32> {
+    match n {
+        Num::Int(n) if (0..=18).contains(n) => Some(*n as u32),
+        _ => None,
+    }
+}
+
+/// How many digits a decimal has after the point (null: 0).
+pub(crate) fn places(amount: Option<Decimal>) -> usize {
+    amount.map_or(0, |d| d.scale() as usize)
+}
+
+/// An amount in minor units at `scale` (`"199.5"` at 2: 19950).
+pub(crate) fn minor_units(amount: Option<Decimal>, scale: u32) -> Result<i128, String> {
+    let Some(mut amount) = amount else {
+        return Ok(0);
+    };
+    amount = amount.normalize();
+    if amount.scale() > scale {
+        return Err(format!("{amount} has more than {scale} decimal places"));
+    }
+    amount.rescale(scale);
+    Ok(amount.mantissa())
+}
+
+/// Minor units back to decimal text at `scale` (19950 at 2: `"199.50"`).
+pub(crate) fn from_minor_units(minor: Option<Decimal>, scale: u32) -> Result<String, String> {
+    let minor = minor.unwrap_or_default().normalize();
+    if minor.scale() != 0 {
+        return Err(format!("{minor} is not a whole number of minor units"));
+    }
+    Decimal::try_from_i128_with_scale(minor.mantissa(), scale)
+        .map(|amount| amount.to_string())
+        .map_err(|e| format!("{minor} at scale {scale}: {e}"))
+}
+
 /// How many digits a decimal has after the point (null: 0).
 pub(super) fn decimal_places(value: &Val) -> Result<Val, Error> {
-    decimal_of(value).map(|d| Val::from(d.map_or(0, |d| d.scale() as usize)))
+    decimal_of(value).map(|d| Val::from(places(d)))
 }
 
 /// The decimal a value holds; `None` for null.
 fn decimal_of(value: &Val) -> Result<Option<Decimal>, Error> {
-    let text = match value {
-        Val::Null => return Ok(None),
-        Val::Num(Num::Float(f)) if !f.is_finite() => {
-            return Err(Error::str(format_args!("{f} is not a decimal")));
-        }
-        Val::Num(n) => n.to_string(),
-        Val::TStr(bytes) => String::from_utf8_lossy(bytes).trim().to_owned(),
+    let amount = match value {
+        Val::Null => Amount::Null,
+        Val::Num(n) => Amount::Num(n),
+        Val::TStr(bytes) => Amount::Text(bytes),
         other => return Err(Error::str(format_args!("{other} is not a decimal"))),
     };
-    Decimal::from_str_exact(&text)
-        .or_else(|_| Decimal::from_scientific(&text))
-        .map(Some)
-        .map_err(|_| Error::str(format_args!("{text:?} is not a decimal")))
+    decimal(amount).map_err(Error::str)
 }
 
 fn scale_of(value: &Val) -> Result<u32, Error> {
-    match value {
-        Val::Num(Num::Int(n)) if (0..=18).contains(n) => Ok(*n as u32),
-        other => Err(Error::str(format_args!(
-            "the scale must be an integer from 0 to 18, not {other}"
-        ))),
+    if let Val::Num(n) = value
+        && let Some(scale) = scale(n)
+    {
+        return Ok(scale);
     }
+    Err(Error::str(format_args!(
+        "the scale must be an integer from 0 to 18, not {value}"
+    )))
 }
 
 pub(super) fn to_minor(input: &Val, scale: &Val) -> Result<Val, Error> {
     let scale = scale_of(scale)?;
-    let Some(mut amount) = decimal_of(input)? else {
-        return Ok(Val::from(0usize));
-    };
-    amount = amount.normalize();
-    if amount.scale() > scale {
-        return Err(Error::str(format_args!(
-            "{amount} has more than {scale} decimal places"
-        )));
-    }
-    amount.rescale(scale);
-    let minor = amount.mantissa();
+    let minor = minor_units(decimal_of(input)?, scale).map_err(Error::str)?;
     Ok(Val::Num(Num::from_integral(minor)))
 }
 
 pub(super) fn from_minor(input: &Val, scale: &Val) -> Result<Val, Error> {
     let scale = scale_of(scale)?;
-    let minor = decimal_of(input)?.unwrap_or_default().normalize();
-    if minor.scale() != 0 {
-        return Err(Error::str(format_args!(
-            "{minor} is not a whole number of minor units"
-        )));
-    }
-    let amount = Decimal::try_from_i128_with_scale(minor.mantissa(), scale)
-        .map_err(|e| Error::str(format_args!("{minor} at scale {scale}: {e}")))?;
-    Ok(Val::from(amount.to_string()))
+    let amount = from_minor_units(decimal_of(input)?, scale).map_err(Error::str)?;
+    Ok(Val::from(amount))
 }
 
 #[cfg(test)]

@@ -168,10 +168,24 @@ fn string(s: impl Into<String>) -> V {
     V::str(s.into())
 }
 
-/// A scalar through one of the decimal natives (`decimal_funs`), which
-/// work on jaq's values.
-fn decimal(result: Result<Val, jaq_core::Error<Val>>) -> Result<V, Unsure> {
-    V::from_val(result.map_err(|_| Unsure)?)
+/// The decimal the natives (`decimal_funs`) read from a value, by the
+/// same code as jaq's side; anything they refuse goes to jaq.
+fn amount(v: &V) -> Result<Option<rust_decimal::Decimal>, Unsure> {
+    let amount = match v {
+        V::Null => decimal_funs::Amount::Null,
+        V::Num(n) => decimal_funs::Amount::Num(n),
+        V::Str(bytes) => decimal_funs::Amount::Text(bytes),
+        _ => return Err(Unsure),
+    };
+    decimal_funs::decimal(amount).map_err(|_| Unsure)
+}
+
+/// A scale argument of `to_minor` / `from_minor`.
+fn scale(a: &V) -> Result<u32, Unsure> {
+    match a {
+        V::Num(n) => decimal_funs::scale(n).ok_or(Unsure),
+        _ => Err(Unsure),
+    }
 }
 
 /// jaq's `type` (jaq-std defs.jq, by comparison with `""`, `[]`, `{}`).
@@ -336,7 +350,7 @@ pub fn apply0(b: &Builtin, v: V) -> Result<V, Unsure> {
         }
         AnyOf => V::Bool(elements(&v)?.any(|x| x.as_bool())),
         AllOf => V::Bool(elements(&v)?.all(|x| x.as_bool())),
-        DecimalPlaces => decimal(decimal_funs::decimal_places(&v.to_val()))?,
+        DecimalPlaces => V::usize(decimal_funs::places(amount(&v)?)),
         // jaq-std `test(re; "")`: whether the pattern matches anywhere.
         Test(re) => match &v {
             V::Str(bytes) => V::Bool(re.is_match(bytes)),
@@ -407,8 +421,13 @@ pub fn apply1(b: &Builtin, v: V, a: V, keys: &KeySet) -> Result<V, Unsure> {
             }
             _ => return Err(Unsure),
         },
-        ToMinor => decimal(decimal_funs::to_minor(&v.to_val(), &a.to_val()))?,
-        FromMinor => decimal(decimal_funs::from_minor(&v.to_val(), &a.to_val()))?,
+        ToMinor => {
+            let minor = decimal_funs::minor_units(amount(&v)?, scale(&a)?).map_err(|_| Unsure)?;
+            V::Num(Num::from_integral(minor))
+        }
+        FromMinor => {
+            V::str(decimal_funs::from_minor_units(amount(&v)?, scale(&a)?).map_err(|_| Unsure)?)
+        }
         _ => return Err(Unsure),
     })
 }

@@ -176,6 +176,40 @@ mod tests {
         }
     }
 
+    /// The exact-money natives on what channels send, valid and not: the
+    /// direct evaluator runs the same code as jaq's side, or asks jaq.
+    #[test]
+    fn money_natives_answer_as_jaq_does() {
+        let input = r#"["199.5", " 12.30 ", 3, -1.25, null, "1e3", 12345678901234567890,
+                        "0.10", 1.50, "19.999"]"#;
+        same("[.[] | decimal_places]", input);
+        for amount in [
+            "\"199.5\"",
+            "\" 12.30 \"",
+            "3",
+            "-1.25",
+            "null",
+            "\"1e3\"",
+            "1.50",
+        ] {
+            same(
+                "[to_minor(2), to_minor(3), (to_minor(2) | from_minor(2))]",
+                amount,
+            );
+        }
+        for minor in ["19950", "-5", "0", "12345678901234567890", "null"] {
+            same("[from_minor(0), from_minor(2), from_minor(18)]", minor);
+        }
+        // Refusals are jaq's, with its messages.
+        let mapping = MappingProgram::compile("t/v1", "to_minor(2)").expect("compiles");
+        for refused in ["\"19.999\"", "\"abc\"", "true", "[1]"] {
+            let direct = mapping.run(refused.as_bytes(), "a", "b");
+            let reference = mapping.run_reference(refused.as_bytes(), "a", "b");
+            assert!(direct.is_err(), "{refused}");
+            assert_eq!(direct, reference, "{refused}");
+        }
+    }
+
     /// Parts that usually have one output, given several or none: the
     /// direct evaluator must still answer, as jaq does.
     #[test]
