@@ -10,5 +10,5 @@ pub mod shopify;
 pub mod value_maps;
 pub mod version_cursor;
 
-pub use mapping::{Input, Mapping, MappingError, MappingProgram, MappingSet, RunError};
+pub use mapping::{Input, Mapping, MappingError, MappingProgram, MappingSet, RunError, Typed};
 pub use value_maps::ValueMaps;

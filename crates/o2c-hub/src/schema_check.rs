@@ -2,12 +2,12 @@
 //! model's own rules, collecting EVERY violation with its JSON pointer, so a
 //! client fixes its payload in one round trip.
 
-use o2c_connectors::{Input, MappingProgram, RunError};
+use o2c_connectors::{Input, MappingProgram, RunError, Typed};
 use o2c_model::{Address, Order};
 use serde::Deserialize;
 use serde_json::Value;
 
-use crate::problem::FieldError;
+use crate::problem::{FieldError, Problem, ProblemKind};
 
 #[derive(Debug, thiserror::Error)]
 #[error("the order schema does not compile: {0}")]
@@ -28,6 +28,25 @@ pub enum MapFailure {
         errors: Vec<FieldError>,
         canonical: Value,
     },
+}
+
+impl MapFailure {
+    /// The problem an operator sees: what failed, the caller's own members
+    /// (`context`), then for a refused output every violation and the
+    /// output as the mapping made it.
+    pub fn problem(self, context: impl FnOnce(Problem) -> Problem) -> Problem {
+        match self {
+            MapFailure::Run(error) => {
+                context(Problem::new(ProblemKind::MappingFailed, error.to_string()))
+            }
+            MapFailure::Invalid { errors, canonical } => context(Problem::new(
+                ProblemKind::MappingFailed,
+                format!("the mapped order violates {} rule(s)", errors.len()),
+            ))
+            .with_errors(&errors)
+            .with("canonical", canonical),
+        }
+    }
 }
 
 impl OrderSchema {
@@ -55,14 +74,10 @@ impl OrderSchema {
         account: &str,
         received_at: &str,
     ) -> Result<Vec<Order>, MapFailure> {
-        if let Some(orders) = program.run_typed::<Order>(input, account, received_at)
-            && orders.iter().all(admits)
-        {
-            return Ok(orders);
-        }
-        let outputs = program
-            .run_input(input, account, received_at)
-            .map_err(MapFailure::Run)?;
+        let outputs = match program.run_typed(input, account, received_at, admits) {
+            Typed::Decoded(orders) => return Ok(orders),
+            Typed::Json(outputs) => outputs.map_err(MapFailure::Run)?,
+        };
         outputs
             .into_iter()
             .map(|canonical| {

@@ -15,7 +15,7 @@ mod program;
 use std::collections::BTreeMap;
 use std::path::Path;
 
-pub use program::{Input, MappingProgram, RunError};
+pub use program::{Input, MappingProgram, RunError, Typed};
 
 /// Fuzzing property: any bytes given as a payload to every shipped mapping
 /// the direct evaluator runs (ADR 0018) never panic, and wherever that

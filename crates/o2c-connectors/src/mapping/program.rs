@@ -31,6 +31,16 @@ pub enum Input<'a> {
     Decoded(&'a Value),
 }
 
+/// What [`MappingProgram::run_typed`] made of a payload.
+#[derive(Debug)]
+pub enum Typed<T> {
+    /// Every output, decoded and admitted.
+    Decoded(Vec<T>),
+    /// The outputs as JSON, or why the mapping failed: for the caller's
+    /// own check, which explains what was not decoded or admitted.
+    Json(Result<Vec<Value>, RunError>),
+}
+
 /// A mapping compiled twice: by jaq (the reference, always present) and,
 /// when the program only uses what it runs, by the direct evaluator
 /// (`fast`, ADR 0018), which maps each payload unless it is unsure.
@@ -94,10 +104,7 @@ impl MappingProgram {
         account: &str,
         received_at: &str,
     ) -> Option<Result<Vec<Value>, RunError>> {
-        let fast = self.fast.as_ref()?;
-        let outputs = fast
-            .run_payload(payload, globals(account, received_at))
-            .ok()?;
+        let outputs = self.direct(Input::Raw(payload), account, received_at)?;
         Some(self.outputs(&outputs, fast::to_json))
     }
 
@@ -109,7 +116,7 @@ impl MappingProgram {
         account: &str,
         received_at: &str,
     ) -> Result<Vec<Value>, RunError> {
-        self.run_jaq(convert::parse(payload)?, account, received_at)
+        self.run_jaq(jaq_input(Input::Raw(payload))?, account, received_at)
     }
 
     /// Runs the mapping on an already decoded value with jaq alone.
@@ -119,7 +126,7 @@ impl MappingProgram {
         account: &str,
         received_at: &str,
     ) -> Result<Vec<Value>, RunError> {
-        self.run_jaq(convert::to_val(payload), account, received_at)
+        self.run_jaq(jaq_input(Input::Decoded(payload))?, account, received_at)
     }
 
     /// Runs the mapping on a raw JSON payload; every output is one canonical
@@ -130,12 +137,7 @@ impl MappingProgram {
         account: &str,
         received_at: &str,
     ) -> Result<Vec<Value>, RunError> {
-        if let Some(fast) = &self.fast
-            && let Ok(outputs) = fast.run_payload(payload, globals(account, received_at))
-        {
-            return self.outputs(&outputs, fast::to_json);
-        }
-        self.run_jaq(convert::parse(payload)?, account, received_at)
+        self.run_input(Input::Raw(payload), account, received_at)
     }
 
     /// Runs the mapping on an already decoded value.
@@ -145,55 +147,63 @@ impl MappingProgram {
         account: &str,
         received_at: &str,
     ) -> Result<Vec<Value>, RunError> {
-        if let Some(fast) = &self.fast
-            && let Ok(outputs) = fast.run(fast::from_json(payload), globals(account, received_at))
-        {
-            return self.outputs(&outputs, fast::to_json);
-        }
-        self.run_jaq(convert::to_val(payload), account, received_at)
+        self.run_input(Input::Decoded(payload), account, received_at)
     }
 
-    /// Runs the mapping on either kind of input: [`Self::run`] or
-    /// [`Self::run_value`].
+    /// Runs the mapping on either kind of input: the direct evaluator's
+    /// answer, or jaq's where it is unsure.
     pub fn run_input(
         &self,
         input: Input<'_>,
         account: &str,
         received_at: &str,
     ) -> Result<Vec<Value>, RunError> {
-        match input {
-            Input::Raw(payload) => self.run(payload, account, received_at),
-            Input::Decoded(payload) => self.run_value(payload, account, received_at),
+        if let Some(outputs) = self.direct(input, account, received_at) {
+            return self.outputs(&outputs, fast::to_json);
         }
+        self.run_jaq(jaq_input(input)?, account, received_at)
     }
 
     /// Every output decoded straight into `T`, as serde would decode the
     /// JSON that [`Self::run_input`] returns (ADR 0023), when the direct
-    /// evaluator maps this payload and every output decodes. The decoder
-    /// also refuses what a JSON Schema check could refuse though serde
-    /// accepts it (arrays read as structs, serde_json's private keys,
-    /// decimal text outside the schema's pattern; see `fast::de`). `None`
-    /// sends the caller to [`Self::run_input`], which explains any failure.
+    /// evaluator maps this payload, every output decodes and `admit`
+    /// takes it. The decoder also refuses what a JSON Schema check could
+    /// refuse though serde accepts it (arrays read as structs, serde_json's
+    /// private keys, decimal text outside the schema's pattern; see
+    /// `fast::de`). Otherwise the JSON outputs, as [`Self::run_input`]
+    /// gives them, from the same run: the program is not run twice.
     pub fn run_typed<T: serde::de::DeserializeOwned>(
         &self,
         input: Input<'_>,
         account: &str,
         received_at: &str,
-    ) -> Option<Vec<T>> {
+        admit: impl Fn(&T) -> bool,
+    ) -> Typed<T> {
+        let Some(outputs) = self.direct(input, account, received_at) else {
+            return Typed::Json(
+                jaq_input(input).and_then(|input| self.run_jaq(input, account, received_at)),
+            );
+        };
+        let decoded: Option<Vec<T>> = outputs
+            .iter()
+            .map(|output| fast::decode(output).ok().filter(|t| admit(t)))
+            .collect();
+        match decoded {
+            Some(decoded) if !decoded.is_empty() => Typed::Decoded(decoded),
+            _ => Typed::Json(self.outputs(&outputs, fast::to_json)),
+        }
+    }
+
+    /// The direct evaluator's outputs, when the program is direct and the
+    /// evaluator is sure.
+    fn direct(&self, input: Input<'_>, account: &str, received_at: &str) -> Option<Vec<fast::V>> {
         let fast = self.fast.as_ref()?;
         let globals = globals(account, received_at);
-        let outputs = match input {
+        match input {
             Input::Raw(payload) => fast.run_payload(payload, globals),
             Input::Decoded(payload) => fast.run(fast::from_json(payload), globals),
         }
-        .ok()?;
-        if outputs.is_empty() {
-            return None;
-        }
-        outputs
-            .iter()
-            .map(|output| fast::decode(output).ok())
-            .collect()
+        .ok()
     }
 
     /// A run's outputs as JSON (jaq's values or the direct evaluator's,
@@ -258,6 +268,14 @@ impl MappingProgram {
             }
         };
         self.outputs(&vals, convert::from_val)
+    }
+}
+
+/// A payload as jaq reads it.
+fn jaq_input(input: Input<'_>) -> Result<Val, RunError> {
+    match input {
+        Input::Raw(payload) => convert::parse(payload),
+        Input::Decoded(payload) => Ok(convert::to_val(payload)),
     }
 }
 
@@ -335,6 +353,38 @@ mod tests {
             empty.run(b"{}", "a", "b"),
             Err(RunError::NoOutput { .. })
         ));
+    }
+
+    #[derive(Debug, PartialEq, serde::Deserialize)]
+    struct Price {
+        price: String,
+    }
+
+    /// Decoded when every output decodes and is admitted; else the JSON
+    /// outputs `run_input` gives, taken from the same run.
+    #[test]
+    fn typed_runs_decode_or_give_the_json_outputs() {
+        let program = MappingProgram::compile("t/v1", "{price: .p}").expect("compile");
+        assert!(program.is_direct());
+        let input = Input::Raw(br#"{"p": "19.99"}"#);
+        let typed = program.run_typed(input, "a", "b", |_: &Price| true);
+        assert!(
+            matches!(&typed, Typed::Decoded(prices) if prices == &[Price { price: "19.99".into() }]),
+            "{typed:?}"
+        );
+        let json = program.run_input(input, "a", "b");
+        let refused = program.run_typed(input, "a", "b", |_: &Price| false);
+        assert!(
+            matches!(&refused, Typed::Json(outputs) if outputs == &json),
+            "{refused:?}"
+        );
+        // An output that does not decode, and a payload that is not JSON.
+        let number = Input::Raw(br#"{"p": 19.99}"#);
+        let undecoded = program.run_typed(number, "a", "b", |_: &Price| true);
+        let expected = program.run_input(number, "a", "b");
+        assert!(matches!(&undecoded, Typed::Json(outputs) if outputs == &expected));
+        let broken = program.run_typed(Input::Raw(b"{"), "a", "b", |_: &Price| true);
+        assert!(matches!(broken, Typed::Json(Err(RunError::Payload(_)))));
     }
 
     #[test]

@@ -33,7 +33,6 @@ use crate::auth::{Principal, Scope};
 use crate::channel_change::{ChannelChange, ChannelChangeJob};
 use crate::correlation;
 use crate::problem::{Problem, ProblemKind};
-use crate::schema_check::MapFailure;
 
 pub async fn webhook(
     State(app): State<AppState>,
@@ -134,31 +133,25 @@ async fn receive(
         shop,
         &Utc::now().to_rfc3339(),
     );
+    let context = |problem: Problem| {
+        problem
+            .with("mapping", json!(mapping.name()))
+            .with("topic", json!(topic.as_str()))
+    };
     let checked = match mapped {
         Ok(mut orders) if orders.len() == 1 => Ok(orders.remove(0)),
-        Ok(orders) => Err(Problem::new(
+        Ok(orders) => Err(context(Problem::new(
             ProblemKind::MappingFailed,
             format!(
                 "the mapping gave {} orders for one Shopify order",
                 orders.len()
             ),
-        )),
-        Err(MapFailure::Run(error)) => {
-            Err(Problem::new(ProblemKind::MappingFailed, error.to_string()))
-        }
-        Err(MapFailure::Invalid { errors, canonical }) => Err(Problem::new(
-            ProblemKind::MappingFailed,
-            format!("the mapped order violates {} rule(s)", errors.len()),
-        )
-        .with_errors(&errors)
-        .with("canonical", canonical)),
+        ))),
+        Err(failure) => Err(failure.problem(context)),
     };
     let order = match checked {
         Ok(order) => order,
         Err(problem) => {
-            let problem = problem
-                .with("mapping", json!(mapping.name()))
-                .with("topic", json!(topic.as_str()));
             rejector.keep(&bytes, false, problem).await;
             return Ok(acknowledged("kept", None));
         }

@@ -28,7 +28,6 @@ use crate::api::AppState;
 use crate::api::orders::submit;
 use crate::auth::Principal;
 use crate::problem::{Problem, ProblemKind};
-use crate::schema_check::MapFailure;
 
 /// Where a file came from, for the audit trail and rejected payloads.
 pub struct Source<'a> {
@@ -167,8 +166,8 @@ pub(crate) fn map_document(
         .mappings
         .get("edi-850", None)
         .map_err(|e| Problem::new(ProblemKind::Internal, e.to_string()))?;
-    let failed = |detail: String| {
-        Problem::new(ProblemKind::MappingFailed, detail)
+    let context = |problem: Problem| {
+        problem
             .with("mapping", json!(mapping.name()))
             .with("po_number", json!(doc.po_number))
             .with("st_control_number", json!(doc.set_control))
@@ -181,15 +180,7 @@ pub(crate) fn map_document(
             &partner.id,
             &Utc::now().to_rfc3339(),
         )
-        .map_err(|failure| match failure {
-            MapFailure::Run(error) => failed(error.to_string()),
-            MapFailure::Invalid { errors, canonical } => failed(format!(
-                "the mapped order violates {} rule(s)",
-                errors.len()
-            ))
-            .with_errors(&errors)
-            .with("canonical", canonical),
-        })?;
+        .map_err(|failure| failure.problem(context))?;
     for order in &mut orders {
         partner.value_maps.apply(order);
     }

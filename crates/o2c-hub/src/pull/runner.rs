@@ -316,15 +316,9 @@ fn prepare(
                     .with("channel_order_id", json!(raw.order_id)),
             );
         }
-        Err(MapFailure::Invalid { errors, canonical }) => {
+        Err(invalid) => {
             return Prepared::Reject(
-                Problem::new(
-                    ProblemKind::MappingFailed,
-                    format!("the mapped order violates {} rule(s)", errors.len()),
-                )
-                .with_errors(&errors)
-                .with("mapping", json!(mapping.name()))
-                .with("canonical", canonical),
+                invalid.problem(|problem| problem.with("mapping", json!(mapping.name()))),
             );
         }
     };

@@ -4,7 +4,7 @@
 
 use std::sync::OnceLock;
 
-use o2c_connectors::{Input, MappingProgram, MappingSet};
+use o2c_connectors::{Input, MappingProgram, MappingSet, Typed};
 use proptest::prelude::*;
 use serde_json::{Value, json};
 
@@ -24,10 +24,10 @@ fn identity() -> MappingProgram {
 
 /// The direct path alone: decoded and admitted, or not.
 fn direct(program: &MappingProgram, body: &Value) -> Option<Order> {
-    let mut orders =
-        program.run_typed::<Order>(Input::Decoded(body), "acct", "2026-11-27T00:00:00Z")?;
-    let order = orders.pop()?;
-    admits(&order).then_some(order)
+    match program.run_typed(Input::Decoded(body), "acct", "2026-11-27T00:00:00Z", admits) {
+        Typed::Decoded(mut orders) => orders.pop(),
+        Typed::Json(_) => None,
+    }
 }
 
 /// The JSON path alone: the mapping's JSON output, then the schema.
@@ -85,9 +85,10 @@ fn the_shipped_mapping_decodes_shopifys_sample_directly() {
     let mappings = MappingSet::shipped().expect("shipped");
     let program = &mappings.get("shopify", None).expect("shopify").program;
     let input = Input::Raw(payload.as_bytes());
-    let typed = program
-        .run_typed::<Order>(input, "shop", "2026-11-27T00:00:00Z")
-        .expect("the direct path decodes it");
+    let Typed::Decoded(typed) = program.run_typed(input, "shop", "2026-11-27T00:00:00Z", admits)
+    else {
+        panic!("the direct path decodes it");
+    };
     assert!(typed.iter().all(admits));
     let orders = schema()
         .map(program, input, "shop", "2026-11-27T00:00:00Z")
