@@ -240,6 +240,19 @@ mod tests {
     use o2c_formats::x12::ack855::LineDecision;
     use o2c_store::NewAuditEntry;
 
+    /// An RD 855 for `po` written to `file` for partner `acme`: the lines
+    /// refused by Odoo.
+    fn refused_855(po: &str, file: &str) -> ToldRefused {
+        ToldRefused {
+            partner: "acme".into(),
+            po_number: po.into(),
+            file: file.into(),
+            ack_type: "RD".into(),
+            reason: "refused by Odoo: archived".into(),
+            written: true,
+        }
+    }
+
     #[tokio::test]
     async fn an_override_read_from_the_audit_log_reopens_its_po_once() {
         let store = o2c_store::open("sqlite::memory:").await.expect("store");
@@ -263,14 +276,7 @@ mod tests {
             )
             .await
             .expect("record");
-        let told = ToldRefused {
-            partner: "acme".into(),
-            po_number: "PO-9".into(),
-            file: "855-acme-000000003.x12".into(),
-            ack_type: "RD".into(),
-            reason: "refused by Odoo: archived".into(),
-            written: true,
-        };
+        let told = refused_855("PO-9", "855-acme-000000003.x12");
         let answered = PoTrack {
             ack: Some(PlannedAck {
                 ack_type: "RD".into(),
@@ -348,14 +354,7 @@ mod tests {
             .save_edi_po("acme", "PO-7", false, &garbled, at, None, at)
             .await
             .expect("save");
-        let told = ToldRefused {
-            partner: "acme".into(),
-            po_number: "PO-7".into(),
-            file: "855-acme-000000004.x12".into(),
-            ack_type: "RD".into(),
-            reason: "refused by Odoo: archived".into(),
-            written: true,
-        };
+        let told = refused_855("PO-7", "855-acme-000000004.x12");
         let warning = reopen_after_override(store.as_ref(), &told, at)
             .await
             .expect("a warning for the operator");
