@@ -143,6 +143,46 @@ fn what_serde_accepts_and_the_schema_refuses_is_refused_directly() {
     }
 }
 
+/// A refused mapped order becomes the operator's problem: the caller's
+/// members, every violation and the output as mapped; a failed run, its
+/// message with the caller's members.
+#[test]
+fn map_failures_become_problems_with_the_callers_members() {
+    let program = identity();
+    let mut body = example_order();
+    body["lines"] = json!([]);
+    let failure = schema()
+        .map(&program, Input::Decoded(&body), "a", "b")
+        .expect_err("no lines");
+    let problem = failure.problem(|p| p.with("mapping", json!("identity/v1")));
+    assert_eq!(problem.kind, ProblemKind::MappingFailed);
+    assert!(
+        problem.detail.starts_with("the mapped order violates"),
+        "{}",
+        problem.detail
+    );
+    let members: Vec<&str> = problem.extensions.iter().map(|(k, _)| k.as_str()).collect();
+    assert_eq!(members, ["mapping", "errors", "canonical"]);
+    let canonical = &problem.extensions[2].1;
+    assert_eq!(canonical["lines"], json!([]));
+    let failing =
+        MappingProgram::compile("fails/v1", "error(\"not an order: test\")").expect("compiles");
+    let failure = schema()
+        .map(&failing, Input::Decoded(&body), "a", "b")
+        .expect_err("fails");
+    assert!(matches!(failure, MapFailure::Run(_)));
+    let problem = failure.problem(|p| p.with("po_number", json!("PO-1")));
+    assert!(
+        problem.detail.contains("not an order: test"),
+        "{}",
+        problem.detail
+    );
+    assert_eq!(
+        problem.extensions,
+        [("po_number".to_owned(), json!("PO-1"))]
+    );
+}
+
 /// Keywords that constrain a value beyond its JSON type.
 const CONSTRAINTS: [&str; 26] = [
     "pattern",
