@@ -196,7 +196,12 @@ impl MappingProgram {
 
     /// The direct evaluator's outputs, when the program is direct and the
     /// evaluator is sure.
-    fn direct(&self, input: Input<'_>, account: &str, received_at: &str) -> Option<Vec<fast::V>> {
+    fn direct<'a>(
+        &'a self,
+        input: Input<'a>,
+        account: &'a str,
+        received_at: &'a str,
+    ) -> Option<Vec<fast::V<'a>>> {
         let fast = self.fast.as_ref()?;
         let globals = globals(account, received_at);
         match input {
@@ -280,11 +285,8 @@ fn jaq_input(input: Input<'_>) -> Result<Val, RunError> {
 }
 
 /// The values of [`GLOBALS`], in order, for the direct evaluator.
-fn globals(account: &str, received_at: &str) -> [fast::V; 2] {
-    [
-        fast::V::str(account.to_owned()),
-        fast::V::str(received_at.to_owned()),
-    ]
+fn globals<'a>(account: &'a str, received_at: &'a str) -> [fast::V<'a>; 2] {
+    [fast::V::str(account), fast::V::str(received_at)]
 }
 
 /// `error("…")` in a mapping arrives as a jaq value; show its text.

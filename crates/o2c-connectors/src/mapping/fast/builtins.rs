@@ -12,7 +12,7 @@ use regex_bites::bytes::{Regex, RegexBuilder};
 
 use super::Unsure;
 use super::project::KeySet;
-use super::value::{self, Obj, V};
+use super::value::{self, Obj, Text, V};
 use crate::mapping::decimal_funs;
 
 /// A builtin the evaluator runs natively. Value builtins take their
@@ -157,20 +157,20 @@ impl Builtin {
     }
 }
 
-fn text(v: &V) -> Result<&str, Unsure> {
+fn text<'v>(v: &'v V<'_>) -> Result<&'v str, Unsure> {
     match v {
         V::Str(bytes) => std::str::from_utf8(bytes).map_err(|_| Unsure),
         _ => Err(Unsure),
     }
 }
 
-fn string(s: impl Into<String>) -> V {
+fn string(s: impl Into<String>) -> V<'static> {
     V::str(s.into())
 }
 
 /// The decimal the natives (`decimal_funs`) read from a value, by the
 /// same code as jaq's side; anything they refuse goes to jaq.
-fn amount(v: &V) -> Result<Option<rust_decimal::Decimal>, Unsure> {
+fn amount(v: &V<'_>) -> Result<Option<rust_decimal::Decimal>, Unsure> {
     let amount = match v {
         V::Null => decimal_funs::Amount::Null,
         V::Num(n) => decimal_funs::Amount::Num(n),
@@ -181,7 +181,7 @@ fn amount(v: &V) -> Result<Option<rust_decimal::Decimal>, Unsure> {
 }
 
 /// A scale argument of `to_minor` / `from_minor`.
-fn scale(a: &V) -> Result<u32, Unsure> {
+fn scale(a: &V<'_>) -> Result<u32, Unsure> {
     match a {
         V::Num(n) => decimal_funs::scale(n).ok_or(Unsure),
         _ => Err(Unsure),
@@ -189,8 +189,8 @@ fn scale(a: &V) -> Result<u32, Unsure> {
 }
 
 /// jaq's `type` (jaq-std defs.jq, by comparison with `""`, `[]`, `{}`).
-pub fn type_of(v: &V) -> V {
-    V::Str(bytes::Bytes::from_static(match v {
+pub fn type_of(v: &V<'_>) -> V<'static> {
+    V::Str(Text::Borrowed(match v {
         V::Null => b"null",
         V::Bool(_) => b"boolean",
         V::Num(_) => b"number",
@@ -201,7 +201,7 @@ pub fn type_of(v: &V) -> V {
 }
 
 /// A builtin without arguments applied to its input.
-pub fn apply0(b: &Builtin, v: V) -> Result<V, Unsure> {
+pub fn apply0<'a>(b: &Builtin, v: V<'a>) -> Result<V<'a>, Unsure> {
     use Builtin::*;
     // These read the whole content of what they are given (its text,
     // comparisons of its parts): not of anything holding an object that
@@ -302,10 +302,10 @@ pub fn apply0(b: &Builtin, v: V) -> Result<V, Unsure> {
         // jaq-core `to_entries` over key_values: an object's members, or an
         // array's elements keyed by index.
         ToEntries => {
-            let entry = |key: V, value: &V| {
+            let entry = |key: V<'a>, value: &V<'a>| {
                 let mut obj = Obj::with_capacity(2);
-                obj.insert(bytes::Bytes::from_static(b"key"), key);
-                obj.insert(bytes::Bytes::from_static(b"value"), value.clone());
+                obj.insert(Text::Borrowed(b"key"), key);
+                obj.insert(Text::Borrowed(b"value"), value.clone());
                 V::obj(obj)
             };
             V::Arr(Rc::new(match &v {
@@ -331,7 +331,7 @@ pub fn apply0(b: &Builtin, v: V) -> Result<V, Unsure> {
         // jaq-std `min_by_or_empty` keeps the first smallest, `max_by_or_empty`
         // the last largest; an empty array gives null.
         Min => {
-            let mut best: Option<V> = None;
+            let mut best: Option<V<'a>> = None;
             for item in array(&v)? {
                 if best.as_ref().is_none_or(|b| value::cmp(&item, b).is_lt()) {
                     best = Some(item);
@@ -340,7 +340,7 @@ pub fn apply0(b: &Builtin, v: V) -> Result<V, Unsure> {
             best.unwrap_or(V::Null)
         }
         Max => {
-            let mut best: Option<V> = None;
+            let mut best: Option<V<'a>> = None;
             for item in array(&v)? {
                 if best.as_ref().is_none_or(|b| value::cmp(&item, b).is_ge()) {
                     best = Some(item);
@@ -362,7 +362,7 @@ pub fn apply0(b: &Builtin, v: V) -> Result<V, Unsure> {
 
 /// A builtin with one value argument applied to its input; `keys` are
 /// those a projected payload kept.
-pub fn apply1(b: &Builtin, v: V, a: V, keys: &KeySet) -> Result<V, Unsure> {
+pub fn apply1<'a>(b: &Builtin, v: V<'a>, a: V<'a>, keys: &KeySet) -> Result<V<'a>, Unsure> {
     use Builtin::*;
     if matches!(b, Join) && v.holds_pruned() {
         return Err(Unsure);
@@ -434,7 +434,7 @@ pub fn apply1(b: &Builtin, v: V, a: V, keys: &KeySet) -> Result<V, Unsure> {
 
 /// The integers of `range(from; to)` (jaq-core's native `range` with step
 /// 1), for integer bounds.
-pub fn range(from: &V, to: &V) -> Result<std::ops::Range<isize>, Unsure> {
+pub fn range(from: &V<'_>, to: &V<'_>) -> Result<std::ops::Range<isize>, Unsure> {
     match (from, to) {
         (V::Num(Num::Int(from)), V::Num(Num::Int(to))) => Ok(*from..*to),
         _ => Err(Unsure),
@@ -442,7 +442,7 @@ pub fn range(from: &V, to: &V) -> Result<std::ops::Range<isize>, Unsure> {
 }
 
 /// `.[]` of an array or an object (not of one that lost members).
-pub fn elements(v: &V) -> Result<Box<dyn Iterator<Item = V> + '_>, Unsure> {
+pub fn elements<'v, 'a>(v: &'v V<'a>) -> Result<Box<dyn Iterator<Item = V<'a>> + 'v>, Unsure> {
     match v {
         V::Obj(o) if o.is_pruned() => Err(Unsure),
         V::Arr(items) => Ok(Box::new(items.iter().cloned())),
@@ -456,7 +456,7 @@ pub fn elements(v: &V) -> Result<Box<dyn Iterator<Item = V> + '_>, Unsure> {
 /// under such an order depends on the sort's inner workings (Rust's sort
 /// may even stop with a panic): only arrays of nulls, booleans, machine
 /// integers and strings are sorted here; others go to jaq.
-fn sorted(v: &V) -> Result<Vec<V>, Unsure> {
+fn sorted<'a>(v: &V<'a>) -> Result<Vec<V<'a>>, Unsure> {
     let total = |item: &V| matches!(item, V::Null | V::Bool(_) | V::Num(Num::Int(_)) | V::Str(_));
     let mut items = array(v)?;
     if !items.iter().all(total) {
@@ -466,7 +466,7 @@ fn sorted(v: &V) -> Result<Vec<V>, Unsure> {
     Ok(items)
 }
 
-fn array(v: &V) -> Result<Vec<V>, Unsure> {
+fn array<'a>(v: &V<'a>) -> Result<Vec<V<'a>>, Unsure> {
     match v {
         V::Arr(items) => Ok(items.as_ref().clone()),
         _ => Err(Unsure),

@@ -31,7 +31,7 @@ type Error = serde_json::Error;
 const SERDE_JSON_PRIVATE: &[u8] = b"$serde_json::private::";
 
 /// One output of the direct evaluator, to be read by serde.
-pub struct Decoder<'v>(pub &'v V);
+pub struct Decoder<'v>(pub &'v V<'v>);
 
 fn refused(why: &str) -> Error {
     de::Error::custom(format!("not decoded directly: {why}"))
@@ -189,7 +189,7 @@ impl<'de> Deserializer<'de> for Decoder<'_> {
 }
 
 /// An array read whole, as serde_json's `Value` requires.
-fn visit_array<'de, W: de::Visitor<'de>>(items: &[V], visitor: W) -> Result<W::Value, Error> {
+fn visit_array<'de, W: de::Visitor<'de>>(items: &[V<'_>], visitor: W) -> Result<W::Value, Error> {
     let mut seq = Items(items.iter());
     let value = visitor.visit_seq(&mut seq)?;
     match seq.0.len() {
@@ -199,7 +199,7 @@ fn visit_array<'de, W: de::Visitor<'de>>(items: &[V], visitor: W) -> Result<W::V
 }
 
 /// An object read whole, as serde_json's `Value` requires.
-fn visit_object<'de, W: de::Visitor<'de>>(obj: &Obj, visitor: W) -> Result<W::Value, Error> {
+fn visit_object<'de, W: de::Visitor<'de>>(obj: &Obj<'_>, visitor: W) -> Result<W::Value, Error> {
     let mut map = Members {
         members: obj.members().iter(),
         value: None,
@@ -212,7 +212,7 @@ fn visit_object<'de, W: de::Visitor<'de>>(obj: &Obj, visitor: W) -> Result<W::Va
 }
 
 /// An array's items, each read by a [`Decoder`].
-struct Items<'v>(std::slice::Iter<'v, V>);
+struct Items<'v>(std::slice::Iter<'v, V<'v>>);
 
 impl<'de> SeqAccess<'de> for Items<'_> {
     type Error = Error;
@@ -234,8 +234,8 @@ impl<'de> SeqAccess<'de> for Items<'_> {
 
 /// An object's members that are not null (the JSON path drops those).
 struct Members<'v> {
-    members: std::slice::Iter<'v, (bytes::Bytes, V)>,
-    value: Option<&'v V>,
+    members: std::slice::Iter<'v, (super::text::Text<'v>, V<'v>)>,
+    value: Option<&'v V<'v>>,
 }
 
 impl<'de> MapAccess<'de> for Members<'_> {

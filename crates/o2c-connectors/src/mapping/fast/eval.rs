@@ -13,7 +13,7 @@ use super::Unsure;
 use super::builtins::{self, Builtin};
 use super::lower::{Arg, DefBody, Expr, Lit, Step, StrPiece};
 use super::project::KeySet;
-use super::value::{self, Obj, V};
+use super::value::{self, Obj, Text, V};
 
 /// Why evaluation stopped early: the payload must go to jaq, or `any` /
 /// `all` found their answer.
@@ -29,11 +29,11 @@ impl From<Unsure> for Stop {
 }
 
 type Flow = Result<(), Stop>;
-type Out<'o> = dyn FnMut(V) -> Flow + 'o;
+type Out<'o, 'p> = dyn FnMut(V<'p>) -> Flow + 'o;
 
 /// What a variable or a filter argument is bound to.
 enum Bound<'p> {
-    Value(V),
+    Value(V<'p>),
     Filter(&'p Expr, Env<'p>),
 }
 
@@ -47,7 +47,7 @@ struct Node<'p> {
 pub struct Env<'p>(Option<Rc<Node<'p>>>);
 
 impl<'p> Env<'p> {
-    pub fn with_value(&self, value: V) -> Self {
+    pub fn with_value(&self, value: V<'p>) -> Self {
         self.push(Bound::Value(value))
     }
 
@@ -67,7 +67,7 @@ impl<'p> Env<'p> {
     }
 
     /// The value bound at `distance`; a filter argument there is not one.
-    fn value(&self, distance: usize) -> Result<&V, Unsure> {
+    fn value(&self, distance: usize) -> Result<&V<'p>, Unsure> {
         match &self.node(distance)?.bound {
             Bound::Value(x) => Ok(x),
             Bound::Filter(..) => Err(Unsure),
@@ -90,19 +90,19 @@ pub struct Evaluator<'p> {
 
 /// A container that holds an object missing members (`project`): its
 /// whole content must not be observed.
-fn partial(v: &V) -> bool {
+fn partial<'p>(v: &V<'p>) -> bool {
     v.is_container() && v.holds_pruned()
 }
 
 /// Whether `x op y` would read the content of a partial container: only
 /// two containers are compared (or subtracted) member by member; `+`
 /// carries the marker into its result.
-fn reads_partial(x: &V, y: &V, adds: bool) -> bool {
+fn reads_partial<'p>(x: &V<'p>, y: &V<'p>, adds: bool) -> bool {
     !adds && x.is_container() && y.is_container() && (partial(x) || partial(y))
 }
 
 impl<'p> Evaluator<'p> {
-    pub fn run(&self, e: &'p Expr, env: &Env<'p>, v: V, out: &mut Out) -> Flow {
+    pub fn run(&self, e: &'p Expr, env: &Env<'p>, v: V<'p>, out: &mut Out<'_, 'p>) -> Flow {
         match e {
             Expr::Id => out(v),
             Expr::Lit(lit) => out(lit.val()),
@@ -198,7 +198,7 @@ impl<'p> Evaluator<'p> {
 
     /// Whether member `key` of a pruned object is as in the payload: named
     /// by the program, or present (only unnamed containers were skipped).
-    fn kept(&self, object: &V, key: &V) -> bool {
+    fn kept(&self, object: &V<'p>, key: &V<'p>) -> bool {
         match (object, key) {
             (V::Obj(members), V::Str(k)) => self.keys.contains(k) || members.contains(k),
             _ => true,
@@ -209,7 +209,7 @@ impl<'p> Evaluator<'p> {
     /// than handed to a callback; as [`Self::one`] would give it (none or
     /// several outputs, or any failure, make the evaluator unsure). Each
     /// case mirrors its case in [`Self::run`].
-    pub fn single(&self, e: &'p Expr, env: &Env<'p>, v: &V) -> Result<V, Stop> {
+    pub fn single(&self, e: &'p Expr, env: &Env<'p>, v: &V<'p>) -> Result<V<'p>, Stop> {
         match e {
             Expr::Id => Ok(v.clone()),
             Expr::Lit(lit) => Ok(lit.val()),
@@ -268,7 +268,7 @@ impl<'p> Evaluator<'p> {
             Expr::Record(fields) => {
                 let mut members = Vec::with_capacity(fields.len());
                 for (key, f) in fields {
-                    members.push((key.clone(), self.single(f, env, v)?));
+                    members.push((Text::Borrowed(key), self.single(f, env, v)?));
                 }
                 Ok(V::obj(Obj::from_distinct(members)))
             }
@@ -324,8 +324,8 @@ impl<'p> Evaluator<'p> {
         b: &'p Builtin,
         args: &'p [Expr],
         env: &Env<'p>,
-        v: &V,
-    ) -> Result<V, Stop> {
+        v: &V<'p>,
+    ) -> Result<V<'p>, Stop> {
         use Builtin::*;
         match (b, args) {
             (Error | ErrorWith, _) => Err(Stop::Unsure),
@@ -354,8 +354,8 @@ impl<'p> Evaluator<'p> {
 
     /// The one output `run` hands to its callback; none or several go to
     /// jaq.
-    fn one_of(&self, run: impl FnOnce(&mut Out) -> Flow) -> Result<V, Stop> {
-        let mut found: Option<V> = None;
+    fn one_of(&self, run: impl FnOnce(&mut Out<'_, 'p>) -> Flow) -> Result<V<'p>, Stop> {
+        let mut found: Option<V<'p>> = None;
         let mut several = false;
         run(&mut |x| {
             if found.replace(x).is_some() {
@@ -370,7 +370,7 @@ impl<'p> Evaluator<'p> {
     }
 
     /// The one output of `e`; none or several go to jaq.
-    fn one(&self, e: &'p Expr, env: &Env<'p>, v: V) -> Result<V, Stop> {
+    fn one(&self, e: &'p Expr, env: &Env<'p>, v: V<'p>) -> Result<V<'p>, Stop> {
         self.one_of(|out| self.run(e, env, v, out))
     }
 
@@ -382,8 +382,8 @@ impl<'p> Evaluator<'p> {
         args: &'p [Arg],
         caller: &Env<'p>,
         bound: Env<'p>,
-        v: V,
-        out: &mut Out,
+        v: V<'p>,
+        out: &mut Out<'_, 'p>,
     ) -> Flow {
         let Some((first, rest)) = args.split_first() else {
             let body = &self.defs.get(def).ok_or(Stop::Unsure)?.body;
@@ -404,9 +404,9 @@ impl<'p> Evaluator<'p> {
         &self,
         pieces: &'p [StrPiece],
         env: &Env<'p>,
-        v: &V,
+        v: &V<'p>,
         mut acc: String,
-        out: &mut Out,
+        out: &mut Out<'_, 'p>,
     ) -> Flow {
         let Some((piece, rest)) = pieces.split_first() else {
             return out(V::str(acc));
@@ -427,9 +427,15 @@ impl<'p> Evaluator<'p> {
     /// `{k1: v1, k2: v2, …}`: each key and value is run once; with one
     /// output each (the usual case) the object is built directly, else
     /// every combination is, earlier members varying slowest.
-    fn object(&self, fields: &'p [(Expr, Expr)], env: &Env<'p>, v: &V, out: &mut Out) -> Flow {
-        let mut members: Vec<(Vec<V>, Vec<V>)> = Vec::new();
-        let mut single: Vec<(V, V)> = Vec::with_capacity(fields.len());
+    fn object(
+        &self,
+        fields: &'p [(Expr, Expr)],
+        env: &Env<'p>,
+        v: &V<'p>,
+        out: &mut Out<'_, 'p>,
+    ) -> Flow {
+        let mut members: Vec<(Vec<V<'p>>, Vec<V<'p>>)> = Vec::new();
+        let mut single: Vec<(V<'p>, V<'p>)> = Vec::with_capacity(fields.len());
         for (k, value) in fields {
             let keys = self.outputs(k, env, v)?;
             let values = self.outputs(value, env, v)?;
@@ -449,24 +455,24 @@ impl<'p> Evaluator<'p> {
     /// combination is, as [`Self::object`] builds them.
     fn record(
         &self,
-        fields: &'p [(bytes::Bytes, Expr)],
+        fields: &'p [(Box<[u8]>, Expr)],
         env: &Env<'p>,
-        v: &V,
-        out: &mut Out,
+        v: &V<'p>,
+        out: &mut Out<'_, 'p>,
     ) -> Flow {
         let mut members = Vec::with_capacity(fields.len());
         for (at, (key, value)) in fields.iter().enumerate() {
             let outputs = match self.outputs(value, env, v)? {
                 Outputs::One(x) => {
-                    members.push((key.clone(), x));
+                    members.push((Text::Borrowed(key), x));
                     continue;
                 }
                 several_or_none => several_or_none,
             };
-            let mut rest = vec![(vec![V::Str(key.clone())], outputs.into_vec())];
+            let mut rest = vec![(vec![V::Str(Text::Borrowed(key))], outputs.into_vec())];
             for (key, value) in &fields[at + 1..] {
                 rest.push((
-                    vec![V::Str(key.clone())],
+                    vec![V::Str(Text::Borrowed(key))],
                     self.outputs(value, env, v)?.into_vec(),
                 ));
             }
@@ -476,7 +482,12 @@ impl<'p> Evaluator<'p> {
         out(V::obj(Obj::from_distinct(members)))
     }
 
-    fn combine(&self, members: &[(Vec<V>, Vec<V>)], acc: Vec<(V, V)>, out: &mut Out) -> Flow {
+    fn combine(
+        &self,
+        members: &[(Vec<V<'p>>, Vec<V<'p>>)],
+        acc: Vec<(V<'p>, V<'p>)>,
+        out: &mut Out<'_, 'p>,
+    ) -> Flow {
         let Some(((keys, values), rest)) = members.split_first() else {
             return out(object_of(acc)?);
         };
@@ -491,7 +502,7 @@ impl<'p> Evaluator<'p> {
     }
 
     /// Every output of `e`, without a vector for the usual single one.
-    fn outputs(&self, e: &'p Expr, env: &Env<'p>, v: &V) -> Result<Outputs, Stop> {
+    fn outputs(&self, e: &'p Expr, env: &Env<'p>, v: &V<'p>) -> Result<Outputs<'p>, Stop> {
         match e {
             Expr::Lit(lit) => return Ok(Outputs::One(lit.val())),
             Expr::Single(e) => return Ok(Outputs::One(self.single(e, env, v)?)),
@@ -511,9 +522,9 @@ impl<'p> Evaluator<'p> {
         &self,
         steps: &'p [(Step, bool)],
         env: &Env<'p>,
-        input: &V,
-        y: V,
-        out: &mut Out,
+        input: &V<'p>,
+        y: V<'p>,
+        out: &mut Out<'_, 'p>,
     ) -> Flow {
         let Some(((step, optional), rest)) = steps.split_first() else {
             return out(y);
@@ -589,8 +600,8 @@ impl<'p> Evaluator<'p> {
         b: &'p Builtin,
         args: &'p [Expr],
         env: &Env<'p>,
-        v: V,
-        out: &mut Out,
+        v: V<'p>,
+        out: &mut Out<'_, 'p>,
     ) -> Flow {
         use Builtin::*;
         match (b, args) {
@@ -623,13 +634,13 @@ impl<'p> Evaluator<'p> {
     /// (`want` false: what makes jaq's `all` false). Stops at the first.
     fn any(
         &self,
-        v: &V,
+        v: &V<'p>,
         g: Option<&'p Expr>,
         cond: &'p Expr,
         env: &Env<'p>,
         want: bool,
     ) -> Result<bool, Stop> {
-        let mut check = |x: V| {
+        let mut check = |x: V<'p>| {
             self.run(cond, env, x, &mut |c| {
                 if c.as_bool() == want {
                     Err(Stop::Found)
@@ -651,14 +662,14 @@ impl<'p> Evaluator<'p> {
 }
 
 /// A filter's outputs, most often exactly one.
-enum Outputs {
+enum Outputs<'p> {
     None,
-    One(V),
-    Many(Vec<V>),
+    One(V<'p>),
+    Many(Vec<V<'p>>),
 }
 
-impl Outputs {
-    fn push(&mut self, x: V) {
+impl<'p> Outputs<'p> {
+    fn push(&mut self, x: V<'p>) {
         *self = match std::mem::replace(self, Outputs::None) {
             Outputs::None => Outputs::One(x),
             Outputs::One(first) => Outputs::Many(vec![first, x]),
@@ -669,7 +680,7 @@ impl Outputs {
         };
     }
 
-    fn into_vec(self) -> Vec<V> {
+    fn into_vec(self) -> Vec<V<'p>> {
         match self {
             Outputs::None => Vec::new(),
             Outputs::One(x) => vec![x],
@@ -681,7 +692,7 @@ impl Outputs {
 /// `base.k1.k2…` when every step is a literal member name and every value
 /// on the way is an object or null (a missing member is null, as
 /// [`Evaluator::steps`] reads it); `None` for any other path.
-fn named_members(base: &V, steps: &[(Step, bool)]) -> Option<V> {
+fn named_members<'p>(base: &V<'p>, steps: &[(Step, bool)]) -> Option<V<'p>> {
     let null = V::Null;
     let mut at = base;
     for (step, _) in steps {
@@ -699,7 +710,11 @@ fn named_members(base: &V, steps: &[(Step, bool)]) -> Option<V> {
 
 /// The value a path starts from, by reference, when it starts at `.` or
 /// a variable; `None` for any other start.
-fn path_start<'a, 'p>(f: &Expr, env: &'a Env<'p>, v: &'a V) -> Result<Option<&'a V>, Unsure> {
+fn path_start<'a, 'p>(
+    f: &Expr,
+    env: &'a Env<'p>,
+    v: &'a V<'p>,
+) -> Result<Option<&'a V<'p>>, Unsure> {
     Ok(match f {
         Expr::Id => Some(v),
         Expr::Var(distance) => Some(env.value(*distance)?),
@@ -709,7 +724,7 @@ fn path_start<'a, 'p>(f: &Expr, env: &'a Env<'p>, v: &'a V) -> Result<Option<&'a
 
 /// `x op y` for jq's arithmetic: not on two containers either of which
 /// holds an object missing members, unless added (`+` carries the marker).
-fn arithmetic(x: V, op: &Math, y: V) -> Result<V, Stop> {
+fn arithmetic<'p>(x: V<'p>, op: &Math, y: V<'p>) -> Result<V<'p>, Stop> {
     if reads_partial(&x, &y, matches!(op, Math::Add)) {
         return Err(Stop::Unsure);
     }
@@ -717,7 +732,7 @@ fn arithmetic(x: V, op: &Math, y: V) -> Result<V, Stop> {
 }
 
 /// `x op y` for jq's comparisons, not reading objects missing members.
-fn comparison(op: &jaq_core::ops::Cmp, x: &V, y: &V) -> Result<V, Stop> {
+fn comparison<'p>(op: &jaq_core::ops::Cmp, x: &V<'p>, y: &V<'p>) -> Result<V<'p>, Stop> {
     if reads_partial(x, y, false) {
         return Err(Stop::Unsure);
     }
@@ -726,7 +741,7 @@ fn comparison(op: &jaq_core::ops::Cmp, x: &V, y: &V) -> Result<V, Stop> {
 
 /// Appends an interpolated value (`"\(f)"`) as jaq prints it: not a
 /// container holding an object missing members.
-fn push_interpolated(text: &mut String, x: V) -> Result<(), Stop> {
+fn push_interpolated<'p>(text: &mut String, x: V<'p>) -> Result<(), Stop> {
     if partial(&x) {
         return Err(Stop::Unsure);
     }
@@ -738,7 +753,7 @@ fn push_interpolated(text: &mut String, x: V) -> Result<(), Stop> {
 }
 
 /// `x op y` for jq's comparison operators, in jaq's order and equality.
-fn compare(op: &jaq_core::ops::Cmp, x: &V, y: &V) -> bool {
+fn compare<'p>(op: &jaq_core::ops::Cmp, x: &V<'p>, y: &V<'p>) -> bool {
     use jaq_core::ops::Cmp;
     use std::cmp::Ordering::*;
     match op {
@@ -752,7 +767,7 @@ fn compare(op: &jaq_core::ops::Cmp, x: &V, y: &V) -> bool {
 }
 
 /// An object built from its members' outputs: keys must be text.
-fn object_of(members: Vec<(V, V)>) -> Result<V, Stop> {
+fn object_of<'p>(members: Vec<(V<'p>, V<'p>)>) -> Result<V<'p>, Stop> {
     let mut obj = Obj::with_capacity(members.len());
     for (k, v) in members {
         match k {
@@ -764,14 +779,14 @@ fn object_of(members: Vec<(V, V)>) -> Result<V, Stop> {
 }
 
 impl Lit {
-    pub fn val(&self) -> V {
+    pub fn val(&self) -> V<'_> {
         match self {
             Lit::Int(i) => V::int(*i),
             Lit::Num(text) => jaq_core::ValT::from_num(text)
                 .ok()
                 .and_then(|n| V::from_val(n).ok())
                 .unwrap_or(V::Null),
-            Lit::Str(bytes) => V::Str(bytes.clone()),
+            Lit::Str(bytes) => V::Str(Text::Borrowed(bytes)),
             Lit::EmptyArr => V::Arr(Default::default()),
         }
     }

@@ -47,7 +47,7 @@ pub enum Lit {
     Int(isize),
     /// A number that is not a machine integer, as its decimal text.
     Num(String),
-    Str(bytes::Bytes),
+    Str(Box<[u8]>),
     EmptyArr,
 }
 
@@ -59,7 +59,7 @@ pub enum Expr {
     Obj(Vec<(Expr, Expr)>),
     /// An object whose keys are distinct string literals (most of a
     /// mapping's): built without checking its keys for repeats.
-    Record(Vec<(bytes::Bytes, Expr)>),
+    Record(Vec<(Box<[u8]>, Expr)>),
     Neg(Box<Expr>),
     Pipe(Box<Expr>, Box<Expr>),
     /// `l as $x | r`
@@ -160,7 +160,7 @@ impl<'s> Lowerer<'s> {
     fn text_lit(&mut self, text: impl Into<String>) -> Expr {
         let text = text.into();
         self.keys.insert(text.as_bytes());
-        Expr::Lit(Lit::Str(bytes::Bytes::from(text)))
+        Expr::Lit(Lit::Str(text.into_bytes().into_boxed_slice()))
     }
 
     fn boxed(&mut self, t: Term<&'s str>) -> Result<Box<Expr>, Unsupported> {
@@ -425,10 +425,10 @@ fn single_var(pattern: Pattern<&str>) -> Result<&str, Unsupported> {
 /// `{…}` as a [`Expr::Record`] when its keys are distinct string
 /// literals, else as a general [`Expr::Obj`].
 fn record_or_object(fields: Vec<(Expr, Expr)>) -> Expr {
-    let mut keys: Vec<&bytes::Bytes> = Vec::with_capacity(fields.len());
+    let mut keys: Vec<&[u8]> = Vec::with_capacity(fields.len());
     for (key, _) in &fields {
         match key {
-            Expr::Lit(Lit::Str(k)) if !keys.contains(&k) => keys.push(k),
+            Expr::Lit(Lit::Str(k)) if !keys.contains(&&**k) => keys.push(k),
             _ => return Expr::Obj(fields),
         }
     }

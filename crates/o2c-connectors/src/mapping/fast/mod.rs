@@ -14,6 +14,7 @@ mod eval;
 mod lower;
 mod project;
 mod single;
+mod text;
 mod value;
 
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -26,7 +27,7 @@ pub use lower::Unsupported;
 /// An output decoded straight into `T`, as serde would decode
 /// `to_json(output)`; an error also where the JSON path's schema check
 /// might refuse what serde accepts (see `de`).
-pub fn decode<T: serde::de::DeserializeOwned>(output: &V) -> Result<T, serde_json::Error> {
+pub fn decode<T: serde::de::DeserializeOwned>(output: &V<'_>) -> Result<T, serde_json::Error> {
     T::deserialize(de::Decoder(output))
 }
 
@@ -55,11 +56,11 @@ impl FastProgram {
     /// Every output of the program on a raw payload, read keeping only the
     /// members the program can name, and the unnamed plain values when the
     /// program has shown it looks some up by computed keys.
-    pub fn run_payload(
-        &self,
-        payload: &[u8],
-        globals: impl IntoIterator<Item = V> + Clone,
-    ) -> Result<Vec<V>, Unsure> {
+    pub fn run_payload<'a>(
+        &'a self,
+        payload: &'a [u8],
+        globals: impl IntoIterator<Item = V<'a>> + Clone,
+    ) -> Result<Vec<V<'a>>, Unsure> {
         let keys = &self.lowered.keys;
         if !self.keeps_plain.load(Ordering::Relaxed) {
             let input = project::parse(payload, keys, Plain::Skip).ok_or(Unsure)?;
@@ -80,7 +81,11 @@ impl FastProgram {
     }
 
     /// Every output of the program on `input`.
-    pub fn run(&self, input: V, globals: impl IntoIterator<Item = V>) -> Result<Vec<V>, Unsure> {
+    pub fn run<'a>(
+        &'a self,
+        input: V<'a>,
+        globals: impl IntoIterator<Item = V<'a>>,
+    ) -> Result<Vec<V<'a>>, Unsure> {
         let env = globals
             .into_iter()
             .fold(eval::Env::default(), |env, value| env.with_value(value));

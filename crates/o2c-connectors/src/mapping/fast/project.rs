@@ -32,13 +32,12 @@ pub(super) fn marker() -> Val {
     MARKER.with(Val::clone)
 }
 
-/// The keys a program can name, each kept once as shared bytes so a
-/// member read under it costs no copy of its key. Most keys a payload
-/// holds are not among them, so a lookup is bucketed by the key's length
+/// The keys a program can name. Most keys a payload holds are not among
+/// them, so a lookup is bucketed by the key's length
 /// and its first and last bytes, without hashing the whole key: a key no
 /// program names mostly finds an empty bucket.
 pub struct KeySet {
-    buckets: Vec<Vec<bytes::Bytes>>,
+    buckets: Vec<Vec<Box<[u8]>>>,
 }
 
 /// How many buckets a key set has (a power of two).
@@ -64,18 +63,14 @@ impl KeySet {
     pub fn insert(&mut self, key: &[u8]) {
         let bucket = &mut self.buckets[Self::bucket(key)];
         if !bucket.iter().any(|k| same_key(k, key)) {
-            bucket.push(bytes::Bytes::copy_from_slice(key));
+            bucket.push(key.into());
         }
     }
 
     pub fn contains(&self, key: &[u8]) -> bool {
-        self.shared(key).is_some()
-    }
-
-    fn shared(&self, key: &[u8]) -> Option<&bytes::Bytes> {
         self.buckets[Self::bucket(key)]
             .iter()
-            .find(|k| same_key(k, key))
+            .any(|k| same_key(k, key))
     }
 }
 
@@ -91,7 +86,7 @@ pub enum Plain {
 
 /// The payload with unnamed members left out; `None` when the reader
 /// refuses it (the caller then reads it in full, for jaq's answer or error).
-pub fn parse(payload: &[u8], keys: &KeySet, plain: Plain) -> Option<V> {
+pub fn parse<'a>(payload: &'a [u8], keys: &KeySet, plain: Plain) -> Option<V<'a>> {
     // Checked once, whole: the reader then slices strings without checks.
     std::str::from_utf8(payload).ok()?;
     read::Reader::new(payload, keys, plain).document().ok()
@@ -109,8 +104,8 @@ mod tests {
         set
     }
 
-    fn member(v: &V, key: &str) -> V {
-        v.index(&V::str(key.to_owned())).expect("an object")
+    fn member<'a>(v: &V<'a>, key: &'static str) -> V<'a> {
+        v.index(&V::str(key)).expect("an object")
     }
 
     #[test]

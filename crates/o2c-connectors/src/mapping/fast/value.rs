@@ -1,7 +1,8 @@
 //! The direct evaluator's values: jaq's data model (null, booleans, jaq's
 //! own numbers, text, arrays, objects in insertion order) without jaq's box
-//! per string and hash map per object (ADR 0018). A string is shared bytes
-//! (often a slice of the payload), so cloning one costs no allocation; an
+//! per string and hash map per object (ADR 0018). A string is [`Text`],
+//! mostly borrowed from the payload or the program, so cloning one costs
+//! no allocation and no count; an
 //! object is its members in order, looked up by scanning (mapping objects
 //! are small), and knows whether the payload reader left members out
 //! (`pruned`).
@@ -13,35 +14,35 @@ use std::cmp::Ordering;
 use std::fmt;
 use std::rc::Rc;
 
-use bytes::Bytes;
 use jaq_core::ops::Math;
 use jaq_json::{Num, Val};
 
 use super::Unsure;
+pub use super::text::Text;
 
 #[derive(Clone, Debug, Default)]
-pub enum V {
+pub enum V<'a> {
     #[default]
     Null,
     Bool(bool),
     Num(Num),
     /// Text (jaq's `TStr`): UTF-8 when read from JSON.
-    Str(Bytes),
-    Arr(Rc<Vec<V>>),
-    Obj(Rc<Obj>),
+    Str(Text<'a>),
+    Arr(Rc<Vec<V<'a>>>),
+    Obj(Rc<Obj<'a>>),
 }
 
 /// An object's members in insertion order; a repeated key keeps its first
 /// position and takes the last value, as jaq's map does.
 #[derive(Clone, Debug, Default)]
-pub struct Obj {
-    members: Vec<(Bytes, V)>,
+pub struct Obj<'a> {
+    members: Vec<(Text<'a>, V<'a>)>,
     /// Members of the payload were left out unread (`project`): the
     /// object must not be observed whole.
     pruned: bool,
 }
 
-impl Obj {
+impl<'a> Obj<'a> {
     pub fn with_capacity(capacity: usize) -> Self {
         Self {
             members: Vec::with_capacity(capacity),
@@ -50,14 +51,14 @@ impl Obj {
     }
 
     /// An object of members whose keys the caller knows are distinct.
-    pub fn from_distinct(members: Vec<(Bytes, V)>) -> Self {
+    pub fn from_distinct(members: Vec<(Text<'a>, V<'a>)>) -> Self {
         Self {
             members,
             pruned: false,
         }
     }
 
-    pub fn get(&self, key: &[u8]) -> Option<&V> {
+    pub fn get(&self, key: &[u8]) -> Option<&V<'a>> {
         self.members
             .iter()
             .find(|(k, _)| same_key(k, key))
@@ -68,7 +69,7 @@ impl Obj {
         self.get(key).is_some()
     }
 
-    pub fn insert(&mut self, key: Bytes, value: V) {
+    pub fn insert(&mut self, key: Text<'a>, value: V<'a>) {
         match self.members.iter_mut().find(|(k, _)| same_key(k, &key)) {
             Some(slot) => slot.1 = value,
             None => self.members.push((key, value)),
@@ -79,15 +80,15 @@ impl Obj {
         self.members.len()
     }
 
-    pub fn members(&self) -> &[(Bytes, V)] {
+    pub fn members(&self) -> &[(Text<'a>, V<'a>)] {
         &self.members
     }
 
-    pub fn iter(&self) -> impl Iterator<Item = &(Bytes, V)> {
+    pub fn iter(&self) -> impl Iterator<Item = &(Text<'a>, V<'a>)> {
         self.members.iter()
     }
 
-    pub fn values(&self) -> impl Iterator<Item = &V> {
+    pub fn values(&self) -> impl Iterator<Item = &V<'a>> {
         self.members.iter().map(|(_, v)| v)
     }
 
@@ -107,7 +108,7 @@ pub fn same_key(a: &[u8], b: &[u8]) -> bool {
     a.len() == b.len() && a.first() == b.first() && a == b
 }
 
-impl V {
+impl<'a> V<'a> {
     pub fn int(i: isize) -> Self {
         V::Num(Num::Int(i))
     }
@@ -116,11 +117,11 @@ impl V {
         isize::try_from(i).map_or_else(|_| V::Num(Num::from_integral(i)), V::int)
     }
 
-    pub fn str(text: impl Into<Bytes>) -> Self {
+    pub fn str(text: impl Into<Text<'a>>) -> Self {
         V::Str(text.into())
     }
 
-    pub fn obj(obj: Obj) -> Self {
+    pub fn obj(obj: Obj<'a>) -> Self {
         V::Obj(Rc::new(obj))
     }
 
@@ -154,13 +155,13 @@ impl V {
             V::Null => Val::Null,
             V::Bool(b) => Val::Bool(*b),
             V::Num(n) => Val::Num(n.clone()),
-            V::Str(b) => Val::utf8_str(b.clone()),
+            V::Str(b) => Val::utf8_str(b.to_bytes()),
             V::Arr(items) => Val::Arr(jaq_json::Rc::new(items.iter().map(V::to_val).collect())),
             V::Obj(o) => {
                 let mut map =
                     jaq_json::Map::with_capacity_and_hasher(o.len() + 1, Default::default());
                 for (k, v) in o.iter() {
-                    map.insert(Val::utf8_str(k.clone()), v.to_val());
+                    map.insert(Val::utf8_str(k.to_bytes()), v.to_val());
                 }
                 if o.pruned {
                     map.insert(super::project::marker(), Val::Null);
@@ -177,7 +178,7 @@ impl V {
             Val::Null => V::Null,
             Val::Bool(b) => V::Bool(b),
             Val::Num(n) => V::Num(n),
-            Val::TStr(b) => V::Str(*b),
+            Val::TStr(b) => V::Str(Text::from(b.to_vec())),
             Val::BStr(_) => return Err(Unsure),
             Val::Arr(items) => V::Arr(Rc::new(
                 items
@@ -192,7 +193,9 @@ impl V {
                 for (k, v) in map.iter() {
                     match k {
                         _ if *k == marker => obj.pruned = true,
-                        Val::TStr(key) => obj.members.push((*key.clone(), V::from_val(v.clone())?)),
+                        Val::TStr(key) => obj
+                            .members
+                            .push((Text::from(key.to_vec()), V::from_val(v.clone())?)),
                         _ => return Err(Unsure),
                     }
                 }
@@ -202,7 +205,7 @@ impl V {
     }
 
     /// `.[index]` as jaq's `index`: `None` where jaq fails.
-    pub fn index(&self, index: &V) -> Option<V> {
+    pub fn index(&self, index: &V<'a>) -> Option<V<'a>> {
         match (self, index) {
             (V::Null, _) => Some(V::Null),
             (V::Obj(o), V::Str(k)) => Some(o.get(k).cloned().unwrap_or(V::Null)),
@@ -222,7 +225,7 @@ impl V {
     }
 
     /// jaq's `tostring`: text as it is, anything else as its JSON text.
-    pub fn into_string(self) -> V {
+    pub fn into_string(self) -> V<'a> {
         match self {
             V::Str(_) => self,
             other => V::str(other.to_val().to_string()),
@@ -278,7 +281,7 @@ pub fn eq(x: &V, y: &V) -> bool {
 }
 
 /// `x op y` as jaq computes it; `Err` where jaq fails.
-pub fn math(x: V, op: &Math, y: V) -> Result<V, Unsure> {
+pub fn math<'a>(x: V<'a>, op: &Math, y: V<'a>) -> Result<V<'a>, Unsure> {
     match (op, x, y) {
         (Math::Add, V::Null, other) | (Math::Add, other, V::Null) => Ok(other),
         (Math::Add, V::Str(a), V::Str(b)) => {
@@ -307,7 +310,7 @@ pub fn math(x: V, op: &Math, y: V) -> Result<V, Unsure> {
     }
 }
 
-impl fmt::Display for V {
+impl fmt::Display for V<'_> {
     /// As jaq writes the same value.
     fn fmt(&self, f: &mut fmt::Formatter) -> fmt::Result {
         self.to_val().fmt(f)
@@ -316,18 +319,18 @@ impl fmt::Display for V {
 
 /// A decoded JSON value as ours (numbers keep their digits, as
 /// `convert::to_val` keeps them).
-pub fn from_json(value: &serde_json::Value) -> V {
+pub fn from_json(value: &serde_json::Value) -> V<'_> {
     use serde_json::Value;
     match value {
         Value::Null => V::Null,
         Value::Bool(b) => V::Bool(*b),
         Value::Number(n) => V::Num(crate::mapping::convert::number_of(&n.to_string())),
-        Value::String(s) => V::str(s.clone()),
+        Value::String(s) => V::str(s.as_str()),
         Value::Array(items) => V::Arr(Rc::new(items.iter().map(from_json).collect())),
         Value::Object(members) => {
             let mut obj = Obj::with_capacity(members.len());
             for (k, v) in members {
-                obj.insert(Bytes::copy_from_slice(k.as_bytes()), from_json(v));
+                obj.insert(Text::from(k.as_str()), from_json(v));
             }
             V::obj(obj)
         }
@@ -362,8 +365,10 @@ pub fn to_json(v: &V) -> Result<serde_json::Value, String> {
 mod tests {
     use super::*;
 
-    fn parse(text: &str) -> V {
-        from_json(&serde_json::from_str(text).expect("json"))
+    fn parse(text: &str) -> V<'static> {
+        let json: &'static serde_json::Value =
+            Box::leak(Box::new(serde_json::from_str(text).expect("json")));
+        from_json(json)
     }
 
     #[test]
@@ -440,9 +445,9 @@ mod tests {
     #[test]
     fn repeated_keys_keep_the_first_place_and_the_last_value() {
         let mut obj = Obj::default();
-        obj.insert(Bytes::from_static(b"a"), V::int(1));
-        obj.insert(Bytes::from_static(b"b"), V::int(2));
-        obj.insert(Bytes::from_static(b"a"), V::int(3));
+        obj.insert(Text::from("a"), V::int(1));
+        obj.insert(Text::from("b"), V::int(2));
+        obj.insert(Text::from("a"), V::int(3));
         assert_eq!(V::obj(obj).to_string(), r#"{"a":3,"b":2}"#);
     }
 }

@@ -4,8 +4,8 @@
 //!
 //! Why not serde_json here: its skipper costs ~15 instructions per byte of
 //! a Shopify order, and its visitor copies every string (ADR 0018). This
-//! reader slices strings without escapes out of one shared copy of the
-//! payload (no copy per string) and skips by scanning.
+//! reader borrows strings and keys without escapes from the payload (no
+//! copy, no count) and skips by scanning.
 //!
 //! It may refuse more than serde_json and jaq accept, never less: any
 //! refusal (deep nesting, a lone surrogate, anything odd) sends the payload
@@ -14,9 +14,7 @@
 
 use std::rc::Rc;
 
-use bytes::Bytes;
-
-use super::super::value::{Obj, V};
+use super::super::value::{Obj, Text, V};
 use super::{KeySet, Plain};
 use crate::mapping::convert::number_of;
 
@@ -38,18 +36,18 @@ struct Span {
     escaped: bool,
 }
 
-pub(super) struct Reader<'k> {
-    /// The payload, whole: string leaves are slices of it.
-    shared: Bytes,
+pub(super) struct Reader<'a, 'k> {
+    /// The payload, whole: string leaves borrow from it.
+    text: &'a [u8],
     pos: usize,
     keys: &'k KeySet,
     plain: Plain,
 }
 
-impl<'k> Reader<'k> {
-    pub(super) fn new(payload: &[u8], keys: &'k KeySet, plain: Plain) -> Self {
+impl<'a, 'k> Reader<'a, 'k> {
+    pub(super) fn new(payload: &'a [u8], keys: &'k KeySet, plain: Plain) -> Self {
         Self {
-            shared: Bytes::copy_from_slice(payload),
+            text: payload,
             pos: 0,
             keys,
             plain,
@@ -57,22 +55,18 @@ impl<'k> Reader<'k> {
     }
 
     /// The one value the payload holds, with nothing but whitespace after it.
-    pub(super) fn document(mut self) -> Step<V> {
+    pub(super) fn document(mut self) -> Step<V<'a>> {
         let value = self.value(0)?;
         self.whitespace();
-        if self.pos == self.shared.len() {
+        if self.pos == self.text.len() {
             Ok(value)
         } else {
             Err(Refused)
         }
     }
 
-    fn text(&self) -> &[u8] {
-        &self.shared
-    }
-
     fn whitespace(&mut self) {
-        while let Some(b' ' | b'\n' | b'\t' | b'\r') = self.text().get(self.pos) {
+        while let Some(b' ' | b'\n' | b'\t' | b'\r') = self.text.get(self.pos) {
             self.pos += 1;
         }
     }
@@ -80,7 +74,7 @@ impl<'k> Reader<'k> {
     /// The next byte after whitespace, not consumed.
     fn peek(&mut self) -> Step<u8> {
         self.whitespace();
-        self.text().get(self.pos).copied().ok_or(Refused)
+        self.text.get(self.pos).copied().ok_or(Refused)
     }
 
     fn expect(&mut self, byte: u8) -> Step<()> {
@@ -92,7 +86,7 @@ impl<'k> Reader<'k> {
         }
     }
 
-    fn value(&mut self, depth: u32) -> Step<V> {
+    fn value(&mut self, depth: u32) -> Step<V<'a>> {
         Ok(match self.peek()? {
             b'{' => self.object(depth + 1)?,
             b'[' => self.array(depth + 1)?,
@@ -103,7 +97,7 @@ impl<'k> Reader<'k> {
             b'-' | b'0'..=b'9' => {
                 let (start, end) = self.number()?;
                 // The bytes were checked as UTF-8 whole and a number is ASCII.
-                let text = std::str::from_utf8(&self.text()[start..end]).map_err(|_| Refused)?;
+                let text = std::str::from_utf8(&self.text[start..end]).map_err(|_| Refused)?;
                 V::Num(number_of(text))
             }
             _ => self.literal()?,
@@ -130,8 +124,8 @@ impl<'k> Reader<'k> {
         }
     }
 
-    fn literal(&mut self) -> Step<V> {
-        let rest = &self.text()[self.pos..];
+    fn literal(&mut self) -> Step<V<'a>> {
+        let rest = &self.text[self.pos..];
         let (value, length) = if rest.starts_with(b"true") {
             (V::Bool(true), 4)
         } else if rest.starts_with(b"false") {
@@ -145,7 +139,7 @@ impl<'k> Reader<'k> {
         Ok(value)
     }
 
-    fn array(&mut self, depth: u32) -> Step<V> {
+    fn array(&mut self, depth: u32) -> Step<V<'a>> {
         self.pos += 1;
         let mut items = Vec::new();
         self.items(depth, |reader| {
@@ -155,26 +149,20 @@ impl<'k> Reader<'k> {
         Ok(V::Arr(Rc::new(items)))
     }
 
-    fn object(&mut self, depth: u32) -> Step<V> {
+    fn object(&mut self, depth: u32) -> Step<V<'a>> {
         self.pos += 1;
         let mut obj = Obj::default();
         self.members(depth, |reader, key| {
-            let keys = reader.keys;
-            let named = if key.escaped {
-                keys.shared(&unescape(&reader.text()[key.start..key.end]))
-            } else {
-                keys.shared(&reader.text()[key.start..key.end])
-            };
-            if let Some(shared) = named {
+            let key = reader.string_at(key);
+            if reader.keys.contains(&key) {
                 let value = reader.value(depth)?;
-                obj.insert(shared.clone(), value);
+                obj.insert(key, value);
                 return Ok(());
             }
             if reader.plain == Plain::Skip {
                 obj.prune();
                 return reader.skip(depth);
             }
-            let key = reader.string_at(key);
             if matches!(reader.peek()?, b'{' | b'[') {
                 // A repeated key's last value wins in jaq: a plain value
                 // kept before this skipped one would be read in its place.
@@ -245,16 +233,17 @@ impl<'k> Reader<'k> {
 
     /// A string's bytes after its opening quote: a slice of the payload,
     /// or the decoded text when it had escapes.
-    fn string(&mut self) -> Step<Bytes> {
+    fn string(&mut self) -> Step<Text<'a>> {
         let span = self.scan_string()?;
         Ok(self.string_at(span))
     }
 
-    fn string_at(&self, span: Span) -> Bytes {
+    fn string_at(&self, span: Span) -> Text<'a> {
+        let raw = &self.text[span.start..span.end];
         if span.escaped {
-            Bytes::from(unescape(&self.text()[span.start..span.end]))
+            Text::from(unescape(raw))
         } else {
-            self.shared.slice(span.start..span.end)
+            Text::Borrowed(raw)
         }
     }
 
@@ -264,8 +253,8 @@ impl<'k> Reader<'k> {
     #[inline(always)]
     fn scan_string(&mut self) -> Step<Span> {
         let start = self.pos;
-        let stop = start + string_stop(&self.shared[start..]).ok_or(Refused)?;
-        if self.shared[stop] == b'"' {
+        let stop = start + string_stop(&self.text[start..]).ok_or(Refused)?;
+        if self.text[stop] == b'"' {
             self.pos = stop + 1;
             return Ok(Span {
                 start,
@@ -283,7 +272,7 @@ impl<'k> Reader<'k> {
     #[inline(never)]
     fn scan_escaped(&mut self, start: usize) -> Step<Span> {
         loop {
-            match self.shared[self.pos] {
+            match self.text[self.pos] {
                 b'"' => {
                     self.pos += 1;
                     return Ok(Span {
@@ -292,10 +281,10 @@ impl<'k> Reader<'k> {
                         escaped: true,
                     });
                 }
-                b'\\' => self.pos += 1 + escape_length(&self.shared[self.pos + 1..])?,
+                b'\\' => self.pos += 1 + escape_length(&self.text[self.pos + 1..])?,
                 _ => return Err(Refused),
             }
-            self.pos += string_stop(&self.shared[self.pos..]).ok_or(Refused)?;
+            self.pos += string_stop(&self.text[self.pos..]).ok_or(Refused)?;
         }
     }
 
@@ -303,7 +292,7 @@ impl<'k> Reader<'k> {
     /// `-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?`.
     fn number(&mut self) -> Step<(usize, usize)> {
         let start = self.pos;
-        let text = self.text();
+        let text = self.text;
         let mut at = self.pos;
         if text.get(at) == Some(&b'-') {
             at += 1;

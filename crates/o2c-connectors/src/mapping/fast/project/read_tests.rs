@@ -7,7 +7,7 @@ use proptest::prelude::*;
 
 use jaq_json::Val;
 
-use super::super::super::value::V;
+use super::super::super::value::{Text, V};
 use super::super::{KeySet, Plain, parse};
 use crate::mapping::convert;
 
@@ -227,7 +227,7 @@ fn same_where_read(read: &V, full: &Val) -> bool {
         (V::Obj(read), Val::Obj(full)) => {
             (read.is_pruned() || read.len() == full.len())
                 && read.iter().all(|(key, value)| {
-                    full.get(&Val::utf8_str(key.clone()))
+                    full.get(&Val::utf8_str(key.to_bytes()))
                         .is_some_and(|f| same_where_read(value, f))
                 })
         }
@@ -252,13 +252,22 @@ fn nesting_past_the_limit_is_left_to_the_full_path() {
 
 #[test]
 fn strings_without_escapes_are_slices_of_the_payload_and_escaped_ones_decoded() {
-    let read = parse(
-        br#"{"a": "plain", "b": "caf\u00e9 \ud83d\ude00 \"q\" \/"}"#,
-        &keys(),
-        Plain::Skip,
-    )
-    .expect("json");
+    let payload = br#"{"a": "plain", "b": "caf\u00e9 \ud83d\ude00 \"q\" \/"}"#;
+    let read = parse(payload, &keys(), Plain::Skip).expect("json");
     assert_eq!(read.to_string(), r#"{"a":"plain","b":"café 😀 \"q\" /"}"#);
+    let V::Obj(members) = &read else {
+        panic!("an object")
+    };
+    let (key, plain) = &members.members()[0];
+    assert!(
+        matches!(key, Text::Borrowed(k) if payload.as_ptr_range().contains(&k.as_ptr())),
+        "the key borrows from the payload"
+    );
+    assert!(
+        matches!(plain, V::Str(Text::Borrowed(s)) if payload.as_ptr_range().contains(&s.as_ptr())),
+        "the plain string borrows from the payload"
+    );
+    assert!(matches!(&members.members()[1].1, V::Str(Text::Shared(_))));
 }
 
 proptest! {
