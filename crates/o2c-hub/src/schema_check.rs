@@ -87,6 +87,21 @@ impl OrderSchema {
             .collect()
     }
 
+    /// An operator's corrected order (an exception's resolve, an EDI PO
+    /// settled by hand), or the problem naming every invalid field.
+    pub fn parse_corrected(&self, proposed: &Value) -> Result<Order, Problem> {
+        self.parse(proposed).map_err(|errors| {
+            Problem::new(
+                ProblemKind::SchemaViolation,
+                format!(
+                    "{} field(s) of the corrected order are invalid",
+                    errors.len()
+                ),
+            )
+            .with_errors(&errors)
+        })
+    }
+
     /// The order, or every violation found.
     pub fn parse(&self, body: &Value) -> Result<Order, Vec<FieldError>> {
         // The yes/no check allocates nothing; errors are collected only for
@@ -215,6 +230,31 @@ mod tests {
             errors.iter().all(|e| e.pointer.starts_with('/')),
             "{errors:?}"
         );
+    }
+
+    #[test]
+    fn a_corrected_order_is_refused_with_every_invalid_field_named() {
+        let mut corrected: Value =
+            serde_json::from_str(include_str!("../../o2c-model/examples/order.json"))
+                .expect("example");
+        assert!(schema().parse_corrected(&corrected).is_ok());
+        corrected["channel_order_id"] = json!("");
+        corrected["lines"][0]["quantity"]["value"] = json!("twelve");
+        let problem = schema()
+            .parse_corrected(&corrected)
+            .expect_err("two bad fields")
+            .body();
+        assert_eq!(
+            problem["detail"], "2 field(s) of the corrected order are invalid",
+            "{problem}"
+        );
+        let pointers: Vec<&str> = problem["errors"]
+            .as_array()
+            .expect("errors")
+            .iter()
+            .filter_map(|e| e["pointer"].as_str())
+            .collect();
+        assert_eq!(pointers, ["/channel_order_id", "/lines/0/quantity/value"]);
     }
 
     fn arbitrary_json() -> impl Strategy<Value = Value> {

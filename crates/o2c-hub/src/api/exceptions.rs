@@ -366,16 +366,7 @@ async fn act(
                     json!([{ "pointer": "/order", "detail": "required" }]),
                 )
             })?;
-            let order = app.schema.parse(&proposed).map_err(|errors| {
-                Problem::new(
-                    ProblemKind::SchemaViolation,
-                    format!(
-                        "{} field(s) of the corrected order are invalid",
-                        errors.len()
-                    ),
-                )
-                .with_errors(&errors)
-            })?;
+            let order = app.schema.parse_corrected(&proposed)?;
             // The order's identity is not editable: it is what makes the channel's retries duplicates.
             let channel = crate::intake::channel_name(&order);
             if channel != record.channel || order.channel_order_id != record.channel_order_id {

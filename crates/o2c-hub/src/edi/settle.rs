@@ -228,16 +228,7 @@ fn corrected(
     po_number: &str,
     proposed: &Value,
 ) -> Result<Order, Problem> {
-    let order = app.schema.parse(proposed).map_err(|errors| {
-        Problem::new(
-            ProblemKind::SchemaViolation,
-            format!(
-                "{} field(s) of the corrected order are invalid",
-                errors.len()
-            ),
-        )
-        .with_errors(&errors)
-    })?;
+    let order = app.schema.parse_corrected(proposed)?;
     let wrong = |pointer: &str, detail: String| {
         Problem::new(ProblemKind::SchemaViolation, detail.clone())
             .with("errors", json!([{ "pointer": pointer, "detail": detail }]))
