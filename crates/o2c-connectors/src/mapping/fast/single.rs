@@ -41,7 +41,11 @@ pub fn mark(main: Expr, defs: Vec<DefBody>) -> (Expr, Vec<DefBody>) {
 
 /// Whether `e` has exactly one output or fails, on any input.
 fn is_single(e: &Expr, defs: &[bool]) -> bool {
-    let one = |e: &Expr| is_single(e, defs);
+    single_given(e, defs, &|part| is_single(part, defs))
+}
+
+/// Whether `e` is single when `one` tells which of its direct parts are.
+fn single_given(e: &Expr, defs: &[bool], one: &dyn Fn(&Expr) -> bool) -> bool {
     match e {
         Expr::Id | Expr::Lit(_) | Expr::Var(_) | Expr::Arr(_) | Expr::Reduce { .. } => true,
         Expr::Single(_) => true,
@@ -99,10 +103,13 @@ fn trivial(e: &Expr) -> bool {
     matches!(e, Expr::Id | Expr::Lit(_) | Expr::Var(_) | Expr::Single(_))
 }
 
-/// `e` with its parts marked, itself included when it is single.
+/// `e` with its parts marked, itself included when it is single. Its
+/// parts are marked already, and a part that is neither marked nor trivial
+/// is not single: so one look at the parts decides, and marking stays
+/// linear in the program's size however deep it nests.
 fn wrap(e: Expr, defs: &[bool]) -> Expr {
     let inner = wrap_parts(e, defs);
-    if !trivial(&inner) && is_single(&inner, defs) {
+    if !trivial(&inner) && single_given(&inner, defs, &trivial) {
         Expr::Single(Box::new(inner))
     } else {
         inner
