@@ -1086,6 +1086,32 @@ async fn held_slow_orders(hub: &TestHub) -> Vec<String> {
     held
 }
 
+/// Sweeps until each slow partner has its deadline alert open, and
+/// checks none has two. How many alerts one sweep of the test raises
+/// depends on timing (the hub's own sweeper also passes once at start,
+/// and a PO whose sweep fails waits for the next one; a CI run on a loaded
+/// machine saw one alert where two were expected); that each PO ends with
+/// exactly one open alert does not.
+async fn both_slow_partners_alerted<F: std::future::Future>(hub: &TestHub, sweep: impl Fn() -> F) {
+    for _ in 0..50 {
+        sweep().await;
+        let open = exceptions_with(hub, "ack_deadline_at_risk").await;
+        let of = |partner: &str| {
+            open.iter()
+                .filter(|e| e["details"]["partner"] == partner)
+                .count()
+        };
+        if SLOW_PAIR.iter().all(|(partner, _)| of(partner) >= 1) {
+            for (partner, _) in SLOW_PAIR {
+                assert_eq!(of(partner), 1, "one deadline alert for {partner}");
+            }
+            return;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    panic!("the slow partners' deadline alerts were not raised");
+}
+
 /// The open deadline alert of `partner`.
 async fn alert_of(hub: &TestHub, partner: &str) -> Value {
     exceptions_with(hub, "ack_deadline_at_risk")
@@ -1123,7 +1149,7 @@ async fn a_deadline_alert_is_retried_into_its_855_or_dismissed_with_a_reason() {
         o2c_hub::edi::acks::sweep(hub.store.as_ref(), &runtime, chrono::Utc::now()).await
     };
     let held = held_slow_orders(&hub).await;
-    assert_eq!(sweep().await.alerts_raised, 2);
+    both_slow_partners_alerted(&hub, sweep).await;
     let alert = alert_of(&hub, "slow").await;
     let detail: Value = hub
         .get(&format!(
@@ -1264,7 +1290,7 @@ async fn every_855_written_is_audited_once_even_when_the_store_fails_around_its_
     // Each partner's PO order is held (no ship-to) and its deadline alert
     // raised; then the orders are cancelled, so both 855s (RD) are due.
     let orders = held_slow_orders(&hub).await;
-    assert_eq!(sweep().await.alerts_raised, 2);
+    both_slow_partners_alerted(&hub, sweep).await;
     let alert = alert_of(&hub, "slow").await;
     for order in &orders {
         let hold = hub.open_exception_of(order).await;
