@@ -369,7 +369,7 @@ pub fn apply1<'a>(b: &Builtin, v: V<'a>, a: V<'a>, keys: &KeySet) -> Result<V<'a
     }
     Ok(match b {
         // jaq-std `split($sep)`: strings only, then jaq-json's `/`, which
-        // gives slices of the input.
+        // gives slices of the input (borrowed here when the input is).
         Split => match (&v, &a) {
             (V::Str(s), V::Str(sep)) if !s.is_empty() && !sep.is_empty() => {
                 let mut parts = Vec::new();

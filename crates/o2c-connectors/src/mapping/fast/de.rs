@@ -22,7 +22,7 @@
 use serde::de::{self, DeserializeSeed, Deserializer, MapAccess, SeqAccess};
 use serde_json::Value;
 
-use super::value::{Obj, V};
+use super::value::{Obj, Text, V};
 use crate::mapping::convert::{number, text_of};
 
 type Error = serde_json::Error;
@@ -234,7 +234,7 @@ impl<'de> SeqAccess<'de> for Items<'_> {
 
 /// An object's members that are not null (the JSON path drops those).
 struct Members<'v> {
-    members: std::slice::Iter<'v, (super::text::Text<'v>, V<'v>)>,
+    members: std::slice::Iter<'v, (Text<'v>, V<'v>)>,
     value: Option<&'v V<'v>>,
 }
 

@@ -90,14 +90,14 @@ pub struct Evaluator<'p> {
 
 /// A container that holds an object missing members (`project`): its
 /// whole content must not be observed.
-fn partial<'p>(v: &V<'p>) -> bool {
+fn partial(v: &V<'_>) -> bool {
     v.is_container() && v.holds_pruned()
 }
 
 /// Whether `x op y` would read the content of a partial container: only
 /// two containers are compared (or subtracted) member by member; `+`
 /// carries the marker into its result.
-fn reads_partial<'p>(x: &V<'p>, y: &V<'p>, adds: bool) -> bool {
+fn reads_partial(x: &V<'_>, y: &V<'_>, adds: bool) -> bool {
     !adds && x.is_container() && y.is_container() && (partial(x) || partial(y))
 }
 
@@ -741,7 +741,7 @@ fn comparison<'p>(op: &jaq_core::ops::Cmp, x: &V<'p>, y: &V<'p>) -> Result<V<'p>
 
 /// Appends an interpolated value (`"\(f)"`) as jaq prints it: not a
 /// container holding an object missing members.
-fn push_interpolated<'p>(text: &mut String, x: V<'p>) -> Result<(), Stop> {
+fn push_interpolated(text: &mut String, x: V<'_>) -> Result<(), Stop> {
     if partial(&x) {
         return Err(Stop::Unsure);
     }
@@ -753,7 +753,7 @@ fn push_interpolated<'p>(text: &mut String, x: V<'p>) -> Result<(), Stop> {
 }
 
 /// `x op y` for jq's comparison operators, in jaq's order and equality.
-fn compare<'p>(op: &jaq_core::ops::Cmp, x: &V<'p>, y: &V<'p>) -> bool {
+fn compare(op: &jaq_core::ops::Cmp, x: &V<'_>, y: &V<'_>) -> bool {
     use jaq_core::ops::Cmp;
     use std::cmp::Ordering::*;
     match op {

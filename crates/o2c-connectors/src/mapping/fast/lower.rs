@@ -428,7 +428,7 @@ fn record_or_object(fields: Vec<(Expr, Expr)>) -> Expr {
     let mut keys: Vec<&[u8]> = Vec::with_capacity(fields.len());
     for (key, _) in &fields {
         match key {
-            Expr::Lit(Lit::Str(k)) if !keys.contains(&&**k) => keys.push(k),
+            Expr::Lit(Lit::Str(k)) if !keys.contains(&&k[..]) => keys.push(k),
             _ => return Expr::Obj(fields),
         }
     }

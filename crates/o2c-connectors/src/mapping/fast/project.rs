@@ -33,9 +33,9 @@ pub(super) fn marker() -> Val {
 }
 
 /// The keys a program can name. Most keys a payload holds are not among
-/// them, so a lookup is bucketed by the key's length
-/// and its first and last bytes, without hashing the whole key: a key no
-/// program names mostly finds an empty bucket.
+/// them, so a lookup is bucketed by the key's length and its first and
+/// last bytes, without hashing the whole key: a key no program names
+/// mostly finds an empty bucket.
 pub struct KeySet {
     buckets: Vec<Vec<Box<[u8]>>>,
 }

@@ -109,7 +109,13 @@ fn trivial(e: &Expr) -> bool {
 /// linear in the program's size however deep it nests.
 fn wrap(e: Expr, defs: &[bool]) -> Expr {
     let inner = wrap_parts(e, defs);
-    if !trivial(&inner) && single_given(&inner, defs, &trivial) {
+    let single = single_given(&inner, defs, &trivial);
+    debug_assert_eq!(
+        single,
+        is_single(&inner, defs),
+        "one look at the parts decides"
+    );
+    if !trivial(&inner) && single {
         Expr::Single(Box::new(inner))
     } else {
         inner

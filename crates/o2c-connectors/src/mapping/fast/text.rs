@@ -15,7 +15,9 @@ use std::rc::Rc;
 #[derive(Clone)]
 pub enum Text<'a> {
     Borrowed(&'a [u8]),
-    Shared(Rc<[u8]>),
+    /// Computed text, kept in the buffer it was built in (no copy into a
+    /// new allocation).
+    Shared(Rc<Vec<u8>>),
 }
 
 impl<'a> Text<'a> {
@@ -24,8 +26,13 @@ impl<'a> Text<'a> {
     pub fn slice(&self, range: impl std::slice::SliceIndex<[u8], Output = [u8]>) -> Text<'a> {
         match self {
             Text::Borrowed(bytes) => Text::Borrowed(&bytes[range]),
-            Text::Shared(bytes) => Text::from(bytes[range].to_vec()),
+            Text::Shared(bytes) => Text::copied(&bytes[range]),
         }
+    }
+
+    /// A shared copy of `bytes` (text from jaq's values).
+    pub fn copied(bytes: &[u8]) -> Text<'a> {
+        Text::from(bytes.to_vec())
     }
 
     /// The same bytes as jaq's string type.
@@ -72,7 +79,7 @@ impl<'a> From<&'a str> for Text<'a> {
 
 impl From<Vec<u8>> for Text<'_> {
     fn from(bytes: Vec<u8>) -> Self {
-        Text::Shared(Rc::from(bytes))
+        Text::Shared(Rc::new(bytes))
     }
 }
 

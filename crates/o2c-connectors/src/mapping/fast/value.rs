@@ -1,11 +1,10 @@
 //! The direct evaluator's values: jaq's data model (null, booleans, jaq's
 //! own numbers, text, arrays, objects in insertion order) without jaq's box
-//! per string and hash map per object (ADR 0018). A string is [`Text`],
+//! per string and hash map per object (ADR 0018). A string is [`Text`]:
 //! mostly borrowed from the payload or the program, so cloning one costs
-//! no allocation and no count; an
-//! object is its members in order, looked up by scanning (mapping objects
-//! are small), and knows whether the payload reader left members out
-//! (`pruned`).
+//! no allocation and, when borrowed, no count either. An object is its
+//! members in order, looked up by scanning (mapping objects are small),
+//! and knows whether the payload reader left members out (`pruned`).
 //!
 //! Whatever is not mirrored here natively is computed by jaq on converted
 //! values ([`V::to_val`], [`V::from_val`]), so answers stay jaq's.
@@ -178,7 +177,7 @@ impl<'a> V<'a> {
             Val::Null => V::Null,
             Val::Bool(b) => V::Bool(b),
             Val::Num(n) => V::Num(n),
-            Val::TStr(b) => V::Str(Text::from(b.to_vec())),
+            Val::TStr(b) => V::Str(Text::copied(&b)),
             Val::BStr(_) => return Err(Unsure),
             Val::Arr(items) => V::Arr(Rc::new(
                 items
@@ -195,7 +194,7 @@ impl<'a> V<'a> {
                         _ if *k == marker => obj.pruned = true,
                         Val::TStr(key) => obj
                             .members
-                            .push((Text::from(key.to_vec()), V::from_val(v.clone())?)),
+                            .push((Text::copied(key), V::from_val(v.clone())?)),
                         _ => return Err(Unsure),
                     }
                 }
