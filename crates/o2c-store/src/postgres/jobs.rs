@@ -97,6 +97,39 @@ pub(super) fn decode(r: &PgRow) -> Result<Job> {
     })
 }
 
+/// How `retry_dead` leaves the dead state: pending again from now, with
+/// its attempts reset. `$1` is now, `$2` the job.
+const RETRY_DEAD: &str = "UPDATE jobs SET state = 'pending', attempts = 0, run_at = $1, updated_at = $1 WHERE id = $2 AND state = 'dead'";
+/// How `discard_dead` leaves it.
+const DISCARD_DEAD: &str =
+    "UPDATE jobs SET state = 'discarded', updated_at = $1 WHERE id = $2 AND state = 'dead'";
+
+impl PostgresStore {
+    /// Moves a dead job out of the dead state by `update` and appends its
+    /// audit entry, in one commit; false when the job is not dead (then
+    /// nothing is audited).
+    async fn leave_dead(
+        &self,
+        id: i64,
+        update: &'static str,
+        audit: NewAuditEntry,
+        now: DateTime<Utc>,
+    ) -> Result<bool> {
+        let mut tx = self.pool.begin().await?;
+        let res = sqlx::query(update)
+            .bind(now)
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+        if res.rows_affected() != 1 {
+            return Ok(false);
+        }
+        super::audit::append_in_tx(&mut tx, std::slice::from_ref(&audit)).await?;
+        tx.commit().await?;
+        Ok(true)
+    }
+}
+
 #[async_trait]
 impl Jobs for PostgresStore {
     async fn claim_jobs(
@@ -243,20 +276,7 @@ impl Jobs for PostgresStore {
     }
 
     async fn retry_dead(&self, id: i64, audit: NewAuditEntry, now: DateTime<Utc>) -> Result<bool> {
-        let mut tx = self.pool.begin().await?;
-        let res = sqlx::query(
-            "UPDATE jobs SET state = 'pending', attempts = 0, run_at = $1, updated_at = $1 WHERE id = $2 AND state = 'dead'",
-        )
-        .bind(now)
-        .bind(id)
-        .execute(&mut *tx)
-        .await?;
-        if res.rows_affected() != 1 {
-            return Ok(false);
-        }
-        super::audit::append_in_tx(&mut tx, std::slice::from_ref(&audit)).await?;
-        tx.commit().await?;
-        Ok(true)
+        self.leave_dead(id, RETRY_DEAD, audit, now).await
     }
 
     async fn discard_dead(
@@ -265,20 +285,7 @@ impl Jobs for PostgresStore {
         audit: NewAuditEntry,
         now: DateTime<Utc>,
     ) -> Result<bool> {
-        let mut tx = self.pool.begin().await?;
-        let res = sqlx::query(
-            "UPDATE jobs SET state = 'discarded', updated_at = $1 WHERE id = $2 AND state = 'dead'",
-        )
-        .bind(now)
-        .bind(id)
-        .execute(&mut *tx)
-        .await?;
-        if res.rows_affected() != 1 {
-            return Ok(false);
-        }
-        super::audit::append_in_tx(&mut tx, std::slice::from_ref(&audit)).await?;
-        tx.commit().await?;
-        Ok(true)
+        self.leave_dead(id, DISCARD_DEAD, audit, now).await
     }
 
     async fn count_jobs_by_state(&self) -> Result<Vec<(JobState, i64)>> {

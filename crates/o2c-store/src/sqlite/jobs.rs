@@ -112,6 +112,39 @@ pub(super) fn decode(r: &SqliteRow) -> Result<Job> {
     })
 }
 
+/// How `retry_dead` leaves the dead state: pending again from now, with
+/// its attempts reset. `?1` is now, `?2` the job.
+const RETRY_DEAD: &str = "UPDATE jobs SET state = 'pending', attempts = 0, run_at = ?1, updated_at = ?1 WHERE id = ?2 AND state = 'dead'";
+/// How `discard_dead` leaves it.
+const DISCARD_DEAD: &str =
+    "UPDATE jobs SET state = 'discarded', updated_at = ?1 WHERE id = ?2 AND state = 'dead'";
+
+impl SqliteStore {
+    /// Moves a dead job out of the dead state by `update` and appends its
+    /// audit entry, in one commit; false when the job is not dead (then
+    /// nothing is audited).
+    async fn leave_dead(
+        &self,
+        id: i64,
+        update: &'static str,
+        audit: NewAuditEntry,
+        now: DateTime<Utc>,
+    ) -> Result<bool> {
+        let mut tx = self.begin_write().await?;
+        let res = sqlx::query(update)
+            .bind(ts(now))
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+        if res.rows_affected() != 1 {
+            return Ok(false);
+        }
+        super::audit::append_in_tx(&mut tx, std::slice::from_ref(&audit)).await?;
+        tx.commit().await?;
+        Ok(true)
+    }
+}
+
 #[async_trait]
 impl Jobs for SqliteStore {
     async fn claim_jobs(
@@ -265,21 +298,7 @@ impl Jobs for SqliteStore {
     }
 
     async fn retry_dead(&self, id: i64, audit: NewAuditEntry, now: DateTime<Utc>) -> Result<bool> {
-        let mut tx = self.begin_write().await?;
-        let res = sqlx::query(
-            "UPDATE jobs SET state = 'pending', attempts = 0, run_at = ?, updated_at = ? WHERE id = ? AND state = 'dead'",
-        )
-        .bind(ts(now))
-        .bind(ts(now))
-        .bind(id)
-        .execute(&mut *tx)
-        .await?;
-        if res.rows_affected() != 1 {
-            return Ok(false);
-        }
-        super::audit::append_in_tx(&mut tx, std::slice::from_ref(&audit)).await?;
-        tx.commit().await?;
-        Ok(true)
+        self.leave_dead(id, RETRY_DEAD, audit, now).await
     }
 
     async fn discard_dead(
@@ -288,20 +307,7 @@ impl Jobs for SqliteStore {
         audit: NewAuditEntry,
         now: DateTime<Utc>,
     ) -> Result<bool> {
-        let mut tx = self.begin_write().await?;
-        let res = sqlx::query(
-            "UPDATE jobs SET state = 'discarded', updated_at = ? WHERE id = ? AND state = 'dead'",
-        )
-        .bind(ts(now))
-        .bind(id)
-        .execute(&mut *tx)
-        .await?;
-        if res.rows_affected() != 1 {
-            return Ok(false);
-        }
-        super::audit::append_in_tx(&mut tx, std::slice::from_ref(&audit)).await?;
-        tx.commit().await?;
-        Ok(true)
+        self.leave_dead(id, DISCARD_DEAD, audit, now).await
     }
 
     async fn count_jobs_by_state(&self) -> Result<Vec<(JobState, i64)>> {
