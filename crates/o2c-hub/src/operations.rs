@@ -1,9 +1,9 @@
 //! Operator actions shared by the HTTP API and the command line, each
 //! written to the audit log with who did it and why.
 
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 use o2c_store::{JobState, NewAuditEntry, Store, StoreError};
-use serde_json::json;
+use serde_json::{Value, json};
 use uuid::Uuid;
 
 use crate::edi::told::{self, ToldRefused};
@@ -15,6 +15,27 @@ pub enum OperationError {
     Store(#[from] StoreError),
     #[error(transparent)]
     Track(#[from] TrackError),
+}
+
+/// The audit entry of an operator's `action` on an exception (resolve,
+/// override, retry, cancel, send_now, dismiss): `exception.{action}`, with
+/// the exception as its subject.
+pub fn exception_audit(
+    actor: &str,
+    action: &str,
+    exception: Uuid,
+    details: Value,
+    correlation_id: &str,
+    at: DateTime<Utc>,
+) -> NewAuditEntry {
+    NewAuditEntry {
+        actor: actor.to_owned(),
+        action: format!("exception.{action}"),
+        subject: format!("exception:{exception}"),
+        details,
+        correlation_id: correlation_id.to_owned(),
+        at,
+    }
 }
 
 /// What became of a dead-letter retry.

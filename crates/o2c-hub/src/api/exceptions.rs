@@ -14,9 +14,7 @@ use axum::response::{IntoResponse, Response};
 use chrono::Utc;
 use o2c_flow::{Event, LineSpec, OrderState};
 use o2c_model::Order;
-use o2c_store::{
-    ExceptionClosure, ExceptionRecord, NewAuditEntry, OrderRecord, StepCommit, StoreError,
-};
+use o2c_store::{ExceptionClosure, ExceptionRecord, OrderRecord, StepCommit, StoreError};
 use rust_decimal::Decimal;
 use serde::Deserialize;
 use serde_json::{Value, json};
@@ -414,14 +412,14 @@ async fn act(
             status: action.closed_status().into(),
             resolution: resolution.clone(),
         }],
-        audit: vec![NewAuditEntry {
-            actor: actor.clone(),
-            action: format!("exception.{}", action.name()),
-            subject: format!("exception:{}", exception.id),
-            details: json!({ "order_id": record.order_id, "reasons": exception.reasons, "reason": reason, "override_855": told }),
-            correlation_id: correlation_id.clone(),
-            at: now,
-        }],
+        audit: vec![crate::operations::exception_audit(
+            &actor,
+            action.name(),
+            exception.id,
+            json!({ "order_id": record.order_id, "reasons": exception.reasons, "reason": reason, "override_855": told }),
+            &correlation_id,
+            now,
+        )],
         completes: None,
         now,
     };

@@ -16,7 +16,7 @@
 use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
-use o2c_store::{ExceptionRecord, NewAuditEntry};
+use o2c_store::ExceptionRecord;
 use serde_json::{Value, json};
 use uuid::Uuid;
 
@@ -111,20 +111,20 @@ pub async fn act(
         AlertAction::SendNow => "resolved",
         AlertAction::Dismiss => "cancelled",
     };
-    let audit = NewAuditEntry {
-        actor: operator.actor.clone(),
-        action: format!("exception.{name}"),
-        subject: format!("exception:{}", exception.id),
-        details: json!({
+    let audit = crate::operations::exception_audit(
+        &operator.actor,
+        name,
+        exception.id,
+        json!({
             "reasons": exception.reasons,
             "partner": partner_id,
             "po_number": po_number,
             "reason": operator.reason,
             "file": sent,
         }),
-        correlation_id: operator.correlation_id.to_owned(),
-        at: now,
-    };
+        operator.correlation_id,
+        now,
+    );
     // A dismissal closes the alert with its audit entry, in one commit.
     // Writing the 855 closed it already (as the sweeper does, in the 855's
     // own commit): the operator's entry is then written alone.

@@ -16,7 +16,7 @@
 use chrono::{DateTime, Utc};
 use o2c_connectors::edi::Document850;
 use o2c_model::Order;
-use o2c_store::{ExceptionRecord, NewAuditEntry};
+use o2c_store::ExceptionRecord;
 use serde_json::{Value, json};
 
 use super::inbound::{Source, map_document, store_orders};
@@ -167,11 +167,11 @@ pub async fn settle(
     });
     // Closed and audited in one commit: a closed exception always says
     // who closed it and why.
-    let audit = NewAuditEntry {
-        actor: operator.actor.clone(),
-        action: format!("exception.{name}"),
-        subject: format!("exception:{}", exception.id),
-        details: json!({
+    let audit = crate::operations::exception_audit(
+        &operator.actor,
+        name,
+        exception.id,
+        json!({
             "reasons": exception.reasons,
             "partner": partner.id,
             "po_number": po_number,
@@ -179,9 +179,9 @@ pub async fn settle(
             "order_ids": order_ids,
             "override_855": operator.override_855,
         }),
-        correlation_id: operator.src.correlation_id.to_owned(),
-        at: now,
-    };
+        operator.src.correlation_id,
+        now,
+    );
     let closed = app
         .store
         .close_exception(exception.id, status, resolution, audit, now)
