@@ -11,6 +11,22 @@ const COLUMNS: &str =
     "seq, actor, action, subject, details::text AS details, correlation_id, at, prev_hash, hash";
 const VERIFY_PAGE: i64 = 1_000;
 
+/// Ends a transaction whose one update is audited: when `updated` (the
+/// rows it changed) is exactly one, appends `audit` and commits; otherwise
+/// drops the transaction, writing nothing, and answers false.
+pub(super) async fn commit_if_one(
+    mut tx: sqlx::Transaction<'_, sqlx::Postgres>,
+    updated: u64,
+    audit: &NewAuditEntry,
+) -> Result<bool> {
+    if updated != 1 {
+        return Ok(false);
+    }
+    append_in_tx(&mut tx, std::slice::from_ref(audit)).await?;
+    tx.commit().await?;
+    Ok(true)
+}
+
 /// Appends entries to the chain inside the caller's transaction. The
 /// transaction-scoped advisory lock serializes appenders across connections
 /// and instances until commit, so two transactions never chain onto the same

@@ -121,12 +121,7 @@ impl PostgresStore {
             .bind(id)
             .execute(&mut *tx)
             .await?;
-        if res.rows_affected() != 1 {
-            return Ok(false);
-        }
-        super::audit::append_in_tx(&mut tx, std::slice::from_ref(&audit)).await?;
-        tx.commit().await?;
-        Ok(true)
+        super::audit::commit_if_one(tx, res.rows_affected(), &audit).await
     }
 }
 
