@@ -237,10 +237,11 @@ mod tests {
         let mut corrected: Value =
             serde_json::from_str(include_str!("../../o2c-model/examples/order.json"))
                 .expect("example");
-        assert!(schema().parse_corrected(&corrected).is_ok());
+        let schema = schema();
+        assert!(schema.parse_corrected(&corrected).is_ok());
         corrected["channel_order_id"] = json!("");
         corrected["lines"][0]["quantity"]["value"] = json!("twelve");
-        let problem = schema()
+        let problem = schema
             .parse_corrected(&corrected)
             .expect_err("two bad fields")
             .body();

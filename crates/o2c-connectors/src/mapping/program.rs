@@ -116,7 +116,7 @@ impl MappingProgram {
         account: &str,
         received_at: &str,
     ) -> Result<Vec<Value>, RunError> {
-        self.run_jaq(jaq_input(Input::Raw(payload))?, account, received_at)
+        self.run_jaq(Input::Raw(payload), account, received_at)
     }
 
     /// Runs the mapping on an already decoded value with jaq alone.
@@ -126,7 +126,7 @@ impl MappingProgram {
         account: &str,
         received_at: &str,
     ) -> Result<Vec<Value>, RunError> {
-        self.run_jaq(jaq_input(Input::Decoded(payload))?, account, received_at)
+        self.run_jaq(Input::Decoded(payload), account, received_at)
     }
 
     /// Runs the mapping on a raw JSON payload; every output is one canonical
@@ -161,7 +161,7 @@ impl MappingProgram {
         if let Some(outputs) = self.direct(input, account, received_at) {
             return self.outputs(&outputs, fast::to_json);
         }
-        self.run_jaq(jaq_input(input)?, account, received_at)
+        self.run_jaq(input, account, received_at)
     }
 
     /// Every output decoded straight into `T`, as serde would decode the
@@ -180,9 +180,7 @@ impl MappingProgram {
         admit: impl Fn(&T) -> bool,
     ) -> Typed<T> {
         let Some(outputs) = self.direct(input, account, received_at) else {
-            return Typed::Json(
-                jaq_input(input).and_then(|input| self.run_jaq(input, account, received_at)),
-            );
+            return Typed::Json(self.run_jaq(input, account, received_at));
         };
         let decoded: Option<Vec<T>> = outputs
             .iter()
@@ -235,12 +233,14 @@ impl MappingProgram {
         Ok(values)
     }
 
+    /// The mapping run by jaq alone, on the payload as jaq reads it.
     fn run_jaq(
         &self,
-        input: Val,
+        input: Input<'_>,
         account: &str,
         received_at: &str,
     ) -> Result<Vec<Value>, RunError> {
+        let input = jaq_input(input)?;
         let vars = Vars::new([
             Val::from(account.to_owned()),
             Val::from(received_at.to_owned()),

@@ -76,11 +76,7 @@ impl ApiKeys for PostgresStore {
                 .bind(id)
                 .execute(&mut *tx)
                 .await?;
-        if res.rows_affected() == 0 {
-            return Ok(false);
-        }
-        super::audit::append_in_tx(&mut tx, std::slice::from_ref(&audit)).await?;
-        tx.commit().await?;
-        Ok(true)
+        // By primary key: at most one row.
+        super::audit::commit_if_one(tx, res.rows_affected(), &audit).await
     }
 }
